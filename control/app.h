@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The control thread's state: configuration, shadow tables, sockets, workers. */
+#ifndef DMVPN_CONTROL_APP_H
+#define DMVPN_CONTROL_APP_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "dataplane/dp.h"
+#include "lib/config.h"
+
+enum route_kind { RT_CONNECTED = 1, RT_LOCAL, RT_BROADCAST, RT_STATIC, RT_DEFAULT };
+
+struct route_entry {
+	uint32_t prefix;
+	uint8_t plen;
+	uint8_t kind;        /* enum route_kind */
+	uint8_t seen;        /* scratch for diffs */
+	struct nexthop nh;
+	uint32_t nh_idx;
+};
+
+enum neigh_state { NEIGH_INCOMPLETE = 1, NEIGH_REACHABLE, NEIGH_STATIC, NEIGH_PROBE };
+
+#define NEIGH_QUEUE 8
+#define NEIGH_RETRIES 3
+
+struct neigh_entry {
+	uint8_t port;
+	uint8_t state;
+	uint8_t probes;
+	uint8_t nq;
+	uint8_t seen;
+	uint8_t mac[6];
+	uint32_t addr;
+	uint64_t updated_ms;   /* last confirmation */
+	uint64_t probe_ms;     /* last request sent */
+	struct rte_mbuf *queue[NEIGH_QUEUE];
+};
+
+enum nhrp_type { NHRP_STATIC = 1, NHRP_DYNAMIC };
+
+struct nhrp_entry {
+	uint8_t tunnel;
+	uint8_t type;
+	uint8_t seen;
+	uint32_t proto;
+	uint32_t nbma;
+	uint32_t claimed_nbma;
+	time_t created;
+	time_t expires;        /* 0 = never */
+};
+
+#define CTL_COUNTERS(X)                                                  \
+	X(punt_arp) X(punt_local) X(punt_nhrp) X(punt_neigh_miss)        \
+	X(arp_requests_sent) X(arp_replies_sent) X(arp_requests_received) \
+	X(arp_replies_received) X(arp_ignored) X(arp_malformed)          \
+	X(arp_queue_overflow) X(arp_resolution_failed)                   \
+	X(icmp_echo_replies) X(icmp_ignored) X(udp_local_unhandled)      \
+	X(nhrp_unhandled) X(inject_ring_full) X(alloc_failed)            \
+	X(ctl_requests) X(ctl_errors) X(reloads) X(reload_errors)
+
+struct ctl_counters {
+#define X(n) uint64_t n;
+	CTL_COUNTERS(X)
+#undef X
+};
+
+struct ctl_client;
+
+struct app {
+	struct dmvpn_config cfg;
+	const char *cfg_path;
+	int verbose;
+	struct dp_shared dp;
+	unsigned n_workers;
+	struct worker *workers[DP_MAX_WORKERS];
+	uint16_t port_ids[CFG_MAX_PORTS];
+	uint8_t port_macs[CFG_MAX_PORTS][6];
+	time_t started;
+
+	unsigned n_routes, cap_routes;
+	struct route_entry *routes;
+	unsigned n_neighs, cap_neighs;
+	struct neigh_entry *neighs;
+	unsigned n_nhrp, cap_nhrp;
+	struct nhrp_entry *nhrp;
+
+	struct ctl_counters cnt;
+
+	int epfd, timerfd, sigfd, listenfd;
+	struct ctl_client *clients;
+	volatile int quit;
+};
+
+/* Logging to stderr (control thread only). */
+void app_log(struct app *a, int debug, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define LOG(a, ...) app_log(a, 0, __VA_ARGS__)
+#define DBG(a, ...) app_log(a, 1, __VA_ARGS__)
+
+uint64_t app_now_ms(void);
+
+/* ports.c */
+int ports_init(struct app *a);
+void ports_fini(struct app *a);
+
+/* state.c: make the tables and interface view match a configuration. */
+int state_apply(struct app *a, const struct dmvpn_config *cfg, char *err, size_t errlen);
+int state_reload(struct app *a, char *err, size_t errlen);
+unsigned state_nhrp_clear(struct app *a);
+/* Interface name of an interface index (port or tunnel). */
+const char *state_ifname(const struct app *a, unsigned ifidx);
+
+/* neigh.c: ARP and the neighbour table. */
+void neigh_input_arp(struct app *a, struct rte_mbuf *m);
+void neigh_miss(struct app *a, struct rte_mbuf *m);
+void neigh_tick(struct app *a);
+int neigh_set_static(struct app *a, uint8_t port, uint32_t addr, const uint8_t *mac);
+const char *neigh_state_name(uint8_t s);
+
+/* punt.c: packets from workers, packets to them. */
+void punt_drain(struct app *a);
+int app_inject(struct app *a, struct rte_mbuf *m, uint8_t kind, uint8_t out_if);
+
+/* ctl_socket.c / ctl_api.c */
+int ctl_socket_init(struct app *a);
+void ctl_socket_fini(struct app *a);
+void ctl_socket_event(struct app *a, int fd, uint32_t events);
+/* Handle one request line; returns a malloc'd response line (no newline). */
+char *ctl_api_handle(struct app *a, const char *line, size_t len);
+
+/* telemetry.c */
+void telemetry_init(struct app *a);
+/* Sum of all workers' counters. */
+void stats_sum(const struct app *a, struct dp_stats *out);
+
+#endif

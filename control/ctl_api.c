@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The control API: REST-like paths over the control socket, answered in JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <jansson.h>
+
+#include "control/app.h"
+#include "lib/addr.h"
+#include "lib/ctlreq.h"
+
+struct resp {
+	int status;
+	json_t *body;
+	char msg[640];
+};
+
+static void fail(struct resp *r, int status, const char *fmt, const char *arg)
+{
+	r->status = status;
+	snprintf(r->msg, sizeof(r->msg), fmt, arg ? arg : "");
+}
+
+static json_t *jaddr(uint32_t a)
+{
+	char b[ADDR_STRLEN];
+
+	return json_string(addr_fmt(a, b));
+}
+
+static json_t *jprefix(uint32_t a, uint8_t plen)
+{
+	char b[PREFIX_STRLEN];
+
+	return json_string(prefix_fmt(a, plen, b));
+}
+
+static json_t *jmac(const uint8_t *mac)
+{
+	char b[MAC_STRLEN];
+
+	return json_string(mac_fmt(mac, b));
+}
+
+static json_t *if_stats_json(const struct dp_if_stats *s)
+{
+	return json_pack("{s:I,s:I,s:I,s:I}", "rx_packets", (json_int_t)s->rx_packets,
+			 "rx_bytes", (json_int_t)s->rx_bytes, "tx_packets",
+			 (json_int_t)s->tx_packets, "tx_bytes", (json_int_t)s->tx_bytes);
+}
+
+static void get_interfaces(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	json_t *arr = json_array();
+	struct dp_stats st;
+
+	stats_sum(a, &st);
+	for (unsigned i = 0; i < a->cfg.n_ports; i++) {
+		const struct cfg_port *p = &a->cfg.ports[i];
+		struct rte_eth_link link = {0};
+		json_t *o;
+
+		rte_eth_link_get_nowait(a->port_ids[i], &link);
+		o = json_pack("{s:s,s:s,s:s,s:i,s:o,s:o,s:i,s:s,s:I}", "name", p->name, "kind",
+			      "port", "device", p->device, "port_id", a->port_ids[i], "mac",
+			      jmac(a->port_macs[i]), "address", jprefix(p->addr, p->plen), "mtu",
+			      p->mtu, "link", link.link_status ? "up" : "down", "speed_mbps",
+			      (json_int_t)link.link_speed);
+		if (p->gateway)
+			json_object_set_new(o, "gateway", jaddr(p->gateway));
+		json_object_update_new(o, if_stats_json(&st.ifs[i]));
+		json_array_append_new(arr, o);
+	}
+	for (unsigned i = 0; i < a->cfg.n_tunnels; i++) {
+		const struct cfg_tunnel *t = &a->cfg.tunnels[i];
+		json_t *o = json_pack("{s:s,s:s,s:o,s:s,s:o,s:i,s:i,s:I,s:I}", "name", t->name,
+				      "kind", "mgre", "address", jprefix(t->addr, t->plen), "source",
+				      a->cfg.ports[t->source].name, "key",
+				      t->has_key ? json_integer(t->key) : json_null(), "mtu", t->mtu,
+				      "ttl", t->ttl, "nhrp_network_id", (json_int_t)t->network_id,
+				      "nhrp_holdtime", (json_int_t)t->holdtime);
+
+		json_object_update_new(o, if_stats_json(&st.ifs[DP_IF_TUNNEL(i)]));
+		json_array_append_new(arr, o);
+	}
+	r->body = arr;
+}
+
+static const char *route_kind_name(uint8_t k)
+{
+	switch (k) {
+	case RT_CONNECTED: return "connected";
+	case RT_LOCAL: return "local";
+	case RT_BROADCAST: return "broadcast";
+	case RT_STATIC: return "static";
+	case RT_DEFAULT: return "default";
+	default: return "?";
+	}
+}
+
+static int route_cmp(const void *x, const void *y)
+{
+	const struct route_entry *a = x, *b = y;
+	uint32_t pa = __builtin_bswap32(a->prefix), pb = __builtin_bswap32(b->prefix);
+
+	if (pa != pb)
+		return pa < pb ? -1 : 1;
+	return (int)a->plen - (int)b->plen;
+}
+
+static void get_routes(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	struct route_entry *s = malloc(sizeof(*s) * (a->n_routes + 1));
+	json_t *arr = json_array();
+
+	if (s) {
+		memcpy(s, a->routes, sizeof(*s) * a->n_routes);
+		qsort(s, a->n_routes, sizeof(*s), route_cmp);
+	}
+	for (unsigned i = 0; s && i < a->n_routes; i++) {
+		const struct route_entry *e = &s[i];
+		const char *ifn = e->nh.kind == NH_BLACKHOLE ? "null" :
+				  e->nh.kind == NH_TUNNEL ? state_ifname(a, DP_IF_TUNNEL(e->nh.ifidx)) :
+				  state_ifname(a, e->nh.ifidx);
+
+		json_array_append_new(arr, json_pack("{s:o,s:s,s:s,s:o}", "prefix",
+						     jprefix(e->prefix, e->plen), "type",
+						     route_kind_name(e->kind), "interface", ifn, "via",
+						     e->nh.gw ? jaddr(e->nh.gw) : json_null()));
+	}
+	free(s);
+	r->body = arr;
+}
+
+static void get_neighbors(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	uint64_t now = app_now_ms();
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < a->n_neighs; i++) {
+		const struct neigh_entry *n = &a->neighs[i];
+
+		json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:s,s:I,s:i}", "interface",
+			state_ifname(a, n->port), "address", jaddr(n->addr), "mac",
+			n->state == NEIGH_INCOMPLETE ? json_null() : jmac(n->mac), "state",
+			neigh_state_name(n->state), "age_s",
+			(json_int_t)(n->updated_ms ? (now - n->updated_ms) / 1000 : 0),
+			"queued", n->nq));
+	}
+	r->body = arr;
+}
+
+static json_t *nhrp_entry_json(struct app *a, const struct nhrp_entry *e, time_t now)
+{
+	return json_pack("{s:s,s:o,s:o,s:o,s:s,s:I,s:o}", "interface",
+			 a->cfg.tunnels[e->tunnel].name, "protocol", jprefix(e->proto, 32), "nbma",
+			 jaddr(e->nbma), "claimed_nbma", jaddr(e->claimed_nbma), "type",
+			 e->type == NHRP_STATIC ? "static" : "dynamic", "created",
+			 (json_int_t)e->created, "expires_in",
+			 e->expires ? json_integer(e->expires - now) : json_null());
+}
+
+static void get_nhrp_cache(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	time_t now = time(NULL);
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < a->n_nhrp; i++)
+		json_array_append_new(arr, nhrp_entry_json(a, &a->nhrp[i], now));
+	r->body = arr;
+}
+
+static void del_nhrp_cache(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	r->body = json_pack("{s:i}", "cleared", state_nhrp_clear(a));
+}
+
+static void get_dmvpn(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	int detail = ctlreq_query_bool(q, "detail", 0);
+	time_t now = time(NULL);
+	json_t *arr;
+
+	if (detail < 0)
+		return fail(r, 400, "bad value for 'detail': %s", ctlreq_query(q, "detail"));
+	arr = json_array();
+	for (unsigned t = 0; t < a->cfg.n_tunnels; t++) {
+		const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
+		json_t *peers = json_array(), *o;
+
+		for (unsigned i = 0; i < a->n_nhrp; i++) {
+			const struct nhrp_entry *e = &a->nhrp[i];
+			json_t *p;
+
+			if (e->tunnel != t)
+				continue;
+			/* A static mapping is usable at once, so it is UP as on IOS. */
+			p = json_pack("{s:o,s:o,s:s,s:I,s:s}", "nbma", jaddr(e->nbma), "tunnel",
+				      jaddr(e->proto), "state", "UP", "updown_s",
+				      (json_int_t)(now - e->created), "attributes",
+				      e->type == NHRP_STATIC ? "S" : "D");
+			if (detail == 1)
+				json_object_update_missing_new(p, nhrp_entry_json(a, e, now));
+			json_array_append_new(peers, p);
+		}
+		o = json_pack("{s:s,s:o,s:I,s:i,s:o}", "interface", ct->name, "address",
+			      jprefix(ct->addr, ct->plen), "nhrp_network_id",
+			      (json_int_t)ct->network_id, "peer_count", (int)json_array_size(peers),
+			      "peers", peers);
+		if (detail == 1) {
+			json_object_set_new(o, "source", jaddr(a->cfg.ports[ct->source].addr));
+			json_object_set_new(o, "key", ct->has_key ? json_integer(ct->key) : json_null());
+			json_object_set_new(o, "mtu", json_integer(ct->mtu));
+			json_object_set_new(o, "nhrp_holdtime", json_integer(ct->holdtime));
+		}
+		json_array_append_new(arr, o);
+	}
+	r->body = arr;
+}
+
+static json_t *drops_json(const uint64_t *d, int nonzero_only)
+{
+	json_t *o = json_object();
+
+	for (unsigned i = 1; i < DROP__COUNT; i++)
+		if (!nonzero_only || d[i])
+			json_object_set_new(o, dmvpn_drop_name(i), json_integer((json_int_t)d[i]));
+	return o;
+}
+
+static json_t *dp_totals_json(const struct dp_stats *s)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "forwarded", (json_int_t)s->forwarded,
+			 "gre_encap", (json_int_t)s->gre_encap, "gre_decap",
+			 (json_int_t)s->gre_decap, "tunnel_hairpin", (json_int_t)s->tunnel_hairpin,
+			 "punted", (json_int_t)s->punted, "injected", (json_int_t)s->injected);
+}
+
+static void get_counters(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	json_t *workers = json_array(), *ifs = json_object(), *ctl = json_object(), *o;
+	struct dp_stats st;
+
+	stats_sum(a, &st);
+	for (unsigned i = 0; i < a->n_workers; i++) {
+		const struct dp_stats *s = &a->workers[i]->stats;
+
+		o = dp_totals_json(s);
+		json_object_set_new(o, "index", json_integer(i));
+		json_object_set_new(o, "lcore", json_integer(a->workers[i]->lcore));
+		json_object_set_new(o, "loops", json_integer((json_int_t)s->loops));
+		json_object_set_new(o, "idle_sleeps", json_integer((json_int_t)s->idle_sleeps));
+		json_object_set_new(o, "drops", drops_json(s->drops, 1));
+		json_array_append_new(workers, o);
+	}
+	for (unsigned i = 0; i < a->cfg.n_ports; i++) {
+		struct rte_eth_stats hw = {0};
+
+		rte_eth_stats_get(a->port_ids[i], &hw);
+		o = if_stats_json(&st.ifs[i]);
+		json_object_set_new(o, "hw", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "ipackets",
+			(json_int_t)hw.ipackets, "opackets", (json_int_t)hw.opackets, "imissed",
+			(json_int_t)hw.imissed, "ierrors", (json_int_t)hw.ierrors, "oerrors",
+			(json_int_t)hw.oerrors, "rx_nombuf", (json_int_t)hw.rx_nombuf));
+		json_object_set_new(ifs, a->cfg.ports[i].name, o);
+	}
+	for (unsigned i = 0; i < a->cfg.n_tunnels; i++)
+		json_object_set_new(ifs, a->cfg.tunnels[i].name, if_stats_json(&st.ifs[DP_IF_TUNNEL(i)]));
+#define X(n) json_object_set_new(ctl, #n, json_integer((json_int_t)a->cnt.n));
+	CTL_COUNTERS(X)
+#undef X
+	o = dp_totals_json(&st);
+	json_object_set_new(o, "uptime_s", json_integer(time(NULL) - a->started));
+	json_object_set_new(o, "drops", drops_json(st.drops, 0));
+	json_object_set_new(o, "interfaces", ifs);
+	json_object_set_new(o, "control", ctl);
+	json_object_set_new(o, "workers", workers);
+	r->body = o;
+}
+
+static void post_reload(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	char err[512];
+
+	if (state_reload(a, err, sizeof(err)))
+		return fail(r, 422, "%s", err);
+	LOG(a, "configuration reloaded (control socket)");
+	r->body = json_pack("{s:b,s:s}", "reloaded", 1, "file", a->cfg_path);
+}
+
+/* Paths of later capabilities answer 501 with what will provide them. */
+static void not_yet(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	fail(r, 501, "%s: not implemented in this build", q->path);
+}
+
+static const struct route {
+	int method;
+	const char *path;
+	void (*fn)(struct app *, const struct ctlreq *, struct resp *);
+} api[] = {
+	{CTL_GET, "/v1/interfaces", get_interfaces},
+	{CTL_GET, "/v1/routes", get_routes},
+	{CTL_GET, "/v1/neighbors", get_neighbors},
+	{CTL_GET, "/v1/nhrp/cache", get_nhrp_cache},
+	{CTL_DELETE, "/v1/nhrp/cache", del_nhrp_cache},
+	{CTL_GET, "/v1/nhrp/nhs", not_yet},
+	{CTL_GET, "/v1/nhrp/shortcut", not_yet},
+	{CTL_GET, "/v1/ike/sa", not_yet},
+	{CTL_GET, "/v1/ipsec/sa", not_yet},
+	{CTL_GET, "/v1/dmvpn", get_dmvpn},
+	{CTL_GET, "/v1/counters", get_counters},
+	{CTL_POST, "/v1/reload", post_reload},
+};
+
+char *ctl_api_handle(struct app *a, const char *line, size_t len)
+{
+	struct resp r = {.status = 200};
+	struct ctlreq q;
+	json_t *out;
+	char *s;
+	int path_known = 0;
+
+	a->cnt.ctl_requests++;
+	r.status = ctlreq_parse(line, len, &q, r.msg, sizeof(r.msg));
+	if (!r.status) {
+		r.status = 200;
+		for (size_t i = 0; i < sizeof(api) / sizeof(api[0]); i++) {
+			if (strcmp(api[i].path, q.path))
+				continue;
+			path_known = 1;
+			if (api[i].method == q.method) {
+				api[i].fn(a, &q, &r);
+				break;
+			}
+		}
+		if (!path_known)
+			fail(&r, 404, "no such path: %s", q.path);
+		else if (r.status == 200 && !r.body)
+			fail(&r, 405, "method not allowed on %s", q.path);
+		DBG(a, "ctl %s %s -> %d", ctlreq_method_name(q.method), q.path, r.status);
+		ctlreq_free(&q);
+	}
+	if (r.status >= 400) {
+		a->cnt.ctl_errors++;
+		json_decref(r.body);
+		out = json_pack("{s:i,s:s}", "status", r.status, "error", r.msg);
+	} else {
+		out = json_pack("{s:i,s:o}", "status", r.status, "body", r.body ? r.body : json_null());
+	}
+	s = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	return s;
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* What workers and the control thread share: runtime config, rings, per-lcore counters. */
+#ifndef DMVPN_DATAPLANE_DP_H
+#define DMVPN_DATAPLANE_DP_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "lib/config.h"
+#include "lib/drop.h"
+#include "lib/tables.h"
+
+#define DP_MAX_WORKERS 16
+#define DP_MAX_BURST 64
+/* Interface index space: ports 0..CFG_MAX_PORTS-1, tunnels after them. */
+#define DP_IF_TUNNEL(i) (CFG_MAX_PORTS + (i))
+#define DP_IF_IS_TUNNEL(i) ((i) >= CFG_MAX_PORTS)
+
+/* Why a worker hands a packet to the control thread. */
+enum punt_reason {
+	PUNT_ARP = 1,       /* whole Ethernet frame */
+	PUNT_LOCAL,         /* IPv4 packet for one of our addresses (ICMP, UDP) */
+	PUNT_NHRP,          /* IPv4+GRE packet carrying NHRP */
+	PUNT_NEIGH_MISS,    /* IPv4 packet waiting for ARP of aux on out_if */
+};
+
+/* What the control thread asks a worker to do with an injected packet. */
+enum inject_kind {
+	INJECT_L2 = 1,      /* complete frame: send on port out_if */
+	INJECT_L3,          /* IPv4 packet: route it (no TTL decrement) */
+};
+
+/* Per-packet metadata in the mbuf private area. */
+struct pkt_meta {
+	uint8_t in_if;      /* interface the packet arrived on */
+	uint8_t out_if;
+	uint8_t kind;       /* punt_reason or inject_kind */
+	uint8_t depth;      /* decapsulations so far */
+	uint32_t aux;       /* next hop for PUNT_NEIGH_MISS (network order) */
+};
+
+static inline struct pkt_meta *pkt_meta(struct rte_mbuf *m)
+{
+	return rte_mbuf_to_priv(m);
+}
+
+struct dp_port_rt {
+	uint16_t port_id;
+	uint16_t mtu;
+	uint8_t mac[6];
+	uint8_t plen;
+	uint32_t addr;
+};
+
+struct dp_tunnel_rt {
+	uint8_t source;     /* port index of the NBMA address */
+	uint8_t has_key;
+	uint8_t ttl;
+	uint16_t mtu;
+	uint32_t key;       /* network order */
+	uint32_t src;       /* NBMA source address, network order */
+};
+
+/* Immutable interface view; replaced as a whole and freed after a grace period. */
+struct dp_conf {
+	unsigned n_ports;
+	unsigned n_tunnels;
+	struct dp_port_rt ports[CFG_MAX_PORTS];
+	struct dp_tunnel_rt tunnels[CFG_MAX_TUNNELS];
+};
+
+/* Per-worker counters: written by that worker only, read racily by control. */
+struct dp_if_stats {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+};
+
+struct dp_stats {
+	struct dp_if_stats ifs[CFG_MAX_PORTS + CFG_MAX_TUNNELS];
+	uint64_t forwarded;
+	uint64_t gre_encap;
+	uint64_t gre_decap;
+	uint64_t tunnel_hairpin;   /* in and out of the same tunnel: via the hub */
+	uint64_t punted;
+	uint64_t injected;
+	uint64_t drops[DROP__COUNT];
+	uint64_t loops, idle_sleeps;
+} __rte_cache_aligned;
+
+struct dp_shared {
+	struct dp_tables tables;
+	_Atomic(struct dp_conf *) conf;
+	struct rte_mempool *pool;
+	unsigned burst;
+	unsigned idle_polls;
+	unsigned idle_sleep_us;
+	int punt_efd;           /* eventfd the control thread sleeps on */
+	struct rte_ring *punt;  /* workers -> control (MP/SC) */
+};
+
+struct worker {
+	unsigned idx;           /* also the RCU thread id and the queue id */
+	unsigned lcore;
+	struct dp_shared *dp;
+	struct rte_ring *inject; /* control -> this worker (SP/SC) */
+	volatile int stop;
+	struct dp_stats stats;
+} __rte_cache_aligned;
+
+/* Worker main loop (rte_eal_remote_launch entry). */
+int worker_main(void *arg);
+
+/* Per-burst processing of one worker, exposed for the benchmark and tests. */
+struct tx_buf {
+	uint16_t n[CFG_MAX_PORTS];
+	struct rte_mbuf *pkts[CFG_MAX_PORTS][DP_MAX_BURST * 2];
+	uint16_t np;
+	struct rte_mbuf *punt[DP_MAX_BURST * 2];
+};
+
+void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+	      uint8_t in_port, struct rte_mbuf **pkts, uint16_t n);
+void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+	       struct rte_mbuf **pkts, uint16_t n);
+void dp_flush(struct worker *w, const struct dp_conf *c, struct tx_buf *tb);
+
+#endif

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Per-packet work of a worker: classify, route, ARP, GRE encap/decap, punt. */
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+#include <rte_prefetch.h>
+
+#include "dataplane/dp.h"
+#include "lib/pkt.h"
+#include "lib/proto.h"
+
+static inline void drop(struct worker *w, struct rte_mbuf *m, unsigned reason)
+{
+	w->stats.drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void punt(struct worker *w, struct tx_buf *tb, struct rte_mbuf *m, uint8_t why)
+{
+	pkt_meta(m)->kind = why;
+	tb->punt[tb->np++] = m;
+}
+
+/* Hand an IPv4 packet (data at the IPv4 header) to port p toward next hop nh. */
+static void l2_output(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		      struct rte_mbuf *m, uint8_t p, uint32_t nh)
+{
+	const struct dp_port_rt *port = &c->ports[p];
+	const struct neigh_rt *n = tables_neigh_lookup(&w->dp->tables, p, nh);
+	struct eth_hdr *e;
+
+	if (unlikely(!n)) {
+		struct pkt_meta *pm = pkt_meta(m);
+
+		pm->out_if = p;
+		pm->aux = nh;
+		punt(w, tb, m, PUNT_NEIGH_MISS);
+		return;
+	}
+	e = (struct eth_hdr *)rte_pktmbuf_prepend(m, ETH_HLEN);
+	if (unlikely(!e)) {
+		drop(w, m, DROP_HEADROOM);
+		return;
+	}
+	memcpy(e->dst, n->mac, ETH_ALEN);
+	memcpy(e->src, port->mac, ETH_ALEN);
+	e->type = rte_cpu_to_be_16(ETHERTYPE_IPV4);
+	w->stats.ifs[p].tx_packets++;
+	w->stats.ifs[p].tx_bytes += rte_pktmbuf_pkt_len(m);
+	tb->pkts[p][tb->n[p]++] = m;
+}
+
+/* Wrap an IPv4 packet in outer IPv4 + GRE toward the peer's NBMA address,
+ * then send it out of the tunnel's source port. */
+static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		      struct rte_mbuf *m, uint8_t t, uint32_t nbma)
+{
+	const struct dp_tunnel_rt *tun = &c->tunnels[t];
+	const struct nexthop *onh = tables_route_lookup(&w->dp->tables, nbma);
+	uint16_t ghl = tun->has_key ? 8 : 4;
+	uint16_t len = (uint16_t)rte_pktmbuf_pkt_len(m);
+	struct ipv4_hdr *oh;
+	uint8_t *g;
+
+	/* The underlay route must leave by a port, never through a tunnel. */
+	if (unlikely(!onh || onh->kind != NH_PORT)) {
+		drop(w, m, onh ? DROP_TUNNEL_RECURSION : DROP_NO_ROUTE);
+		return;
+	}
+	oh = (struct ipv4_hdr *)rte_pktmbuf_prepend(m, IPV4_HLEN + ghl);
+	if (unlikely(!oh)) {
+		drop(w, m, DROP_HEADROOM);
+		return;
+	}
+	g = (uint8_t *)(oh + 1);
+	g[0] = tun->has_key ? (GRE_F_KEY >> 8) : 0;
+	g[1] = 0;
+	g[2] = ETHERTYPE_IPV4 >> 8;
+	g[3] = ETHERTYPE_IPV4 & 0xff;
+	if (tun->has_key)
+		memcpy(g + 4, &tun->key, 4);
+	/* DF copied from the inner header would be friendlier to PMTUD; Cisco
+	 * clears it by default on GRE, and so do we. */
+	ipv4_build(oh, tun->src, nbma, IPPROTO_GRE_, tun->ttl,
+		   (uint16_t)(len + IPV4_HLEN + ghl), (uint16_t)w->stats.gre_encap, 0);
+	w->stats.gre_encap++;
+	w->stats.ifs[DP_IF_TUNNEL(t)].tx_packets++;
+	w->stats.ifs[DP_IF_TUNNEL(t)].tx_bytes += len;
+	l2_output(w, c, tb, m, onh->ifidx, onh->gw ? onh->gw : nbma);
+}
+
+static void ip_forward(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		       struct rte_mbuf *m, int decrement);
+
+/* A packet addressed to us: GRE is decapsulated here, the rest punted. */
+static void local_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+			struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct ipv4_hdr *ih = (const void *)p;
+	struct pkt_meta *pm = pkt_meta(m);
+	struct gre_decap d;
+	int rc;
+	unsigned t;
+
+	if (ih->proto != IPPROTO_GRE_) {
+		if (ih->proto == IPPROTO_ICMP_ || ih->proto == IPPROTO_UDP_)
+			punt(w, tb, m, PUNT_LOCAL);
+		else
+			drop(w, m, DROP_LOCAL_UNHANDLED);
+		return;
+	}
+	if (unlikely(pm->depth)) {
+		drop(w, m, DROP_GRE_NESTED);
+		return;
+	}
+	rc = pkt_gre_decap_parse(p, rte_pktmbuf_data_len(m), &d);
+	if (unlikely(rc)) {
+		drop(w, m, (unsigned)rc);
+		return;
+	}
+	/* The tunnel is the one sourced on this address with this key. */
+	for (t = 0; t < c->n_tunnels; t++) {
+		const struct dp_tunnel_rt *tun = &c->tunnels[t];
+
+		if (tun->src == d.outer.dst && tun->has_key == d.gre.has_key &&
+		    (!tun->has_key || rte_be_to_cpu_32(tun->key) == d.gre.key))
+			break;
+	}
+	if (unlikely(t == c->n_tunnels)) {
+		drop(w, m, d.gre.has_key ? DROP_GRE_KEY_MISMATCH : DROP_GRE_NO_KEY);
+		return;
+	}
+	pm->in_if = (uint8_t)DP_IF_TUNNEL(t);
+	w->stats.ifs[pm->in_if].rx_packets++;
+	w->stats.ifs[pm->in_if].rx_bytes += d.inner_len;
+	if (d.gre.proto == ETHERTYPE_NHRP) {
+		/* NHRP is the control thread's; it needs the outer header for the
+		 * sender's NBMA address. */
+		punt(w, tb, m, PUNT_NHRP);
+		return;
+	}
+	w->stats.gre_decap++;
+	rte_pktmbuf_adj(m, d.inner_off);
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - d.inner.total_len));
+	pm->depth++;
+	ip_forward(w, c, tb, m, 1);
+}
+
+/* Route an IPv4 packet whose data starts at a validated IPv4 header. */
+static void ip_forward(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		       struct rte_mbuf *m, int decrement)
+{
+	struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, struct ipv4_hdr *);
+	struct pkt_meta *pm = pkt_meta(m);
+	const struct nexthop *nh;
+	const struct peer_rt *peer;
+	uint32_t next;
+	uint16_t mtu;
+
+	if (unlikely(ipv4_is_martian(ih->src) || ipv4_is_martian(ih->dst))) {
+		drop(w, m, ipv4_is_multicast(ih->dst) ? DROP_IPV4_MULTICAST : DROP_IPV4_MARTIAN);
+		return;
+	}
+	nh = tables_route_lookup(&w->dp->tables, ih->dst);
+	if (unlikely(!nh)) {
+		drop(w, m, DROP_NO_ROUTE);
+		return;
+	}
+	switch (nh->kind) {
+	case NH_LOCAL:
+		local_input(w, c, tb, m);
+		return;
+	case NH_PORT:
+	case NH_TUNNEL:
+		break;
+	default:
+		drop(w, m, nh->kind == NH_BLACKHOLE ? DROP_BLACKHOLE : DROP_NO_ROUTE);
+		return;
+	}
+	if (decrement) {
+		if (unlikely(ih->ttl <= 1)) {
+			drop(w, m, DROP_TTL_EXCEEDED);
+			return;
+		}
+		ipv4_ttl_decrement(ih);
+	}
+	next = nh->gw ? nh->gw : ih->dst;
+	mtu = nh->kind == NH_PORT ? c->ports[nh->ifidx].mtu : c->tunnels[nh->ifidx].mtu;
+	if (unlikely(rte_pktmbuf_pkt_len(m) > mtu)) {
+		/* No fragmentation in the fast path: DF or not, it is dropped
+		 * and counted; the tunnel MTU must be set for the path. */
+		drop(w, m, DROP_MTU_EXCEEDED);
+		return;
+	}
+	w->stats.forwarded++;
+	if (nh->kind == NH_PORT) {
+		l2_output(w, c, tb, m, nh->ifidx, next);
+		return;
+	}
+	peer = tables_peer_lookup(&w->dp->tables, nh->ifidx, next);
+	if (unlikely(!peer)) {
+		drop(w, m, DROP_NHRP_MISS);
+		return;
+	}
+	if (pm->in_if == DP_IF_TUNNEL(nh->ifidx))
+		w->stats.tunnel_hairpin++;
+	gre_encap(w, c, tb, m, nh->ifidx, peer->nbma);
+}
+
+void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+	      uint8_t in_port, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct dp_port_rt *port = &c->ports[in_port];
+	struct dp_if_stats *is = &w->stats.ifs[in_port];
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(m);
+		struct pkt_meta *pm = pkt_meta(m);
+		struct ipv4_info ii;
+		size_t l3;
+		uint16_t type;
+		int rc;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		is->rx_packets++;
+		is->rx_bytes += rte_pktmbuf_pkt_len(m);
+		memset(pm, 0, sizeof(*pm));
+		pm->in_if = in_port;
+		/* Chained mbufs (jumbo frames) are not parsed across segments. */
+		if (unlikely(m->nb_segs != 1)) {
+			drop(w, m, DROP_IPV4_LENGTH);
+			continue;
+		}
+		type = pkt_eth_type(f, len, &l3);
+		if (unlikely(!type)) {
+			drop(w, m, DROP_ETH_TRUNCATED);
+			continue;
+		}
+		/* Unicast frames for another MAC reach us in promiscuous mode. */
+		if (unlikely(!(f[0] & 1) && memcmp(f, port->mac, ETH_ALEN))) {
+			drop(w, m, DROP_ETH_OTHER_HOST);
+			continue;
+		}
+		if (type == ETHERTYPE_ARP) {
+			punt(w, tb, m, PUNT_ARP);
+			continue;
+		}
+		if (unlikely(type != ETHERTYPE_IPV4)) {
+			drop(w, m, DROP_ETHERTYPE);
+			continue;
+		}
+		rc = ipv4_parse(f + l3, len - l3, &ii);
+		if (unlikely(rc)) {
+			drop(w, m, (unsigned)rc);
+			continue;
+		}
+		rte_pktmbuf_adj(m, (uint16_t)l3);
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - ii.total_len));
+		ip_forward(w, c, tb, m, 1);
+	}
+}
+
+void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+	       struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct pkt_meta *pm = pkt_meta(m);
+
+		w->stats.injected++;
+		if (pm->kind == INJECT_L2 && pm->out_if < c->n_ports) {
+			w->stats.ifs[pm->out_if].tx_packets++;
+			w->stats.ifs[pm->out_if].tx_bytes += rte_pktmbuf_pkt_len(m);
+			tb->pkts[pm->out_if][tb->n[pm->out_if]++] = m;
+		} else if (pm->kind == INJECT_L3) {
+			pm->depth = 0;
+			ip_forward(w, c, tb, m, 0);
+		} else {
+			drop(w, m, DROP_LOCAL_UNHANDLED);
+		}
+	}
+}
+
+void dp_flush(struct worker *w, const struct dp_conf *c, struct tx_buf *tb)
+{
+	for (unsigned p = 0; p < c->n_ports; p++) {
+		uint16_t n = tb->n[p], sent;
+
+		if (!n)
+			continue;
+		sent = rte_eth_tx_burst(c->ports[p].port_id, (uint16_t)w->idx, tb->pkts[p], n);
+		if (unlikely(sent < n)) {
+			w->stats.drops[DROP_TX_FULL] += n - sent;
+			rte_pktmbuf_free_bulk(tb->pkts[p] + sent, n - sent);
+		}
+		tb->n[p] = 0;
+	}
+	if (tb->np) {
+		unsigned q = rte_ring_enqueue_burst(w->dp->punt, (void **)tb->punt, tb->np, NULL);
+
+		w->stats.punted += q;
+		if (q < tb->np) {
+			w->stats.drops[DROP_PUNT_RING_FULL] += tb->np - q;
+			rte_pktmbuf_free_bulk(tb->punt + q, tb->np - q);
+		}
+		if (q) {
+			uint64_t one = 1;
+			/* Wake the control thread; punts are the slow path. */
+			if (write(w->dp->punt_efd, &one, sizeof(one)) < 0)
+				(void)0;
+		}
+		tb->np = 0;
+	}
+}

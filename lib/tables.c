@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Forwarding tables shared by the control thread (only writer) and workers (lock-free readers). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "lib/tables.h"
+
+struct tbl_key {
+	uint32_t addr;
+	uint16_t ifidx;
+	uint16_t pad;
+};
+
+/* What waits in the defer queue for its grace period. */
+enum defer_kind { DEFER_OBJ = 1, DEFER_NH_SLOT };
+
+struct defer_elem {
+	void *obj;
+	uint32_t kind;
+	uint32_t idx;
+};
+
+static void defer_free_fn(void *p, void *e, unsigned int n)
+{
+	struct dp_tables *t = p;
+	struct defer_elem *d = e;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (d[i].kind == DEFER_OBJ)
+			rte_free(d[i].obj);
+		else if (d[i].kind == DEFER_NH_SLOT)
+			t->nh_free[t->nh_nfree++] = d[i].idx;
+	}
+}
+
+static void hash_free_data(void *p, void *data)
+{
+	rte_free(data);
+}
+
+static struct rte_hash *hash_create(struct dp_tables *t, const char *name,
+				    const char *suffix, uint32_t entries)
+{
+	char hname[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = hname,
+		.entries = entries < 8 ? 8 : entries,
+		.key_len = sizeof(struct tbl_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = SOCKET_ID_ANY,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct rte_hash_rcu_config rc = {
+		.v = t->qsbr,
+		.mode = RTE_HASH_QSBR_MODE_DQ,
+		.free_key_data_func = hash_free_data,
+	};
+	struct rte_hash *h;
+
+	snprintf(hname, sizeof(hname), "%s_%s", name, suffix);
+	h = rte_hash_create(&hp);
+	if (!h)
+		return NULL;
+	if (rte_hash_rcu_qsbr_add(h, &rc)) {
+		rte_hash_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int tables_create(struct dp_tables *t, const char *name, struct rte_rcu_qsbr *qsbr,
+		  uint32_t max_routes, uint32_t max_neigh, uint32_t max_peers)
+{
+	char n[64];
+	struct rte_lpm_config lc = {
+		.max_rules = max_routes,
+		.number_tbl8s = max_routes < 256 ? 256 : max_routes,
+	};
+	struct rte_lpm_rcu_config lrc = {.v = qsbr, .mode = RTE_LPM_QSBR_MODE_DQ};
+	struct rte_rcu_qsbr_dq_parameters dqp = {0};
+
+	memset(t, 0, sizeof(*t));
+	t->qsbr = qsbr;
+	/* One slot per route at most; slot 0 stays unused so a zeroed
+	 * next hop never looks valid. */
+	t->nh_max = max_routes + 1;
+	snprintf(n, sizeof(n), "%s_lpm", name);
+	t->lpm = rte_lpm_create(n, SOCKET_ID_ANY, &lc);
+	if (!t->lpm || rte_lpm_rcu_qsbr_add(t->lpm, &lrc))
+		goto err;
+	t->nh = rte_zmalloc("nexthops", sizeof(*t->nh) * t->nh_max, RTE_CACHE_LINE_SIZE);
+	t->nh_free = rte_malloc("nh_free", sizeof(uint32_t) * t->nh_max, 0);
+	if (!t->nh || !t->nh_free)
+		goto err;
+	for (uint32_t i = t->nh_max - 1; i >= 1; i--)
+		t->nh_free[t->nh_nfree++] = i;
+	t->neigh = hash_create(t, name, "neigh", max_neigh);
+	t->peers = hash_create(t, name, "peers", max_peers);
+	if (!t->neigh || !t->peers)
+		goto err;
+	snprintf(n, sizeof(n), "%s_dq", name);
+	dqp.name = n;
+	dqp.size = t->nh_max + max_neigh + max_peers;
+	dqp.esize = sizeof(struct defer_elem);
+	dqp.trigger_reclaim_limit = 64;
+	dqp.max_reclaim_size = 256;
+	dqp.free_fn = defer_free_fn;
+	dqp.p = t;
+	dqp.v = qsbr;
+	t->dq = rte_rcu_qsbr_dq_create(&dqp);
+	if (!t->dq)
+		goto err;
+	return 0;
+err:
+	tables_destroy(t);
+	return rte_errno ? -rte_errno : -ENOMEM;
+}
+
+void tables_destroy(struct dp_tables *t)
+{
+	if (t->dq)
+		rte_rcu_qsbr_dq_delete(t->dq);
+	if (t->neigh)
+		rte_hash_free(t->neigh);
+	if (t->peers)
+		rte_hash_free(t->peers);
+	if (t->lpm)
+		rte_lpm_free(t->lpm);
+	rte_free(t->nh);
+	rte_free(t->nh_free);
+	memset(t, 0, sizeof(*t));
+}
+
+int tables_nh_alloc(struct dp_tables *t, const struct nexthop *nh, uint32_t *idx)
+{
+	if (t->nh_nfree == 0) {
+		tables_reclaim(t);
+		if (t->nh_nfree == 0)
+			return -ENOSPC;
+	}
+	*idx = t->nh_free[--t->nh_nfree];
+	/* The slot is unreachable until a route points at it, and the LPM
+	 * update that does so is a release store. */
+	t->nh[*idx] = *nh;
+	return 0;
+}
+
+void tables_nh_release(struct dp_tables *t, uint32_t idx)
+{
+	struct defer_elem e = {.kind = DEFER_NH_SLOT, .idx = idx};
+
+	if (rte_rcu_qsbr_dq_enqueue(t->dq, &e) != 0) {
+		/* Queue full: wait out a grace period here rather than leak. */
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		t->nh_free[t->nh_nfree++] = idx;
+	}
+}
+
+int tables_route_add(struct dp_tables *t, uint32_t prefix, uint8_t plen, uint32_t nh_idx)
+{
+	return rte_lpm_add(t->lpm, rte_be_to_cpu_32(prefix), plen, nh_idx);
+}
+
+int tables_route_del(struct dp_tables *t, uint32_t prefix, uint8_t plen)
+{
+	return rte_lpm_delete(t->lpm, rte_be_to_cpu_32(prefix), plen);
+}
+
+int tables_defer_free(struct dp_tables *t, void *obj)
+{
+	struct defer_elem e = {.kind = DEFER_OBJ, .obj = obj};
+
+	if (!obj)
+		return 0;
+	if (rte_rcu_qsbr_dq_enqueue(t->dq, &e) != 0) {
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		rte_free(obj);
+	}
+	return 0;
+}
+
+void tables_reclaim(struct dp_tables *t)
+{
+	unsigned freed, pending, avail;
+
+	rte_rcu_qsbr_dq_reclaim(t->dq, ~0u, &freed, &pending, &avail);
+}
+
+/* Publish obj under key in h, replacing (and later freeing) what was there. */
+static int hash_publish(struct dp_tables *t, struct rte_hash *h, const struct tbl_key *k, void *obj)
+{
+	void *old = NULL;
+	int had = rte_hash_lookup_data(h, k, &old) >= 0;
+	int rc = rte_hash_add_key_data(h, k, obj);
+
+	if (rc) {
+		rte_free(obj);
+		return rc;
+	}
+	if (had && old != obj)
+		tables_defer_free(t, old);
+	return 0;
+}
+
+int tables_neigh_set(struct dp_tables *t, uint16_t port, uint32_t addr, const uint8_t *mac)
+{
+	struct tbl_key k = {.addr = addr, .ifidx = port};
+	struct neigh_rt *n = rte_zmalloc("neigh", sizeof(*n), 0);
+
+	if (!n)
+		return -ENOMEM;
+	memcpy(n->mac, mac, 6);
+	return hash_publish(t, t->neigh, &k, n);
+}
+
+int tables_neigh_del(struct dp_tables *t, uint16_t port, uint32_t addr)
+{
+	struct tbl_key k = {.addr = addr, .ifidx = port};
+
+	return rte_hash_del_key(t->neigh, &k) < 0 ? -ENOENT : 0;
+}
+
+const struct neigh_rt *tables_neigh_lookup(const struct dp_tables *t, uint16_t port, uint32_t addr)
+{
+	struct tbl_key k = {.addr = addr, .ifidx = port};
+	void *d;
+
+	return rte_hash_lookup_data(t->neigh, &k, &d) >= 0 ? d : NULL;
+}
+
+int tables_peer_set(struct dp_tables *t, uint16_t tunnel, uint32_t proto, uint32_t nbma)
+{
+	struct tbl_key k = {.addr = proto, .ifidx = tunnel};
+	struct peer_rt *p = rte_zmalloc("peer", sizeof(*p), 0);
+
+	if (!p)
+		return -ENOMEM;
+	p->nbma = nbma;
+	return hash_publish(t, t->peers, &k, p);
+}
+
+int tables_peer_del(struct dp_tables *t, uint16_t tunnel, uint32_t proto)
+{
+	struct tbl_key k = {.addr = proto, .ifidx = tunnel};
+
+	return rte_hash_del_key(t->peers, &k) < 0 ? -ENOENT : 0;
+}
+
+const struct peer_rt *tables_peer_lookup(const struct dp_tables *t, uint16_t tunnel, uint32_t proto)
+{
+	struct tbl_key k = {.addr = proto, .ifidx = tunnel};
+	void *d;
+
+	return rte_hash_lookup_data(t->peers, &k, &d) >= 0 ? d : NULL;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Forwarding tables shared by the control thread (only writer) and workers (lock-free readers). */
+#ifndef DMVPN_LIB_TABLES_H
+#define DMVPN_LIB_TABLES_H
+
+#include <stdint.h>
+
+#include <rte_hash.h>
+#include <rte_lpm.h>
+#include <rte_rcu_qsbr.h>
+
+/*
+ * Threading contract, for every function below:
+ *  - "writer": control thread only; never concurrently with itself.
+ *  - "reader": any worker lcore, lock-free, between two quiescent-state
+ *    reports on the tables' rte_rcu_qsbr; a pointer it gets stays valid
+ *    until its next rte_rcu_qsbr_quiescent().
+ * Objects workers see are immutable: a change publishes a new object and
+ * frees the old one after a grace period.
+ */
+
+enum nh_kind {
+	NH_NONE = 0,
+	NH_LOCAL,      /* one of our addresses */
+	NH_PORT,       /* out of a port (ifidx = port index) */
+	NH_TUNNEL,     /* into an mGRE tunnel (ifidx = tunnel index) */
+	NH_BLACKHOLE,  /* drop silently (counted) */
+};
+
+struct nexthop {
+	uint8_t kind;
+	uint8_t ifidx;
+	uint16_t pad;
+	uint32_t gw;   /* network order; 0 = the destination itself (connected) */
+};
+
+struct neigh_rt {              /* resolved neighbour: what a worker needs */
+	uint8_t mac[6];
+};
+
+struct peer_rt {               /* NHRP mapping: tunnel address -> NBMA */
+	uint32_t nbma;         /* network order */
+};
+
+struct dp_tables {
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_lpm *lpm;
+	struct nexthop *nh;        /* indexed by the LPM's next-hop value */
+	uint32_t nh_max;
+	struct rte_hash *neigh;
+	struct rte_hash *peers;
+	struct rte_rcu_qsbr_dq *dq;
+	/* writer-private: free next-hop slots */
+	uint32_t *nh_free;
+	uint32_t nh_nfree;
+};
+
+/* Create/destroy (writer). qsbr must outlive the tables. 0 or -errno. */
+int tables_create(struct dp_tables *t, const char *name, struct rte_rcu_qsbr *qsbr,
+		  uint32_t max_routes, uint32_t max_neigh, uint32_t max_peers);
+void tables_destroy(struct dp_tables *t);
+
+/* Next hops (writer): take a slot holding *nh; give it back once no route
+ * refers to it (reused only after a grace period). */
+int tables_nh_alloc(struct dp_tables *t, const struct nexthop *nh, uint32_t *idx);
+void tables_nh_release(struct dp_tables *t, uint32_t idx);
+
+/* Routes (writer). Addresses in network order. 0 or -errno. */
+int tables_route_add(struct dp_tables *t, uint32_t prefix, uint8_t plen, uint32_t nh_idx);
+int tables_route_del(struct dp_tables *t, uint32_t prefix, uint8_t plen);
+
+/* Route lookup (reader): the next hop for dst, or NULL. */
+static inline const struct nexthop *tables_route_lookup(const struct dp_tables *t, uint32_t dst)
+{
+	uint32_t idx;
+
+	if (rte_lpm_lookup(t->lpm, __builtin_bswap32(dst), &idx) != 0)
+		return NULL;
+	return &t->nh[idx];
+}
+
+/* Neighbours (writer): publish/replace or remove the MAC of (port, addr). */
+int tables_neigh_set(struct dp_tables *t, uint16_t port, uint32_t addr, const uint8_t *mac);
+int tables_neigh_del(struct dp_tables *t, uint16_t port, uint32_t addr);
+/* Reader. NULL when unresolved. */
+const struct neigh_rt *tables_neigh_lookup(const struct dp_tables *t, uint16_t port, uint32_t addr);
+
+/* NHRP peers (writer): publish/replace or remove tunnel address -> NBMA. */
+int tables_peer_set(struct dp_tables *t, uint16_t tunnel, uint32_t proto, uint32_t nbma);
+int tables_peer_del(struct dp_tables *t, uint16_t tunnel, uint32_t proto);
+/* Reader. NULL when not mapped. */
+const struct peer_rt *tables_peer_lookup(const struct dp_tables *t, uint16_t tunnel, uint32_t proto);
+
+/* Writer: defer freeing an rte_malloc'd object until readers are done;
+ * and free what has passed its grace period (call periodically). */
+int tables_defer_free(struct dp_tables *t, void *obj);
+void tables_reclaim(struct dp_tables *t);
+
+#endif
