@@ -51,8 +51,7 @@ static const char *spath(const config_setting_t *s, char *buf, size_t len)
 		if (name)
 			w = snprintf(buf + off, len - off, "%s%s", off ? "." : "", name);
 		else
-			w = snprintf(buf + off, len - off, "%s[%d]", off ? "." : "",
-				     config_setting_index(c));
+			w = snprintf(buf + off, len - off, "[%d]", config_setting_index(c));
 		if (w < 0)
 			break;
 		off += (size_t)w;
