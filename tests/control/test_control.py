@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Control plane from a user's side: --check errors, socket permissions, API errors, reload.
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+DMVPND = os.environ.get("DMVPND", "build/dmvpnd")
+DMVPNCTL = os.environ.get("DMVPNCTL", "build/dmvpnctl")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+fails = 0
+
+
+def check(what, cond, detail=""):
+    global fails
+    if cond:
+        print(f"ok - {what}")
+    else:
+        fails += 1
+        print(f"FAIL - {what} {detail}")
+
+
+def make_config(tmp, extra=""):
+    """The lab hub's config on pcap vdevs with an empty input."""
+    with open(os.path.join(tmp, "empty.pcap"), "wb") as f:
+        # pcap global header, Ethernet link type, no packets
+        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    conf = open(os.path.join(ROOT, "conf", "hub.conf")).read()
+    conf = conf.replace("net_af_packet0,iface=wan0",
+                        f"net_pcap0,rx_pcap={tmp}/empty.pcap,tx_pcap={tmp}/wan.pcap")
+    conf = conf.replace("net_af_packet1,iface=lan0",
+                        f"net_pcap1,rx_pcap={tmp}/empty.pcap,tx_pcap={tmp}/lan.pcap")
+    conf = conf.replace("/run/dmvpn/dmvpn-hub.sock", f"{tmp}/ctl.sock")
+    conf = conf.replace('"dmvpn-hub"', f'"ctltest{os.getpid()}"')
+    path = os.path.join(tmp, "hub.conf")
+    with open(path, "w") as f:
+        f.write(conf + extra)
+    return path
+
+
+class Ctl:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(10)
+        self.s.connect(path)
+        self.buf = b""
+
+    def raw(self, line):
+        self.s.sendall(line + b"\n")
+        while b"\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError
+            self.buf += chunk
+        out, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(out)
+
+    def req(self, method, path):
+        return self.raw(json.dumps({"method": method, "path": path}).encode())
+
+
+def main():
+    if os.geteuid() != 0:
+        print("SKIP: needs root")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="dmvpn-ctl.")
+    proc = None
+    try:
+        conf = make_config(tmp)
+        # --check: good file, then bad ones naming file, line and setting.
+        r = subprocess.run([DMVPND, "--check", "-c", conf], capture_output=True, text=True)
+        check("--check accepts the hub config", r.returncode == 0, r.stderr)
+        bad = open(conf).read().replace('address = "192.0.2.1/24"', 'address = "192.0.2.300/24"')
+        lineno = bad.split('"192.0.2.300/24"')[0].count("\n") + 1
+        open(os.path.join(tmp, "bad.conf"), "w").write(bad)
+        r = subprocess.run([DMVPND, "--check", "-c", f"{tmp}/bad.conf"], capture_output=True, text=True)
+        want = f"{tmp}/bad.conf:{lineno}: setting 'ports[0].address'"
+        check("--check names file, line and setting", r.returncode != 0 and want in r.stderr,
+              repr(r.stderr))
+        open(os.path.join(tmp, "typo.conf"), "w").write(open(conf).read().replace("burst =", "brust ="))
+        r = subprocess.run([DMVPND, "--check", "-c", f"{tmp}/typo.conf"], capture_output=True, text=True)
+        check("an unknown setting is an error", r.returncode != 0 and "'dataplane.brust': unknown setting" in r.stderr,
+              repr(r.stderr))
+        r = subprocess.run([DMVPND, "-c", f"{tmp}/typo.conf"], capture_output=True, text=True, timeout=30)
+        check("dmvpnd refuses to start on a bad config", r.returncode != 0 and "brust" in r.stderr)
+
+        proc = subprocess.Popen([DMVPND, "-c", conf], stderr=subprocess.PIPE, text=True)
+        sock = f"{tmp}/ctl.sock"
+        for _ in range(120):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.25)
+        check("control socket appears", os.path.exists(sock))
+        mode = stat.S_IMODE(os.stat(sock).st_mode)
+        check(f"control socket mode 0600 ({oct(mode)})", mode == 0o600)
+
+        c = Ctl(sock)
+        r = c.raw(b"this is not json")
+        check("invalid JSON -> 400 with a message", r.get("status") == 400 and "not valid JSON" in r.get("error", ""), r)
+        r = c.raw(b'[1,2]')
+        check("a non-object -> 400", r.get("status") == 400, r)
+        r = c.raw(b'{"method":"GET"}')
+        check("missing path -> 400", r.get("status") == 400, r)
+        r = c.req("GET", "/v1/nope")
+        check("unknown path -> 404", r.get("status") == 404 and "/v1/nope" in r.get("error", ""), r)
+        r = c.req("PUT", "/v1/routes")
+        check("unknown method -> 405", r.get("status") == 405, r)
+        r = c.req("POST", "/v1/routes")
+        check("wrong method for a path -> 405", r.get("status") == 405, r)
+        r = c.req("GET", "/v1/dmvpn?detail=maybe")
+        check("bad argument -> 400", r.get("status") == 400 and "detail" in r.get("error", ""), r)
+        r = c.raw(json.dumps({"method": "GET", "path": "/v1/routes", "extra": 1}).encode())
+        check("unknown request member -> 400", r.get("status") == 400, r)
+        r = c.req("GET", "/v1/ike/sa")
+        check("not yet built -> 501", r.get("status") == 501, r)
+        r = c.req("GET", "/v1/routes")
+        check("the same connection still serves after errors", r.get("status") == 200, r)
+        routes = {(x["prefix"], x["type"]) for x in r["body"]}
+        check("routes: connected, local, static", {("192.0.2.0/24", "connected"), ("192.0.2.1/32", "local"),
+              ("198.18.1.0/24", "static"), ("198.51.100.0/24", "connected")} <= routes, routes)
+        r = c.req("GET", "/v1/dmvpn?detail=true")
+        peers = r["body"][0]["peers"]
+        check("show dmvpn detail: two static peers with claimed NBMA",
+              r["status"] == 200 and len(peers) == 2 and all(p["attributes"] == "S" and p["claimed_nbma"] == p["nbma"] for p in peers), r)
+        r = c.req("DELETE", "/v1/nhrp/cache")
+        check("clear nhrp cache keeps static entries", r["status"] == 200 and r["body"]["cleared"] == 0 and
+              len(c.req("GET", "/v1/nhrp/cache")["body"]) == 2, r)
+
+        # A line over the 64 KiB limit: 413 and the connection closes; others live on.
+        big = Ctl(sock)
+        try:
+            r = big.raw(b'{"method":"GET","path":"/v1/routes","body":"' + b"x" * 70000 + b'"}')
+            check("oversized request -> 413", r.get("status") == 413, r)
+        except (EOFError, OSError) as e:
+            check("oversized request -> 413", False, repr(e))
+
+        # Reload: add a route, then a bad file that must change nothing.
+        text = open(conf).read()
+        open(conf, "w").write(text.replace("routes = (", 'routes = (\n  { prefix = "203.0.113.0/24"; via = "192.0.2.254"; },'))
+        r = c.req("POST", "/v1/reload")
+        check("reload accepted", r["status"] == 200, r)
+        prefixes = {x["prefix"] for x in c.req("GET", "/v1/routes")["body"]}
+        check("reload added the route", "203.0.113.0/24" in prefixes, prefixes)
+        open(conf, "w").write(text.replace('via = "198.51.100.11"', 'via = "198.51.100.1"'))
+        r = c.req("POST", "/v1/reload")
+        check("reload of a bad file -> 422 naming the problem",
+              r["status"] == 422 and "own addresses" in r.get("error", ""), r)
+        prefixes2 = {x["prefix"] for x in c.req("GET", "/v1/routes")["body"]}
+        check("a refused reload changed nothing", prefixes2 == prefixes, prefixes2 ^ prefixes)
+        open(conf, "w").write(text.replace('"net_pcap1', '"net_pcap9'))
+        r = c.req("POST", "/v1/reload")
+        check("reload that changes a port device -> 422 restart", r["status"] == 422 and "restart" in r["error"], r)
+        open(conf, "w").write(text)
+        r = c.req("POST", "/v1/reload")
+        check("reload back to the original removes the route", r["status"] == 200 and
+              "203.0.113.0/24" not in {x["prefix"] for x in c.req("GET", "/v1/routes")["body"]}, r)
+        cnt = c.req("GET", "/v1/counters")["body"]["control"]
+        check("control counters count requests and errors", cnt["ctl_requests"] >= 20 and cnt["ctl_errors"] >= 10, cnt)
+
+        # dmvpnctl: --json prints the response unchanged; errors exit non-zero.
+        r = subprocess.run([DMVPNCTL, "-s", sock, "show", "routes", "--json"], capture_output=True, text=True)
+        check("dmvpnctl --json prints the response line", r.returncode == 0 and json.loads(r.stdout)["status"] == 200, r.stdout[:200])
+        r = subprocess.run([DMVPNCTL, "-s", sock, "show", "ike", "sa"], capture_output=True, text=True)
+        check("dmvpnctl reports a 501 and exits 1", r.returncode == 1 and "501" in r.stderr, r.stderr)
+        r = subprocess.run([DMVPNCTL, "-s", f"{tmp}/nosuch.sock", "show", "dmvpn"], capture_output=True, text=True)
+        check("dmvpnctl on a missing socket fails clearly", r.returncode == 1 and "cannot connect" in r.stderr, r.stderr)
+
+        # A second instance on the same socket refuses to start.
+        r = subprocess.run([DMVPND, "-c", conf, "--", "--file-prefix", f"second{os.getpid()}"],
+                           capture_output=True, text=True, timeout=60)
+        check("a second dmvpnd on the same socket refuses", r.returncode != 0 and "in use" in r.stderr, r.stderr[-300:])
+        check("the first still answers", c.req("GET", "/v1/interfaces")["status"] == 200)
+
+        proc.terminate()
+        rc = proc.wait(timeout=30)
+        check("SIGTERM: clean exit", rc == 0, rc)
+        check("socket removed on exit", not os.path.exists(sock))
+        proc = None
+    finally:
+        if proc:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"# {fails} failure(s)")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""LAN -> tunnel: host0's packets for the spokes' LANs leave the WAN port in GRE.
+
+    host0 198.18.0.10 --lan--> [hub] --wan--> GRE 192.0.2.1 -> 192.0.2.11 (spoke1)
+                                         \\--> GRE 192.0.2.1 -> 192.0.2.12 (spoke2)
+
+Routes 198.18.1.0/24 via 198.51.100.11 and 198.18.2.0/24 via 198.51.100.12, static
+NHRP maps to the NBMA addresses, static ARP for the NBMA addresses, as in hub.conf.
+"""
+import harness
+from harness import as_int, hexbytes
+
+harness.require()
+
+from scapy.all import ICMP, IP, Ether, Raw  # noqa: E402
+
+HOST0_IP, HOST0_MAC = harness.HOST0
+
+
+def icmp(dst, seq, ttl=64, payload=None, df=False):
+    data = payload if payload is not None else b"encap %d " % seq + bytes(range(32))
+    return (Ether(dst=harness.LAN_MAC, src=HOST0_MAC) /
+            IP(src=HOST0_IP, dst=dst, ttl=ttl, id=0x100 + seq, flags="DF" if df else 0) /
+            ICMP(type=8, id=0x4242, seq=seq) / Raw(data))
+
+
+def sized(dst, seq, ip_len):
+    """An echo request whose IPv4 total length is ip_len (20 IP + 8 ICMP + data)."""
+    return icmp(dst, seq, payload=bytes((i * 7) & 0xff for i in range(ip_len - 28)), df=True)
+
+
+# seq -> (input frame, expected NBMA, peer MAC); the ones that must come out.
+good = {
+    1: (icmp("198.18.1.10", 1), harness.SPOKE1),
+    2: (icmp("198.18.2.10", 2, ttl=17), harness.SPOKE2),
+    5: (sized("198.18.1.10", 5, harness.TUNNEL_MTU), harness.SPOKE1),
+}
+dropped = [
+    icmp("198.18.1.10", 3, ttl=1),                      # ttl_exceeded
+    icmp("203.0.113.5", 4),                             # no_route: the hub has no default
+    sized("198.18.2.10", 6, harness.TUNNEL_MTU + 1),    # mtu_exceeded_df
+]
+lan_in = [good[1][0], good[2][0], dropped[0], dropped[1], good[5][0], dropped[2]]
+
+chk = harness.Checker("dp_encap")
+with harness.Appliance("encap", lan_in=lan_in) as hub:
+    c = hub.settle()
+harness.log("counters: " + harness.nonzero(c))
+chk.eq("dmvpnd exit status after SIGTERM", hub.exit_code, 0)
+
+chk.counters(c, {
+    "forwarded": 3, "gre_encap": 3, "gre_decap": 0, "tunnel_hairpin": 0, "punted": 0,
+    "interfaces.lan.hw.ipackets": 6, "interfaces.lan.rx_packets": 6,
+    "interfaces.wan.hw.opackets": 3, "interfaces.wan.tx_packets": 3,
+    "interfaces.lan.tx_packets": 0, "interfaces.tunnel0.tx_packets": 3,
+})
+chk.drops(c, {"ttl_exceeded": 1, "no_route": 1, "mtu_exceeded_df": 1})
+
+chk.eq("frames on the LAN output", len(harness.pcap_read(hub.lan_out)), 0)
+FIELDS = ["eth.dst", "eth.src", "ip.version", "ip.src", "ip.dst", "ip.proto", "ip.ttl",
+          "ip.checksum.status", "ip.len", "gre.key", "gre.proto", "gre.flags.checksum",
+          "gre.flags.sequence_number", "gre.flags.routing", "gre.flags.version", "icmp.type",
+          "icmp.seq", "icmp.checksum.status", "data.data"]
+rows = harness.tshark_fields(hub.wan_out, FIELDS)
+chk.eq("frames on the WAN output", len(rows), len(good))
+seen = set()
+for i, r in enumerate(rows):
+    seq = as_int(r["icmp.seq"][0]) if r["icmp.seq"] else None
+    if not chk.ok(seq in good and seq not in seen, "WAN frame %d: unexpected ICMP seq %r (%r)"
+                  % (i + 1, seq, r)):
+        continue
+    seen.add(seq)
+    frame, (nbma, peer_mac) = good[seq]
+    inner = frame[IP]
+    w = "WAN frame %d (seq %d)" % (i + 1, seq)
+    chk.eq(w + " eth.dst (static ARP of the NBMA)", r["eth.dst"], [peer_mac])
+    chk.eq(w + " eth.src", r["eth.src"], [harness.WAN_MAC])
+    chk.eq(w + " ip.src outer|inner", r["ip.src"], [harness.HUB_NBMA, inner.src])
+    chk.eq(w + " ip.dst outer|inner", r["ip.dst"], [nbma, inner.dst])
+    chk.eq(w + " ip.proto outer|inner", r["ip.proto"], ["47", "1"])
+    chk.eq(w + " ip.ttl outer|inner (decremented)", r["ip.ttl"], ["64", str(inner.ttl - 1)])
+    chk.eq(w + " ip.checksum.status outer|inner (1 = good)", r["ip.checksum.status"],
+           ["1", "1"])
+    chk.eq(w + " ip.len outer|inner", [as_int(x) for x in r["ip.len"]],
+           [len(inner) + 28, len(inner)])
+    chk.eq(w + " gre.key", [as_int(x) for x in r["gre.key"]], [harness.GRE_KEY])
+    chk.eq(w + " gre.proto", [as_int(x) for x in r["gre.proto"]], [0x0800])
+    chk.eq(w + " GRE C/S/R bits and version", [r["gre.flags.checksum"],
+           r["gre.flags.sequence_number"], r["gre.flags.routing"], r["gre.flags.version"]],
+           [["0"], ["0"], ["0"], ["0"]])
+    chk.eq(w + " icmp.type", r["icmp.type"], ["8"])
+    chk.eq(w + " icmp.checksum.status", r["icmp.checksum.status"], ["1"])
+    chk.eq(w + " inner payload", [hexbytes(x) for x in r["data.data"]],
+           [bytes(inner[Raw].load).hex()])
+chk.eq("ICMP seqs encapsulated", sorted(seen), sorted(good))
+
+# Byte for byte: the inner packet is the input with TTL-1 and the checksum adjusted.
+for fr in harness.pcap_read(hub.wan_out):
+    out_inner = fr[14 + 20 + 8:]
+    seq = int.from_bytes(out_inner[20 + 6:20 + 8], "big")
+    if seq not in good:
+        continue
+    want = bytearray(bytes(good[seq][0][IP]))
+    want[8] -= 1
+    chk.eq("seq %d inner bytes other than TTL and checksum" % seq,
+           (out_inner[:8] + out_inner[9:10] + out_inner[12:]).hex(),
+           (bytes(want[:8]) + bytes(want[9:10]) + bytes(want[12:])).hex())
+chk.finish()
