@@ -193,13 +193,18 @@ void tables_reclaim(struct dp_tables *t)
 	rte_rcu_qsbr_dq_reclaim(t->dq, ~0u, &freed, &pending, &avail);
 }
 
-/* Publish obj under key in h, replacing (and later freeing) what was there. */
-static int hash_publish(struct dp_tables *t, struct rte_hash *h, const struct tbl_key *k, void *obj)
+/* Publish obj under (ifidx, addr) in h, replacing (and later freeing) what was there. */
+static int hash_publish(struct dp_tables *t, struct rte_hash *h, uint16_t ifidx, uint32_t addr,
+			void *obj)
 {
+	struct tbl_key k = {.addr = addr, .ifidx = ifidx};
 	void *old = NULL;
-	int had = rte_hash_lookup_data(h, k, &old) >= 0;
-	int rc = rte_hash_add_key_data(h, k, obj);
+	int had, rc;
 
+	if (!obj)
+		return -ENOMEM;
+	had = rte_hash_lookup_data(h, &k, &old) >= 0;
+	rc = rte_hash_add_key_data(h, &k, obj);
 	if (rc) {
 		rte_free(obj);
 		return rc;
@@ -209,54 +214,56 @@ static int hash_publish(struct dp_tables *t, struct rte_hash *h, const struct tb
 	return 0;
 }
 
+/* The hash frees the data itself after a grace period (rte_hash RCU). */
+static int hash_remove(struct rte_hash *h, uint16_t ifidx, uint32_t addr)
+{
+	struct tbl_key k = {.addr = addr, .ifidx = ifidx};
+
+	return rte_hash_del_key(h, &k) < 0 ? -ENOENT : 0;
+}
+
+static void *hash_find(const struct rte_hash *h, uint16_t ifidx, uint32_t addr)
+{
+	struct tbl_key k = {.addr = addr, .ifidx = ifidx};
+	void *d;
+
+	return rte_hash_lookup_data(h, &k, &d) >= 0 ? d : NULL;
+}
+
 int tables_neigh_set(struct dp_tables *t, uint16_t port, uint32_t addr, const uint8_t *mac)
 {
-	struct tbl_key k = {.addr = addr, .ifidx = port};
 	struct neigh_rt *n = rte_zmalloc("neigh", sizeof(*n), 0);
 
-	if (!n)
-		return -ENOMEM;
-	memcpy(n->mac, mac, 6);
-	return hash_publish(t, t->neigh, &k, n);
+	if (n)
+		memcpy(n->mac, mac, 6);
+	return hash_publish(t, t->neigh, port, addr, n);
 }
 
 int tables_neigh_del(struct dp_tables *t, uint16_t port, uint32_t addr)
 {
-	struct tbl_key k = {.addr = addr, .ifidx = port};
-
-	return rte_hash_del_key(t->neigh, &k) < 0 ? -ENOENT : 0;
+	return hash_remove(t->neigh, port, addr);
 }
 
 const struct neigh_rt *tables_neigh_lookup(const struct dp_tables *t, uint16_t port, uint32_t addr)
 {
-	struct tbl_key k = {.addr = addr, .ifidx = port};
-	void *d;
-
-	return rte_hash_lookup_data(t->neigh, &k, &d) >= 0 ? d : NULL;
+	return hash_find(t->neigh, port, addr);
 }
 
 int tables_peer_set(struct dp_tables *t, uint16_t tunnel, uint32_t proto, uint32_t nbma)
 {
-	struct tbl_key k = {.addr = proto, .ifidx = tunnel};
 	struct peer_rt *p = rte_zmalloc("peer", sizeof(*p), 0);
 
-	if (!p)
-		return -ENOMEM;
-	p->nbma = nbma;
-	return hash_publish(t, t->peers, &k, p);
+	if (p)
+		p->nbma = nbma;
+	return hash_publish(t, t->peers, tunnel, proto, p);
 }
 
 int tables_peer_del(struct dp_tables *t, uint16_t tunnel, uint32_t proto)
 {
-	struct tbl_key k = {.addr = proto, .ifidx = tunnel};
-
-	return rte_hash_del_key(t->peers, &k) < 0 ? -ENOENT : 0;
+	return hash_remove(t->peers, tunnel, proto);
 }
 
 const struct peer_rt *tables_peer_lookup(const struct dp_tables *t, uint16_t tunnel, uint32_t proto)
 {
-	struct tbl_key k = {.addr = proto, .ifidx = tunnel};
-	void *d;
-
-	return rte_hash_lookup_data(t->peers, &k, &d) >= 0 ? d : NULL;
+	return hash_find(t->peers, tunnel, proto);
 }
