@@ -210,7 +210,8 @@ static void get_dmvpn(struct app *a, const struct ctlreq *q, struct resp *r)
 			      (json_int_t)ct->network_id, "peer_count", (int)json_array_size(peers),
 			      "peers", peers);
 		if (detail == 1) {
-			json_object_set_new(o, "source", jaddr(a->cfg.ports[ct->source].addr));
+			json_object_set_new(o, "source", json_string(a->cfg.ports[ct->source].name));
+			json_object_set_new(o, "source_address", jaddr(a->cfg.ports[ct->source].addr));
 			json_object_set_new(o, "key", ct->has_key ? json_integer(ct->key) : json_null());
 			json_object_set_new(o, "mtu", json_integer(ct->mtu));
 			json_object_set_new(o, "nhrp_holdtime", json_integer(ct->holdtime));
@@ -331,6 +332,11 @@ char *ctl_api_handle(struct app *a, const char *line, size_t len)
 			if (strcmp(api[i].path, q.path))
 				continue;
 			path_known = 1;
+			if (api[i].method == q.method && q.body) {
+				/* No path takes a body yet: say so rather than ignore it. */
+				fail(&r, 400, "%s takes no request body", q.path);
+				break;
+			}
 			if (api[i].method == q.method) {
 				api[i].fn(a, &q, &r);
 				break;
