@@ -71,7 +71,8 @@ def require():
     except ImportError:
         skip("scapy is not importable by %s" % sys.executable)
     if not os.access(dmvpnd_path(), os.X_OK):
-        skip("no dmvpnd at %s (set DMVPND)" % dmvpnd_path())
+        log("FAIL: no dmvpnd at %s (build it, or set DMVPND)" % dmvpnd_path())
+        sys.exit(1)
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, _on_term)
 
@@ -118,11 +119,9 @@ def pcap_read(path):
 TSHARK_PREFS = ["-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"]
 
 
-def tshark_fields(pcap, fields, dfilter=None, decode_as=()):
-    """One dict per frame: field -> list of its occurrences (outer first)."""
+def tshark_fields(pcap, fields, dfilter=None):
+    """One dict per frame: field -> list of its occurrences (outer header first)."""
     cmd = ["tshark", "-n", "-r", pcap] + TSHARK_PREFS
-    for d in decode_as:
-        cmd += ["-d", d]
     if dfilter:
         cmd += ["-Y", dfilter]
     cmd += ["-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=|"]
@@ -136,17 +135,8 @@ def tshark_fields(pcap, fields, dfilter=None, decode_as=()):
     for line in out.stdout.splitlines():
         cols = line.split("\t")
         cols += [""] * (len(fields) - len(cols))
-        rows.append({fl: ([v for v in c.split("|")] if c else [])
-                     for fl, c in zip(fields, cols)})
+        rows.append({fl: (c.split("|") if c else []) for fl, c in zip(fields, cols)})
     return rows
-
-
-def tshark_verbose(pcap):
-    """tshark -V of a file, for failure reports."""
-    out = subprocess.run(["tshark", "-n", "-r", pcap, "-V"] + TSHARK_PREFS,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         timeout=60)
-    return out.stdout
 
 
 def as_int(v):
