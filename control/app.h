@@ -57,6 +57,7 @@ struct nhrp_entry {
 	X(arp_replies_received) X(arp_ignored) X(arp_malformed)          \
 	X(arp_queue_overflow) X(arp_resolution_failed)                   \
 	X(icmp_echo_replies) X(icmp_ignored) X(udp_local_unhandled)      \
+	X(icmp_errors_sent) X(icmp_errors_suppressed)                    \
 	X(nhrp_unhandled) X(inject_ring_full) X(alloc_failed)            \
 	X(ctl_requests) X(ctl_errors) X(reloads) X(reload_errors)
 
@@ -87,6 +88,8 @@ struct app {
 	struct nhrp_entry *nhrp;
 
 	struct ctl_counters cnt;
+	double icmp_tokens;        /* ICMP error rate limit (token bucket) */
+	uint64_t icmp_refill_ms;
 
 	int epfd, timerfd, sigfd, listenfd;
 	struct ctl_client *clients;

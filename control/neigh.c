@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* ARP (RFC 826) on the ports: answer for our addresses, resolve next hops, age entries. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,22 @@ static void arp_send(struct app *a, uint8_t port, uint16_t op, const uint8_t *th
 	app_inject(a, m, INJECT_L2, port);
 }
 
+/* A packet that waited for ARP was routed already: frame it and send it
+ * on its port, so it is neither routed nor counted twice. */
+static void neigh_send_queued(struct app *a, const struct neigh_entry *n, struct rte_mbuf *m)
+{
+	struct eth_hdr *e = (struct eth_hdr *)rte_pktmbuf_prepend(m, ETH_HLEN);
+
+	if (!e) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(e->dst, n->mac, ETH_ALEN);
+	memcpy(e->src, a->port_macs[n->port], ETH_ALEN);
+	e->type = htons(ETHERTYPE_IPV4);
+	app_inject(a, m, INJECT_L2, n->port);
+}
+
 /* Publish a resolved MAC and release the packets that waited for it. */
 static int neigh_resolved(struct app *a, struct neigh_entry *n, const uint8_t *mac, uint8_t state)
 {
@@ -99,7 +116,7 @@ static int neigh_resolved(struct app *a, struct neigh_entry *n, const uint8_t *m
 	if (rc)
 		return rc;
 	for (unsigned i = 0; i < n->nq; i++)
-		app_inject(a, n->queue[i], INJECT_L3, 0);
+		neigh_send_queued(a, n, n->queue[i]);
 	n->nq = 0;
 	return 0;
 }
@@ -165,7 +182,7 @@ void neigh_miss(struct app *a, struct rte_mbuf *m)
 	n = neigh_find(a, port, pm->aux);
 	if (n && n->state != NEIGH_INCOMPLETE) {
 		/* Resolved since the worker looked: send it on. */
-		app_inject(a, m, INJECT_L3, 0);
+		neigh_send_queued(a, n, m);
 		return;
 	}
 	if (!n && !(n = neigh_new(a, port, pm->aux))) {

@@ -67,6 +67,76 @@ ignore:
 	rte_pktmbuf_free(m);
 }
 
+#define ICMP_ERR_RATE 100   /* per second, as a host stack limits them */
+#define ICMP_ERR_BURST 50
+
+/* Our address facing the interface a packet came in on: the source of
+ * the ICMP error about it. */
+static uint32_t if_address(const struct app *a, unsigned ifidx)
+{
+	if (DP_IF_IS_TUNNEL(ifidx))
+		return ifidx - CFG_MAX_PORTS < a->cfg.n_tunnels ?
+		       a->cfg.tunnels[ifidx - CFG_MAX_PORTS].addr : 0;
+	return ifidx < a->cfg.n_ports ? a->cfg.ports[ifidx].addr : 0;
+}
+
+static int icmp_is_error(const struct ipv4_hdr *ih, size_t hl, size_t len)
+{
+	const struct icmp_hdr *ic = (const void *)((const uint8_t *)ih + hl);
+
+	if (ih->proto != IPPROTO_ICMP_ || len < hl + 1)
+		return 0;
+	return ic->type != ICMP_ECHO_REQUEST && ic->type != ICMP_ECHO_REPLY &&
+	       ic->type != 13 && ic->type != 14; /* timestamp request/reply */
+}
+
+/* Time Exceeded or Fragmentation Needed for a packet a worker dropped
+ * (RFC 792, RFC 1191): never about an ICMP error, a non-first fragment or
+ * a multicast source; rate limited. */
+static void icmp_error(struct app *a, struct rte_mbuf *orig)
+{
+	const struct ipv4_hdr *oh = rte_pktmbuf_mtod(orig, const struct ipv4_hdr *);
+	uint32_t aux = pkt_meta(orig)->aux, src = if_address(a, pkt_meta(orig)->in_if);
+	size_t hl = (size_t)(oh->ver_ihl & 0xf) * 4, len = rte_pktmbuf_data_len(orig), quote;
+	uint64_t now = app_now_ms();
+	struct rte_mbuf *m;
+	struct ipv4_hdr *ih;
+	struct icmp_hdr *ic;
+
+	a->icmp_tokens += (double)(now - a->icmp_refill_ms) * ICMP_ERR_RATE / 1000.0;
+	if (a->icmp_tokens > ICMP_ERR_BURST)
+		a->icmp_tokens = ICMP_ERR_BURST;
+	a->icmp_refill_ms = now;
+	if (!src || icmp_is_error(oh, hl, len) || ipv4_is_martian(oh->src) ||
+	    (oh->frag & rte_cpu_to_be_16(IPV4_OFFMASK)) || a->icmp_tokens < 1.0) {
+		a->cnt.icmp_errors_suppressed++;
+		goto out;
+	}
+	m = rte_pktmbuf_alloc(a->dp.pool);
+	quote = len < hl + 8 ? len : hl + 8;
+	ih = m ? (struct ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(IPV4_HLEN + sizeof(*ic) + quote)) : NULL;
+	if (!ih) {
+		rte_pktmbuf_free(m);
+		a->cnt.alloc_failed++;
+		goto out;
+	}
+	a->icmp_tokens -= 1.0;
+	ic = (struct icmp_hdr *)(ih + 1);
+	ic->type = (uint8_t)(aux >> 24);
+	ic->code = (uint8_t)(aux >> 16);
+	ic->id = 0;
+	ic->seq = rte_cpu_to_be_16((uint16_t)aux); /* next-hop MTU for code 4 */
+	memcpy(ic + 1, oh, quote);
+	ic->cksum = 0;
+	ic->cksum = inet_cksum(ic, sizeof(*ic) + quote);
+	ipv4_build(ih, src, oh->src, IPPROTO_ICMP_, 64,
+		   (uint16_t)(IPV4_HLEN + sizeof(*ic) + quote), 0, 0);
+	a->cnt.icmp_errors_sent++;
+	app_inject(a, m, INJECT_L3, 0);
+out:
+	rte_pktmbuf_free(orig);
+}
+
 static void punt_one(struct app *a, struct rte_mbuf *m)
 {
 	const struct ipv4_hdr *ih;
@@ -90,6 +160,9 @@ static void punt_one(struct app *a, struct rte_mbuf *m)
 		/* IKE (UDP 500/4500) arrives here once IKEv2 exists. */
 		a->cnt.udp_local_unhandled++;
 		break;
+	case PUNT_ICMP_ERROR:
+		icmp_error(a, m);
+		return;
 	case PUNT_NHRP:
 		/* NHRP itself is not implemented yet: counted, not answered. */
 		a->cnt.punt_nhrp++;

@@ -25,6 +25,7 @@ enum punt_reason {
 	PUNT_LOCAL,         /* IPv4 packet for one of our addresses (ICMP, UDP) */
 	PUNT_NHRP,          /* IPv4+GRE packet carrying NHRP */
 	PUNT_NEIGH_MISS,    /* IPv4 packet waiting for ARP of aux on out_if */
+	PUNT_ICMP_ERROR,    /* dropped packet to answer with ICMP: aux = type<<24|code<<16|mtu */
 };
 
 /* What the control thread asks a worker to do with an injected packet. */

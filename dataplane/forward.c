@@ -182,7 +182,10 @@ static void ip_forward(struct worker *w, const struct dp_conf *c, struct tx_buf 
 	}
 	if (decrement) {
 		if (unlikely(ih->ttl <= 1)) {
-			drop(w, m, DROP_TTL_EXCEEDED);
+			/* Counted as a drop; the control thread sends Time Exceeded. */
+			w->stats.drops[DROP_TTL_EXCEEDED]++;
+			pm->aux = (uint32_t)ICMP_TIME_EXCEEDED << 24;
+			punt(w, tb, m, PUNT_ICMP_ERROR);
 			return;
 		}
 		ipv4_ttl_decrement(ih);
@@ -191,8 +194,14 @@ static void ip_forward(struct worker *w, const struct dp_conf *c, struct tx_buf 
 	mtu = nh->kind == NH_PORT ? c->ports[nh->ifidx].mtu : c->tunnels[nh->ifidx].mtu;
 	if (unlikely(rte_pktmbuf_pkt_len(m) > mtu)) {
 		/* No fragmentation in the fast path: DF or not, it is dropped
-		 * and counted; the tunnel MTU must be set for the path. */
-		drop(w, m, DROP_MTU_EXCEEDED);
+		 * and counted. With DF the sender learns the MTU (RFC 1191). */
+		w->stats.drops[DROP_MTU_EXCEEDED]++;
+		if (ih->frag & rte_cpu_to_be_16(IPV4_DF)) {
+			pm->aux = (uint32_t)ICMP_DEST_UNREACH << 24 | 4u << 16 | mtu;
+			punt(w, tb, m, PUNT_ICMP_ERROR);
+		} else {
+			rte_pktmbuf_free(m);
+		}
 		return;
 	}
 	w->stats.forwarded++;

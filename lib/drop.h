@@ -20,7 +20,7 @@
 	X(NO_ROUTE, "no_route")                                  \
 	X(BLACKHOLE, "blackhole_route")                          \
 	X(NEIGH_MISS_QUEUE_FULL, "arp_unresolved")               \
-	X(MTU_EXCEEDED, "mtu_exceeded_df")                       \
+	X(MTU_EXCEEDED, "mtu_exceeded")                          \
 	X(GRE_TRUNCATED, "gre_truncated")                        \
 	X(GRE_VERSION, "gre_bad_version")                        \
 	X(GRE_FLAGS, "gre_unsupported_flags")                    \

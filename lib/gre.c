@@ -23,7 +23,7 @@ int gre_parse(const uint8_t *p, size_t len, struct gre_info *out)
 	flags = (uint16_t)(p[0] << 8 | p[1]);
 	if (flags & GRE_VERSION_MASK)
 		return DROP_GRE_VERSION;
-	if (flags & (GRE_F_ROUTING | GRE_F_RESERVED0))
+	if (flags & (GRE_F_ROUTING | GRE_F_MBZ))
 		return DROP_GRE_FLAGS;
 	memset(out, 0, sizeof(*out));
 	out->proto = (uint16_t)(p[2] << 8 | p[3]);

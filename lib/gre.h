@@ -19,7 +19,7 @@ struct gre_info {
 /*
  * Parse the GRE header at p; len is the whole GRE packet (header and
  * payload), used to verify the checksum when the C bit is set. Rejects
- * version != 0, the routing bit and non-zero reserved bits (RFC 2784 2.3).
+ * version != 0, the routing bit and bits 4-5; bits 6-12 are ignored (RFC 2784 2.3).
  * Returns DROP_NONE or a drop reason. Never reads past p + len.
  */
 int gre_parse(const uint8_t *p, size_t len, struct gre_info *out);

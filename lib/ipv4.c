@@ -65,12 +65,16 @@ int ipv4_parse(const uint8_t *p, size_t len, struct ipv4_info *out)
 
 void ipv4_ttl_decrement(struct ipv4_hdr *h)
 {
-	/* TTL is the high byte of its 16-bit word: the sum drops by 0x0100. */
-	uint32_t sum = (uint32_t)ntohs(h->cksum) + 0x0100;
+	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), m being the TTL/protocol
+	 * word: unlike adding 0x0100 to HC, it never turns a checksum that a
+	 * full recomputation gives as 0x0000 into 0xffff. */
+	uint16_t m = (uint16_t)(h->ttl << 8 | h->proto);
+	uint32_t sum;
 
 	h->ttl--;
-	sum = (sum & 0xffff) + (sum >> 16);
-	h->cksum = htons((uint16_t)sum);
+	sum = (uint32_t)(uint16_t)~ntohs(h->cksum) + (uint16_t)~m +
+	      (uint16_t)(h->ttl << 8 | h->proto);
+	h->cksum = inet_fold(sum);
 }
 
 void ipv4_build(struct ipv4_hdr *h, uint32_t src, uint32_t dst, uint8_t proto,

@@ -79,7 +79,8 @@ struct udp_hdr {
 #define GRE_F_ROUTING 0x4000
 #define GRE_F_KEY 0x2000
 #define GRE_F_SEQ 0x1000
-#define GRE_F_RESERVED0 0x0ff8 /* bits 4-12 that RFC 2784/2890 receivers must see zero */
+#define GRE_F_MBZ 0x0c00 /* bits 4-5: RFC 2784 receivers discard when set */
+/* Bits 6-12 (0x03f8) are reserved0: sent as zero, ignored on receipt. */
 #define GRE_VERSION_MASK 0x0007
 
 struct gre_hdr {

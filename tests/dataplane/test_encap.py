@@ -39,7 +39,7 @@ good = {
 dropped = [
     icmp("198.18.1.10", 3, ttl=1),                      # ttl_exceeded
     icmp("203.0.113.5", 4),                             # no_route: the hub has no default
-    sized("198.18.2.10", 6, harness.TUNNEL_MTU + 1),    # mtu_exceeded_df
+    sized("198.18.2.10", 6, harness.TUNNEL_MTU + 1),    # mtu_exceeded, DF set
 ]
 # A 42-byte frame padded to the Ethernet minimum with junk that must not be carried.
 padded = bytes(good[7][0]) + b"\xee" * 18
@@ -52,14 +52,24 @@ harness.log("counters: " + harness.nonzero(c))
 chk.eq("dmvpnd exit status after SIGTERM", hub.exit_code, 0)
 
 chk.counters(c, {
-    "forwarded": 4, "gre_encap": 4, "gre_decap": 0, "tunnel_hairpin": 0, "punted": 0,
+    # 4 encapsulated + the 2 ICMP errors the control thread routed back
+    "forwarded": 6, "gre_encap": 4, "gre_decap": 0, "tunnel_hairpin": 0, "punted": 2,
     "interfaces.lan.hw.ipackets": 7, "interfaces.lan.rx_packets": 7,
     "interfaces.wan.hw.opackets": 4, "interfaces.wan.tx_packets": 4,
-    "interfaces.lan.tx_packets": 0, "interfaces.tunnel0.tx_packets": 4,
+    "interfaces.lan.tx_packets": 2, "interfaces.tunnel0.tx_packets": 4,
+    "control.icmp_errors_sent": 2,
 })
-chk.drops(c, {"ttl_exceeded": 1, "no_route": 1, "mtu_exceeded_df": 1})
+chk.drops(c, {"ttl_exceeded": 1, "no_route": 1, "mtu_exceeded": 1})
 
-chk.eq("frames on the LAN output", len(harness.pcap_read(hub.lan_out)), 0)
+# The TTL-1 packet and the DF packet over the tunnel MTU are answered with
+# ICMP (RFC 792 Time Exceeded, RFC 1191 Fragmentation Needed with the MTU),
+# from the LAN address, quoting the original header.
+errs = harness.tshark_fields(hub.lan_out, ["ip.src", "ip.dst", "icmp.type", "icmp.code",
+                                           "icmp.mtu", "ip.id", "icmp.checksum.status"])
+chk.eq("ICMP errors on the LAN", [(r["ip.src"][0], r["ip.dst"][0], r["icmp.type"][0],
+        r["icmp.code"][0], r["icmp.mtu"][:1], r["ip.id"][1:2]) for r in errs],
+       [("198.18.0.1", HOST0_IP, "11", "0", [], ["0x0103"]),
+        ("198.18.0.1", HOST0_IP, "3", "4", [str(harness.TUNNEL_MTU)], ["0x0106"])])
 FIELDS = ["eth.dst", "eth.src", "ip.version", "ip.src", "ip.dst", "ip.proto", "ip.ttl",
           "ip.checksum.status", "ip.len", "gre.key", "gre.proto", "gre.flags.checksum",
           "gre.flags.sequence_number", "gre.flags.routing", "gre.flags.version", "icmp.type",
