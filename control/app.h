@@ -9,7 +9,7 @@
 #include "dataplane/dp.h"
 #include "lib/config.h"
 
-enum route_kind { RT_CONNECTED = 1, RT_LOCAL, RT_BROADCAST, RT_STATIC, RT_DEFAULT };
+enum route_kind { RT_CONNECTED = 1, RT_LOCAL, RT_BROADCAST, RT_STATIC, RT_DEFAULT, RT_SHORTCUT };
 
 struct route_entry {
 	uint32_t prefix;
@@ -38,18 +38,7 @@ struct neigh_entry {
 	struct rte_mbuf *queue[NEIGH_QUEUE];
 };
 
-enum nhrp_type { NHRP_STATIC = 1, NHRP_DYNAMIC };
-
-struct nhrp_entry {
-	uint8_t tunnel;
-	uint8_t type;
-	uint8_t seen;
-	uint32_t proto;
-	uint32_t nbma;
-	uint32_t claimed_nbma;
-	time_t created;
-	time_t expires;        /* 0 = never */
-};
+#include "control/nhrp.h"
 
 #define CTL_COUNTERS(X)                                                  \
 	X(punt_arp) X(punt_local) X(punt_nhrp) X(punt_neigh_miss)        \
@@ -58,7 +47,7 @@ struct nhrp_entry {
 	X(arp_queue_overflow) X(arp_resolution_failed)                   \
 	X(icmp_echo_replies) X(icmp_ignored) X(udp_local_unhandled)      \
 	X(icmp_errors_sent) X(icmp_errors_suppressed)                    \
-	X(nhrp_unhandled) X(inject_ring_full) X(alloc_failed)            \
+	X(punt_resolve) X(punt_redirect) X(inject_ring_full) X(alloc_failed) \
 	X(ctl_requests) X(ctl_errors) X(reloads) X(reload_errors)
 
 struct ctl_counters {
@@ -86,6 +75,7 @@ struct app {
 	struct neigh_entry *neighs;
 	unsigned n_nhrp, cap_nhrp;
 	struct nhrp_entry *nhrp;
+	struct nhrp_state nh;
 
 	struct ctl_counters cnt;
 	double icmp_tokens;        /* ICMP error rate limit (token bucket) */
@@ -110,7 +100,16 @@ void ports_fini(struct app *a);
 /* state.c: make the tables and interface view match a configuration. */
 int state_apply(struct app *a, const struct dmvpn_config *cfg, char *err, size_t errlen);
 int state_reload(struct app *a, char *err, size_t errlen);
-unsigned state_nhrp_clear(struct app *a);
+/* Shortcut routes (NHRP): override a configured route of the same prefix
+ * while they exist. 0 or -errno. */
+int state_shortcut_add(struct app *a, uint32_t prefix, uint8_t plen, uint8_t tunnel,
+		       uint32_t nexthop);
+void state_shortcut_del(struct app *a, uint32_t prefix, uint8_t plen);
+/* Longest-prefix match in the control's copy of the routes (shortcuts
+ * excluded), or NULL. */
+const struct route_entry *state_route_match(const struct app *a, uint32_t addr);
+/* Republish the interface view (e.g. after NHS state changes). */
+int state_conf_publish(struct app *a);
 /* Interface name of an interface index (port or tunnel). */
 const char *state_ifname(const struct app *a, unsigned ifidx);
 

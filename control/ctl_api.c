@@ -96,6 +96,7 @@ static const char *route_kind_name(uint8_t k)
 	case RT_BROADCAST: return "broadcast";
 	case RT_STATIC: return "static";
 	case RT_DEFAULT: return "default";
+	case RT_SHORTCUT: return "nhrp";
 	default: return "?";
 	}
 }
@@ -152,14 +153,37 @@ static void get_neighbors(struct app *a, const struct ctlreq *q, struct resp *r)
 	r->body = arr;
 }
 
+static json_t *nhrp_flags_json(const struct nhrp_entry *e)
+{
+	json_t *f = json_array();
+
+	if (e->type == NE_NHS)
+		json_array_append_new(f, json_string("nhs"));
+	if (e->type == NE_DYNAMIC)
+		json_array_append_new(f, json_string("registered"));
+	if (e->type == NE_CACHED)
+		json_array_append_new(f, json_string("learned"));
+	if (e->flags & NE_F_UNIQUE)
+		json_array_append_new(f, json_string("unique"));
+	if (e->flags & NE_F_NAT)
+		json_array_append_new(f, json_string("nat"));
+	if (e->flags & NE_F_ROUTE)
+		json_array_append_new(f, json_string("rib"));
+	return f;
+}
+
 static json_t *nhrp_entry_json(struct app *a, const struct nhrp_entry *e, time_t now)
 {
-	return json_pack("{s:s,s:o,s:o,s:o,s:s,s:I,s:o}", "interface",
-			 a->cfg.tunnels[e->tunnel].name, "protocol", jprefix(e->proto, 32), "nbma",
-			 jaddr(e->nbma), "claimed_nbma", jaddr(e->claimed_nbma), "type",
-			 e->type == NHRP_STATIC ? "static" : "dynamic", "created",
-			 (json_int_t)e->created, "expires_in",
-			 e->expires ? json_integer(e->expires - now) : json_null());
+	json_t *o = json_pack("{s:s,s:o,s:s,s:o,s:o,s:o,s:I,s:o}", "interface",
+			      a->cfg.tunnels[e->tunnel].name, "protocol", jprefix(e->proto, e->plen),
+			      "type", nhrp_entry_type_name(e->type), "nbma", jaddr(e->nbma),
+			      "claimed_nbma", e->claimed_nbma ? jaddr(e->claimed_nbma) : json_null(),
+			      "flags", nhrp_flags_json(e), "created", (json_int_t)e->created,
+			      "expires_in", e->expires ? json_integer(e->expires - now) : json_null());
+
+	if (e->type == NE_SHORTCUT)
+		json_object_set_new(o, "nexthop", jaddr(e->nexthop));
+	return o;
 }
 
 static void get_nhrp_cache(struct app *a, const struct ctlreq *q, struct resp *r)
@@ -172,11 +196,54 @@ static void get_nhrp_cache(struct app *a, const struct ctlreq *q, struct resp *r
 	r->body = arr;
 }
 
-static void del_nhrp_cache(struct app *a, const struct ctlreq *q, struct resp *r)
+static void get_nhrp_shortcut(struct app *a, const struct ctlreq *q, struct resp *r)
 {
-	r->body = json_pack("{s:i}", "cleared", state_nhrp_clear(a));
+	time_t now = time(NULL);
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < a->n_nhrp; i++) {
+		const struct nhrp_entry *e = &a->nhrp[i];
+
+		if (e->type == NE_SHORTCUT)
+			json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:o,s:I,s:o}", "interface",
+				a->cfg.tunnels[e->tunnel].name, "prefix", jprefix(e->proto, e->plen),
+				"nexthop", jaddr(e->nexthop), "nbma", jaddr(e->nbma), "created",
+				(json_int_t)e->created, "expires_in",
+				e->expires ? json_integer(e->expires - now) : json_null()));
+	}
+	r->body = arr;
 }
 
+static void get_nhrp_nhs(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	uint64_t now = app_now_ms();
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < a->nh.n_nhs; i++) {
+		const struct nhs_state *h = &a->nh.nhs[i];
+
+		json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:i,s:s,s:o,s:o,s:I,s:I,s:i,s:o}",
+			"interface", a->cfg.tunnels[h->tunnel].name, "protocol", jaddr(h->proto),
+			"nbma", jaddr(h->nbma), "priority", (int)h->priority, "state",
+			nhrp_nhs_state_name(h->state), "last_reply_s",
+			h->last_reply_ms ? json_integer((json_int_t)((now - h->last_reply_ms) / 1000)) :
+					   json_null(),
+			"up_s", h->state == NHS_UP ?
+				json_integer((json_int_t)((now - h->up_since_ms) / 1000)) : json_null(),
+			"registrations_sent", (json_int_t)h->sent, "replies", (json_int_t)h->replies,
+			"last_code", h->last_code,
+			"public_nbma", h->public_nbma ? jaddr(h->public_nbma) : json_null()));
+	}
+	r->body = arr;
+}
+
+static void del_nhrp_cache(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	r->body = json_pack("{s:i}", "cleared", nhrp_cache_clear(a));
+}
+
+/* show dmvpn: one row per peer (a tunnel address with a mapping), with
+ * the shortcuts through it counted as its entries, as IOS does. */
 static void get_dmvpn(struct app *a, const struct ctlreq *q, struct resp *r)
 {
 	int detail = ctlreq_query_bool(q, "detail", 0);
@@ -192,23 +259,42 @@ static void get_dmvpn(struct app *a, const struct ctlreq *q, struct resp *r)
 
 		for (unsigned i = 0; i < a->n_nhrp; i++) {
 			const struct nhrp_entry *e = &a->nhrp[i];
+			const char *state = "UP";
+			char attrs[16] = "";
+			unsigned ents = 1;
 			json_t *p;
 
-			if (e->tunnel != t)
+			if (e->tunnel != t || e->type == NE_SHORTCUT)
 				continue;
-			/* A static mapping is usable at once, so it is UP as on IOS. */
-			p = json_pack("{s:o,s:o,s:s,s:I,s:s}", "nbma", jaddr(e->nbma), "tunnel",
-				      jaddr(e->proto), "state", "UP", "updown_s",
-				      (json_int_t)(now - e->created), "attributes",
-				      e->type == NHRP_STATIC ? "S" : "D");
+			for (unsigned j = 0; j < a->n_nhrp; j++)
+				if (a->nhrp[j].type == NE_SHORTCUT && a->nhrp[j].tunnel == t &&
+				    a->nhrp[j].nexthop == e->proto)
+					ents++;
+			if (e->type == NE_INCOMPLETE)
+				state = "NHRP";
+			else if (e->type == NE_NEGATIVE)
+				state = "NHRP";
+			for (unsigned j = 0; j < a->nh.n_nhs && e->type == NE_NHS; j++)
+				if (a->nh.nhs[j].tunnel == t && a->nh.nhs[j].proto == e->proto)
+					state = a->nh.nhs[j].state == NHS_UP ? "UP" : "NHRP";
+			strcat(attrs, e->type == NE_STATIC || e->type == NE_NHS ? "S" :
+				      e->type == NE_INCOMPLETE || e->type == NE_NEGATIVE ? "I" : "D");
+			if (e->flags & NE_F_NAT)
+				strcat(attrs, "N");
+			if (ents > 1)
+				strcat(attrs, "T1");
+			p = json_pack("{s:o,s:o,s:s,s:I,s:s,s:i}", "nbma", jaddr(e->nbma), "tunnel",
+				      jaddr(e->proto), "state", state, "updown_s",
+				      (json_int_t)(now - e->created), "attributes", attrs, "entries",
+				      (int)ents);
 			if (detail == 1)
 				json_object_update_missing_new(p, nhrp_entry_json(a, e, now));
 			json_array_append_new(peers, p);
 		}
-		o = json_pack("{s:s,s:o,s:I,s:i,s:o}", "interface", ct->name, "address",
-			      jprefix(ct->addr, ct->plen), "nhrp_network_id",
-			      (json_int_t)ct->network_id, "peer_count", (int)json_array_size(peers),
-			      "peers", peers);
+		o = json_pack("{s:s,s:o,s:s,s:I,s:i,s:o}", "interface", ct->name, "address",
+			      jprefix(ct->addr, ct->plen), "role", ct->n_nhs ? "spoke" : "hub",
+			      "nhrp_network_id", (json_int_t)ct->network_id, "peer_count",
+			      (int)json_array_size(peers), "peers", peers);
 		if (detail == 1) {
 			json_object_set_new(o, "source", json_string(a->cfg.ports[ct->source].name));
 			json_object_set_new(o, "source_address", jaddr(a->cfg.ports[ct->source].addr));
@@ -219,6 +305,20 @@ static void get_dmvpn(struct app *a, const struct ctlreq *q, struct resp *r)
 		json_array_append_new(arr, o);
 	}
 	r->body = arr;
+}
+
+static json_t *nhrp_counters_json(const struct nhrp_counters *c)
+{
+	json_t *rx = json_object(), *tx = json_object(), *dr = json_object();
+
+	for (unsigned t = 1; t <= NHRP_TRAFFIC_INDICATION; t++) {
+		json_object_set_new(rx, nhrp_type_name(t), json_integer((json_int_t)c->rx[t]));
+		json_object_set_new(tx, nhrp_type_name(t), json_integer((json_int_t)c->tx[t]));
+	}
+#define X(n) json_object_set_new(dr, #n, json_integer((json_int_t)c->n));
+	NHRP_DROP_REASONS(X)
+#undef X
+	return json_pack("{s:o,s:o,s:o}", "received", rx, "sent", tx, "dropped", dr);
 }
 
 static json_t *drops_json(const uint64_t *d, int nonzero_only)
@@ -277,6 +377,7 @@ static void get_counters(struct app *a, const struct ctlreq *q, struct resp *r)
 	json_object_set_new(o, "drops", drops_json(st.drops, 0));
 	json_object_set_new(o, "interfaces", ifs);
 	json_object_set_new(o, "control", ctl);
+	json_object_set_new(o, "nhrp", nhrp_counters_json(&a->nh.cnt));
 	json_object_set_new(o, "workers", workers);
 	r->body = o;
 }
@@ -307,8 +408,8 @@ static const struct route {
 	{CTL_GET, "/v1/neighbors", get_neighbors},
 	{CTL_GET, "/v1/nhrp/cache", get_nhrp_cache},
 	{CTL_DELETE, "/v1/nhrp/cache", del_nhrp_cache},
-	{CTL_GET, "/v1/nhrp/nhs", not_yet},
-	{CTL_GET, "/v1/nhrp/shortcut", not_yet},
+	{CTL_GET, "/v1/nhrp/nhs", get_nhrp_nhs},
+	{CTL_GET, "/v1/nhrp/shortcut", get_nhrp_shortcut},
 	{CTL_GET, "/v1/ike/sa", not_yet},
 	{CTL_GET, "/v1/ipsec/sa", not_yet},
 	{CTL_GET, "/v1/dmvpn", get_dmvpn},

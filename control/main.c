@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
@@ -237,6 +238,9 @@ static void event_loop(struct app *a)
 				if (read(fd, &v, sizeof(v)) < 0)
 					continue;
 				neigh_tick(a);
+				nhrp_cache_tick(a);
+				nhrp_nhs_tick(a);
+				nhrp_resolve_tick(a);
 				tables_reclaim(&a->dp.tables);
 			} else if (fd == a->dp.punt_efd) {
 				if (read(fd, &v, sizeof(v)) < 0)
@@ -310,6 +314,9 @@ int main(int argc, char **argv)
 	    a->cfg.n_tunnels, a->n_workers, a->cfg.socket_path);
 	event_loop(a);
 	LOG(a, "shutting down");
+	/* Withdraw our registrations while the workers can still send. */
+	nhrp_nhs_shutdown(a);
+	rte_delay_ms(50);
 	workers_stop(a);
 	rc = 0;
 out:

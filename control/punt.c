@@ -164,10 +164,17 @@ static void punt_one(struct app *a, struct rte_mbuf *m)
 		icmp_error(a, m);
 		return;
 	case PUNT_NHRP:
-		/* NHRP itself is not implemented yet: counted, not answered. */
 		a->cnt.punt_nhrp++;
-		a->cnt.nhrp_unhandled++;
-		break;
+		nhrp_input(a, m);
+		return;
+	case PUNT_RESOLVE:
+		a->cnt.punt_resolve++;
+		nhrp_resolve_miss(a, m);
+		return;
+	case PUNT_REDIRECT:
+		a->cnt.punt_redirect++;
+		nhrp_redirect_send(a, m);
+		return;
 	default:
 		break;
 	}

@@ -138,6 +138,33 @@ static int routes_wanted(const struct dmvpn_config *cfg, struct want *w, char *e
 	return 0;
 }
 
+static struct route_entry *route_find(struct app *a, uint32_t prefix, uint8_t plen, int shortcut)
+{
+	for (unsigned i = 0; i < a->n_routes; i++) {
+		struct route_entry *r = &a->routes[i];
+
+		if (r->prefix == prefix && r->plen == plen && (r->kind == RT_SHORTCUT) == !!shortcut)
+			return r;
+	}
+	return NULL;
+}
+
+const struct route_entry *state_route_match(const struct app *a, uint32_t addr)
+{
+	const struct route_entry *best = NULL;
+
+	for (unsigned i = 0; i < a->n_routes; i++) {
+		const struct route_entry *r = &a->routes[i];
+
+		if (r->kind != RT_SHORTCUT && !((addr ^ r->prefix) & prefix_mask(r->plen)) &&
+		    (!best || r->plen > best->plen))
+			best = r;
+	}
+	return best;
+}
+
+/* Take a next-hop slot for r and point the LPM rule at it, unless a
+ * shortcut of the same prefix owns the rule for now. */
 static int route_install(struct app *a, struct route_entry *r)
 {
 	struct dp_tables *t = &a->dp.tables;
@@ -146,6 +173,10 @@ static int route_install(struct app *a, struct route_entry *r)
 
 	if (rc)
 		return rc;
+	if (r->kind != RT_SHORTCUT && route_find(a, r->prefix, r->plen, 1)) {
+		r->nh_idx = idx;
+		return 0;
+	}
 	rc = tables_route_add(t, r->prefix, r->plen, idx);
 	if (rc) {
 		tables_nh_release(t, idx);
@@ -161,14 +192,12 @@ static int routes_sync(struct app *a, struct want *w)
 	unsigned k = 0;
 	int rc;
 
+	/* Shortcuts are NHRP's, not the configuration's: they stay. */
 	for (unsigned i = 0; i < a->n_routes; i++)
-		a->routes[i].seen = 0;
+		a->routes[i].seen = a->routes[i].kind == RT_SHORTCUT;
 	for (unsigned i = 0; i < w->n; i++) {
-		struct route_entry *d = &w->r[i], *c = NULL;
+		struct route_entry *d = &w->r[i], *c = route_find(a, d->prefix, d->plen, 0);
 
-		for (unsigned j = 0; j < a->n_routes && !c; j++)
-			if (a->routes[j].prefix == d->prefix && a->routes[j].plen == d->plen)
-				c = &a->routes[j];
 		if (c) {
 			uint32_t old = c->nh_idx;
 
@@ -194,7 +223,8 @@ static int routes_sync(struct app *a, struct want *w)
 		struct route_entry *c = &a->routes[i];
 
 		if (!c->seen) {
-			tables_route_del(t, c->prefix, c->plen);
+			if (!route_find(a, c->prefix, c->plen, 1))
+				tables_route_del(t, c->prefix, c->plen);
 			tables_nh_release(t, c->nh_idx);
 			continue;
 		}
@@ -204,70 +234,50 @@ static int routes_sync(struct app *a, struct want *w)
 	return 0;
 }
 
-static int nhrp_static_sync(struct app *a, const struct dmvpn_config *cfg)
+int state_shortcut_add(struct app *a, uint32_t prefix, uint8_t plen, uint8_t tunnel,
+		       uint32_t nexthop)
 {
-	struct dp_tables *t = &a->dp.tables;
-	unsigned k = 0;
+	struct route_entry *r = route_find(a, prefix, plen, 1), n = {
+		.prefix = prefix, .plen = plen, .kind = RT_SHORTCUT, .seen = 1,
+		.nh = {.kind = NH_TUNNEL, .ifidx = tunnel, .gw = nexthop},
+	};
+	uint32_t old;
 	int rc;
 
-	for (unsigned i = 0; i < a->n_nhrp; i++)
-		a->nhrp[i].seen = a->nhrp[i].type != NHRP_STATIC;
-	for (unsigned ti = 0; ti < cfg->n_tunnels; ti++) {
-		for (unsigned mi = 0; mi < cfg->tunnels[ti].n_maps; mi++) {
-			const struct cfg_map *m = &cfg->tunnels[ti].maps[mi];
-			struct nhrp_entry *e = NULL;
-
-			for (unsigned j = 0; j < a->n_nhrp && !e; j++)
-				if (a->nhrp[j].tunnel == ti && a->nhrp[j].proto == m->proto)
-					e = &a->nhrp[j];
-			if (!e) {
-				if (grow((void **)&a->nhrp, &a->cap_nhrp, a->n_nhrp + 1,
-					 sizeof(*a->nhrp)))
-					return -ENOMEM;
-				e = &a->nhrp[a->n_nhrp++];
-				memset(e, 0, sizeof(*e));
-				e->tunnel = (uint8_t)ti;
-				e->proto = m->proto;
-				e->created = time(NULL);
-			} else if (e->nbma == m->nbma && e->type == NHRP_STATIC) {
-				e->seen = 1;
-				continue;
-			}
-			e->type = NHRP_STATIC;
-			e->nbma = e->claimed_nbma = m->nbma;
-			e->expires = 0;
-			e->seen = 1;
-			if ((rc = tables_peer_set(t, (uint16_t)ti, m->proto,
-						  m->nbma)))
-				return rc;
-		}
+	if (r && !memcmp(&r->nh, &n.nh, sizeof(n.nh)))
+		return 0;
+	if (!r && grow((void **)&a->routes, &a->cap_routes, a->n_routes + 1, sizeof(*a->routes)))
+		return -ENOMEM;
+	r = route_find(a, prefix, plen, 1);
+	/* Overrides the rule of a configured route of the same prefix in one
+	 * atomic LPM update. */
+	if ((rc = route_install(a, &n)))
+		return rc;
+	if (r) {
+		old = r->nh_idx;
+		*r = n;
+		tables_nh_release(&a->dp.tables, old);
+	} else {
+		a->routes[a->n_routes++] = n;
 	}
-	for (unsigned i = 0; i < a->n_nhrp; i++) {
-		if (!a->nhrp[i].seen) {
-			tables_peer_del(t, a->nhrp[i].tunnel, a->nhrp[i].proto);
-			continue;
-		}
-		a->nhrp[k++] = a->nhrp[i];
-	}
-	a->n_nhrp = k;
 	return 0;
 }
 
-unsigned state_nhrp_clear(struct app *a)
+void state_shortcut_del(struct app *a, uint32_t prefix, uint8_t plen)
 {
-	unsigned k = 0, cleared = 0;
+	struct route_entry *r = route_find(a, prefix, plen, 1), *c;
+	struct dp_tables *t = &a->dp.tables;
 
-	/* Static mappings are configuration, as on IOS: clear leaves them. */
-	for (unsigned i = 0; i < a->n_nhrp; i++) {
-		if (a->nhrp[i].type != NHRP_STATIC) {
-			tables_peer_del(&a->dp.tables, a->nhrp[i].tunnel, a->nhrp[i].proto);
-			cleared++;
-			continue;
-		}
-		a->nhrp[k++] = a->nhrp[i];
-	}
-	a->n_nhrp = k;
-	return cleared;
+	if (!r)
+		return;
+	c = route_find(a, prefix, plen, 0);
+	/* Hand the rule back to the configured route, if any. */
+	if (c)
+		tables_route_add(t, prefix, plen, c->nh_idx);
+	else
+		tables_route_del(t, prefix, plen);
+	tables_nh_release(t, r->nh_idx);
+	*r = a->routes[--a->n_routes];
 }
 
 static int conf_publish(struct app *a, const struct dmvpn_config *cfg)
@@ -294,9 +304,16 @@ static int conf_publish(struct app *a, const struct dmvpn_config *cfg)
 		c->tunnels[i].ttl = t->ttl;
 		c->tunnels[i].mtu = t->mtu;
 		c->tunnels[i].src = cfg->ports[t->source].addr;
+		c->tunnels[i].flags = (uint8_t)((t->n_nhs ? TUN_F_RESOLVE : 0) |
+						(t->redirect ? TUN_F_REDIRECT : 0));
 	}
 	old = atomic_exchange_explicit(&a->dp.conf, c, memory_order_acq_rel);
 	return tables_defer_free(&a->dp.tables, old);
+}
+
+int state_conf_publish(struct app *a)
+{
+	return conf_publish(a, &a->cfg);
 }
 
 static int neighbors_static_sync(struct app *a, const struct dmvpn_config *cfg)
@@ -333,6 +350,8 @@ int state_apply(struct app *a, const struct dmvpn_config *cfg, char *err, size_t
 		snprintf(err, errlen, "route table full (dataplane.max_routes): %s", strerror(-rc));
 	if (!rc && (rc = nhrp_static_sync(a, cfg)))
 		snprintf(err, errlen, "NHRP table full (dataplane.max_peers): %s", strerror(-rc));
+	if (!rc)
+		nhrp_nhs_sync(a, cfg);
 	if (!rc && (rc = neighbors_static_sync(a, cfg)))
 		snprintf(err, errlen, "neighbour table full (dataplane.max_neighbors): %s",
 			 strerror(-rc));

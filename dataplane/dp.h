@@ -26,6 +26,8 @@ enum punt_reason {
 	PUNT_NHRP,          /* IPv4+GRE packet carrying NHRP */
 	PUNT_NEIGH_MISS,    /* IPv4 packet waiting for ARP of aux on out_if */
 	PUNT_ICMP_ERROR,    /* dropped packet to answer with ICMP: aux = type<<24|code<<16|mtu */
+	PUNT_RESOLVE,       /* no NHRP mapping for next hop aux in tunnel out_if (phase 2) */
+	PUNT_REDIRECT,      /* copy of a hairpinned packet's head: send a redirect (phase 3) */
 };
 
 /* What the control thread asks a worker to do with an injected packet. */
@@ -41,6 +43,8 @@ struct pkt_meta {
 	uint8_t kind;       /* punt_reason or inject_kind */
 	uint8_t depth;      /* decapsulations so far */
 	uint32_t aux;       /* next hop for PUNT_NEIGH_MISS (network order) */
+	uint32_t nbma_src;  /* outer source of a decapsulated packet */
+	uint32_t pad;
 };
 
 static inline struct pkt_meta *pkt_meta(struct rte_mbuf *m)
@@ -56,8 +60,12 @@ struct dp_port_rt {
 	uint32_t addr;
 };
 
+#define TUN_F_RESOLVE 0x01  /* punt mapping misses: an NHS can resolve them */
+#define TUN_F_REDIRECT 0x02 /* report hairpinned traffic for NHRP redirects */
+
 struct dp_tunnel_rt {
 	uint8_t source;     /* port index of the NBMA address */
+	uint8_t flags;      /* TUN_F_* */
 	uint8_t has_key;
 	uint8_t ttl;
 	uint16_t mtu;
@@ -101,6 +109,15 @@ struct dp_shared {
 	struct rte_ring *punt;  /* workers -> control (MP/SC) */
 };
 
+/* Redirect notices are rate limited per (source, destination) in the worker
+ * so that a hairpinned flow costs one copy per second, not one per packet. */
+#define REDIRECT_RL_SLOTS 256
+
+struct redirect_rl {
+	uint32_t src, dst;
+	uint64_t tsc;
+};
+
 struct worker {
 	unsigned idx;           /* also the RCU thread id and the queue id */
 	unsigned lcore;
@@ -108,6 +125,7 @@ struct worker {
 	struct rte_ring *inject; /* control -> this worker (SP/SC) */
 	volatile int stop;
 	struct dp_stats stats;
+	struct redirect_rl redirect_rl[REDIRECT_RL_SLOTS];
 } __rte_cache_aligned;
 
 /* Worker main loop (rte_eal_remote_launch entry). */

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
 
@@ -94,6 +95,36 @@ static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *
 static void ip_forward(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		       struct rte_mbuf *m, int decrement);
 
+/* A packet enters and leaves the same tunnel: the spoke that sent it could
+ * reach the destination directly. Hand the control thread a copy of its
+ * head (rate limited) to send a Traffic Indication. */
+static void redirect_notice(struct worker *w, struct tx_buf *tb, struct rte_mbuf *m, uint8_t t)
+{
+	const struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct ipv4_hdr *);
+	struct redirect_rl *rl = &w->redirect_rl[(ih->src ^ ih->dst ^ (ih->dst >> 16)) %
+						 REDIRECT_RL_SLOTS];
+	uint64_t now = rte_rdtsc();
+	uint32_t len = RTE_MIN(rte_pktmbuf_data_len(m), 64u);
+	struct rte_mbuf *n;
+	uint8_t *d;
+
+	if (rl->src == ih->src && rl->dst == ih->dst && now - rl->tsc < rte_get_tsc_hz())
+		return;
+	rl->src = ih->src;
+	rl->dst = ih->dst;
+	rl->tsc = now;
+	n = rte_pktmbuf_alloc(w->dp->pool);
+	d = n ? (uint8_t *)rte_pktmbuf_append(n, (uint16_t)len) : NULL;
+	if (!d) {
+		rte_pktmbuf_free(n);
+		return;
+	}
+	memcpy(d, ih, len);
+	*pkt_meta(n) = *pkt_meta(m);
+	pkt_meta(n)->out_if = t;
+	punt(w, tb, n, PUNT_REDIRECT);
+}
+
 /* A packet addressed to us: GRE is decapsulated here, the rest punted. */
 static void local_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			struct rte_mbuf *m)
@@ -134,6 +165,7 @@ static void local_input(struct worker *w, const struct dp_conf *c, struct tx_buf
 		return;
 	}
 	pm->in_if = (uint8_t)DP_IF_TUNNEL(t);
+	pm->nbma_src = d.outer.src;
 	w->stats.ifs[pm->in_if].rx_packets++;
 	w->stats.ifs[pm->in_if].rx_bytes += d.inner_len;
 	if (d.gre.proto == ETHERTYPE_NHRP) {
@@ -211,11 +243,22 @@ static void ip_forward(struct worker *w, const struct dp_conf *c, struct tx_buf 
 	}
 	peer = tables_peer_lookup(&w->dp->tables, nh->ifidx, next);
 	if (unlikely(!peer)) {
-		drop(w, m, DROP_NHRP_MISS);
+		/* With an NHS the control thread resolves it and sends this
+		 * packet via the NHS meanwhile; without one it is lost. */
+		if (c->tunnels[nh->ifidx].flags & TUN_F_RESOLVE) {
+			pm->out_if = nh->ifidx;
+			pm->aux = next;
+			punt(w, tb, m, PUNT_RESOLVE);
+		} else {
+			drop(w, m, DROP_NHRP_MISS);
+		}
 		return;
 	}
-	if (pm->in_if == DP_IF_TUNNEL(nh->ifidx))
+	if (pm->in_if == DP_IF_TUNNEL(nh->ifidx)) {
 		w->stats.tunnel_hairpin++;
+		if (c->tunnels[nh->ifidx].flags & TUN_F_REDIRECT)
+			redirect_notice(w, tb, m, nh->ifidx);
+	}
 	gre_encap(w, c, tb, m, nh->ifidx, peer->nbma);
 }
 

@@ -137,6 +137,19 @@ static int get_uint(struct loader *ld, const config_setting_t *g, const char *na
 	return 0;
 }
 
+static int get_bool(struct loader *ld, const config_setting_t *g, const char *name,
+		    uint8_t *out)
+{
+	const config_setting_t *s = member(g, name);
+
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return fail_at(ld, s, "expected true or false");
+	*out = (uint8_t)config_setting_get_bool(s);
+	return 0;
+}
+
 static int get_addr(struct loader *ld, const config_setting_t *g, const char *name,
 		    int required, uint32_t *out)
 {
@@ -352,11 +365,76 @@ static int load_maps(struct loader *ld, const config_setting_t *nhrp, struct cfg
 	return 0;
 }
 
+static int load_nhs(struct loader *ld, const config_setting_t *nhrp, struct cfg_tunnel *t)
+{
+	static const char *const known[] = {"protocol", "nbma", "priority", NULL};
+	const config_setting_t *l;
+	int rc, n;
+
+	l = get_list(ld, nhrp, "nhs", &rc);
+	if (rc || !l)
+		return rc;
+	n = config_setting_length(l);
+	if (n > CFG_MAX_NHS)
+		return fail_at(ld, l, "at most %d servers", CFG_MAX_NHS);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
+		struct cfg_nhs *h = &t->nhs[i];
+
+		if (!config_setting_is_group(g))
+			return fail_at(ld, g, "expected a group { protocol = ...; nbma = ...; }");
+		if ((rc = check_known(ld, g, known)) ||
+		    (rc = get_addr(ld, g, "protocol", 1, &h->proto)) ||
+		    (rc = get_addr(ld, g, "nbma", 1, &h->nbma)) ||
+		    (rc = get_uint(ld, g, "priority", 0, 255, &h->priority)))
+			return rc;
+		if ((h->proto ^ t->addr) & prefix_mask(t->plen) || h->proto == t->addr)
+			return fail_at(ld, member(g, "protocol"),
+				       "must be another address in the tunnel's subnet");
+		for (unsigned j = 0; j < t->n_nhs; j++)
+			if (t->nhs[j].proto == h->proto)
+				return fail_at(ld, member(g, "protocol"), "server given twice");
+		t->n_nhs++;
+	}
+	return 0;
+}
+
+static int load_nhrp(struct loader *ld, const config_setting_t *nh, struct cfg_tunnel *t)
+{
+	static const char *const known[] = {"network_id", "holdtime", "map", "nhs",
+		"registration_interval", "authentication", "unique", "shortcut", "redirect", NULL};
+	const char *auth;
+	int rc;
+
+	if (!config_setting_is_group(nh))
+		return fail_at(ld, nh, "expected a group { ... }");
+	if ((rc = check_known(ld, nh, known)) ||
+	    (rc = get_uint(ld, nh, "network_id", 1, 0xffffffffLL, &t->network_id)) ||
+	    (rc = get_uint(ld, nh, "holdtime", 10, 65535, &t->holdtime)) ||
+	    (rc = get_uint(ld, nh, "registration_interval", 1, 65535, &t->registration_interval)) ||
+	    (rc = get_bool(ld, nh, "unique", &t->unique)) ||
+	    (rc = get_bool(ld, nh, "shortcut", &t->shortcut)) ||
+	    (rc = get_bool(ld, nh, "redirect", &t->redirect)) ||
+	    (rc = get_str(ld, nh, "authentication", 0, &auth)) ||
+	    (rc = load_maps(ld, nh, t)) || (rc = load_nhs(ld, nh, t)))
+		return rc;
+	if (auth) {
+		/* Cisco's cleartext key is at most 8 characters. */
+		if (!auth[0] || strlen(auth) > CFG_AUTH_MAX)
+			return fail_at(ld, member(nh, "authentication"), "must be 1..%d characters",
+				       CFG_AUTH_MAX);
+		strcpy(t->auth, auth);
+	}
+	if (t->registration_interval && t->registration_interval >= t->holdtime)
+		return fail_at(ld, member(nh, "registration_interval"),
+			       "must be shorter than the holdtime (%u)", t->holdtime);
+	return 0;
+}
+
 static int load_tunnels(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const known[] = {"name", "address", "source", "key", "mtu",
 		"ttl", "nhrp", NULL};
-	static const char *const known_nhrp[] = {"network_id", "holdtime", "map", NULL};
 	struct dmvpn_config *cfg = ld->cfg;
 	const config_setting_t *l;
 	int rc, n;
@@ -389,29 +467,29 @@ static int load_tunnels(struct loader *ld, const config_setting_t *root)
 		if (t->plen == 0 || t->plen > 30)
 			return fail_at(ld, member(g, "address"), "prefix length must be 1..30");
 		t->source = (unsigned)sp;
+		/* Inner MTU + outer IPv4 + GRE (+ key) must fit the source port. */
+		if (mtu + 24 + (member(g, "key") ? 4 : 0) > cfg->ports[sp].mtu)
+			return fail_at(ld, member(g, "mtu") ? member(g, "mtu") : g,
+				       "%u + GRE overhead exceeds port '%s' MTU %u", mtu,
+				       cfg->ports[sp].name, cfg->ports[sp].mtu);
 		t->has_key = member(g, "key") != NULL;
 		t->key = key;
 		t->mtu = (uint16_t)mtu;
 		t->ttl = (uint8_t)ttl;
 		t->network_id = 0;
 		t->holdtime = 7200;
+		t->unique = 1;
 		for (unsigned j = 0; j < cfg->n_tunnels; j++)
 			if (cfg->tunnels[j].source == t->source &&
 			    cfg->tunnels[j].has_key == t->has_key && cfg->tunnels[j].key == t->key)
-				return fail_at(ld, member(g, "key"),
+				/* Without keys, name the source: there is no key setting. */
+				return fail_at(ld, member(g, t->has_key ? "key" : "source"),
 					       "tunnel '%s' has the same source and key",
 					       cfg->tunnels[j].name);
 		cfg->n_tunnels++;
 		nh = member(g, "nhrp");
-		if (nh) {
-			if (!config_setting_is_group(nh))
-				return fail_at(ld, nh, "expected a group { ... }");
-			if ((rc = check_known(ld, nh, known_nhrp)) ||
-			    (rc = get_uint(ld, nh, "network_id", 1, 0xffffffffLL, &t->network_id)) ||
-			    (rc = get_uint(ld, nh, "holdtime", 1, 65535, &t->holdtime)) ||
-			    (rc = load_maps(ld, nh, t)))
-				return rc;
-		}
+		if (nh && (rc = load_nhrp(ld, nh, t)))
+			return rc;
 	}
 	return 0;
 }

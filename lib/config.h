@@ -25,6 +25,15 @@ struct cfg_map {                 /* static NHRP mapping: tunnel address -> NBMA 
 	uint32_t nbma;
 };
 
+#define CFG_MAX_NHS 4
+#define CFG_AUTH_MAX 8
+
+struct cfg_nhs {                 /* next-hop server a spoke registers with */
+	uint32_t proto;
+	uint32_t nbma;
+	unsigned priority;       /* lower is preferred, as IOS */
+};
+
 struct cfg_tunnel {
 	char name[CFG_NAME_MAX];
 	uint32_t addr;
@@ -38,6 +47,13 @@ struct cfg_tunnel {
 	uint32_t holdtime;
 	unsigned n_maps;
 	struct cfg_map *maps;
+	unsigned n_nhs;
+	struct cfg_nhs nhs[CFG_MAX_NHS];
+	unsigned registration_interval; /* seconds; 0 = holdtime / 3 */
+	char auth[CFG_AUTH_MAX + 1];     /* cleartext authentication; "" = none */
+	uint8_t unique;          /* register with the unique flag */
+	uint8_t shortcut;        /* act on redirects: resolve and install shortcuts */
+	uint8_t redirect;        /* send redirects (Traffic Indication) for hairpinned traffic */
 };
 
 enum cfg_route_kind { CFG_ROUTE_VIA, CFG_ROUTE_BLACKHOLE };

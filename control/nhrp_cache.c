@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The NHRP cache: mappings and shortcuts, published to the workers' tables, expired on time. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/app.h"
+
+const char *nhrp_entry_type_name(uint8_t type)
+{
+	switch (type) {
+	case NE_STATIC: return "static";
+	case NE_NHS: return "static";
+	case NE_DYNAMIC: return "dynamic";
+	case NE_CACHED: return "dynamic";
+	case NE_INCOMPLETE: return "incomplete";
+	case NE_NEGATIVE: return "negative";
+	case NE_SHORTCUT: return "shortcut";
+	default: return "?";
+	}
+}
+
+/* plen 0: the mapping of tunnel address proto; else the shortcut proto/plen. */
+struct nhrp_entry *nhrp_cache_find(struct app *a, unsigned t, uint32_t proto, int plen)
+{
+	for (unsigned i = 0; i < a->n_nhrp; i++) {
+		struct nhrp_entry *e = &a->nhrp[i];
+
+		if (e->tunnel != t || e->proto != proto)
+			continue;
+		if (plen ? (e->type == NE_SHORTCUT && e->plen == plen) : e->type != NE_SHORTCUT)
+			return e;
+	}
+	return NULL;
+}
+
+struct nhrp_entry *nhrp_cache_get(struct app *a, unsigned t, uint32_t proto, int plen)
+{
+	struct nhrp_entry *e = nhrp_cache_find(a, t, proto, plen);
+
+	if (e)
+		return e;
+	if (a->n_nhrp >= a->cfg.max_peers)
+		return NULL;
+	if (a->n_nhrp == a->cap_nhrp) {
+		unsigned c = a->cap_nhrp ? a->cap_nhrp * 2 : 64;
+		void *p = realloc(a->nhrp, c * sizeof(*a->nhrp));
+
+		if (!p)
+			return NULL;
+		a->nhrp = p;
+		a->cap_nhrp = c;
+	}
+	e = &a->nhrp[a->n_nhrp++];
+	memset(e, 0, sizeof(*e));
+	e->tunnel = (uint8_t)t;
+	e->proto = proto;
+	e->plen = plen ? (uint8_t)plen : 32;
+	e->type = plen ? NE_SHORTCUT : NE_INCOMPLETE;
+	e->created = time(NULL);
+	return e;
+}
+
+int nhrp_cache_publish(struct app *a, struct nhrp_entry *e)
+{
+	int rc;
+
+	if (e->type == NE_SHORTCUT) {
+		rc = state_shortcut_add(a, e->proto, e->plen, e->tunnel, e->nexthop);
+		if (!rc)
+			e->flags |= NE_F_ROUTE;
+		return rc;
+	}
+	return tables_peer_set(&a->dp.tables, e->tunnel, e->proto, e->nbma);
+}
+
+/* Drop e from the tables and the cache; e is invalid afterwards. */
+void nhrp_cache_remove(struct app *a, struct nhrp_entry *e)
+{
+	if (e->type == NE_SHORTCUT) {
+		if (e->flags & NE_F_ROUTE)
+			state_shortcut_del(a, e->proto, e->plen);
+	} else {
+		tables_peer_del(&a->dp.tables, e->tunnel, e->proto);
+		if (e->type == NE_DYNAMIC || e->type == NE_CACHED)
+			nhrp_purge_requesters(a, e);
+	}
+	*e = a->nhrp[--a->n_nhrp];
+}
+
+void nhrp_cache_tick(struct app *a)
+{
+	time_t now = time(NULL);
+
+	for (unsigned i = 0; i < a->n_nhrp;) {
+		struct nhrp_entry *e = &a->nhrp[i];
+
+		if (e->expires && now >= e->expires) {
+			DBG(a, "NHRP %s entry expired", nhrp_entry_type_name(e->type));
+			nhrp_cache_remove(a, e);
+			continue; /* slot i now holds the former last entry */
+		}
+		i++;
+	}
+}
+
+unsigned nhrp_cache_clear(struct app *a)
+{
+	unsigned cleared = 0;
+
+	/* Configured entries stay, as on IOS. */
+	for (unsigned i = 0; i < a->n_nhrp;) {
+		if (a->nhrp[i].type != NE_STATIC && a->nhrp[i].type != NE_NHS) {
+			nhrp_cache_remove(a, &a->nhrp[i]);
+			cleared++;
+			continue;
+		}
+		i++;
+	}
+	return cleared;
+}
+
+/* Configured maps and servers -> static entries; others are left alone
+ * unless a configured one now claims their address. */
+int nhrp_static_sync(struct app *a, const struct dmvpn_config *cfg)
+{
+	int rc;
+
+	for (unsigned i = 0; i < a->n_nhrp; i++)
+		a->nhrp[i].seen = a->nhrp[i].type != NE_STATIC && a->nhrp[i].type != NE_NHS;
+	for (unsigned ti = 0; ti < cfg->n_tunnels; ti++) {
+		const struct cfg_tunnel *ct = &cfg->tunnels[ti];
+
+		for (unsigned k = 0; k < ct->n_maps + ct->n_nhs; k++) {
+			uint32_t proto = k < ct->n_maps ? ct->maps[k].proto : ct->nhs[k - ct->n_maps].proto;
+			uint32_t nbma = k < ct->n_maps ? ct->maps[k].nbma : ct->nhs[k - ct->n_maps].nbma;
+			uint8_t type = k < ct->n_maps ? NE_STATIC : NE_NHS;
+			struct nhrp_entry *e = nhrp_cache_get(a, ti, proto, 0);
+
+			if (!e)
+				return -ENOSPC;
+			e->seen = 1;
+			if (e->type == type && e->nbma == nbma)
+				continue;
+			e->type = type;
+			e->nbma = e->claimed_nbma = nbma;
+			e->expires = 0;
+			e->created = time(NULL);
+			if ((rc = nhrp_cache_publish(a, e)))
+				return rc;
+		}
+	}
+	for (unsigned i = 0; i < a->n_nhrp;) {
+		if (!a->nhrp[i].seen) {
+			nhrp_cache_remove(a, &a->nhrp[i]);
+			continue;
+		}
+		i++;
+	}
+	return 0;
+}

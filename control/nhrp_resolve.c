@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* NHRP resolution (phase 2), redirects and shortcuts (phase 3), and purges. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "control/app.h"
+#include "lib/addr.h"
+#include "lib/proto.h"
+
+#define INCOMPLETE_LIFE_S 15     /* via the NHS while resolving */
+#define NEGATIVE_LIFE_S 30       /* via the NHS after a refusal */
+#define RESOLVE_TRIES 3
+#define REDIRECT_INTERVAL_MS 2000
+
+static struct nhrp_pending *pending_find(struct app *a, unsigned t, uint32_t target)
+{
+	for (unsigned i = 0; i < a->nh.n_pending; i++)
+		if (a->nh.pending[i].tunnel == t && a->nh.pending[i].target == target)
+			return &a->nh.pending[i];
+	return NULL;
+}
+
+static void pending_del(struct app *a, struct nhrp_pending *p)
+{
+	*p = a->nh.pending[--a->nh.n_pending];
+}
+
+/* The empty extensions a request carries so that the path fills them. */
+static void request_exts(struct app *a, unsigned t, struct nhrp_buf *b)
+{
+	nhrp_ext_begin(b, NHRP_EXT_RESPONDER, 1);
+	nhrp_ext_end(b);
+	nhrp_ext_begin(b, NHRP_EXT_FWD_TRANSIT, 1);
+	nhrp_ext_end(b);
+	nhrp_ext_begin(b, NHRP_EXT_REV_TRANSIT, 1);
+	nhrp_ext_end(b);
+	nhrp_put_auth(a, t, b);
+	nhrp_ext_begin(b, NHRP_EXT_NAT_ADDRESS, 0);
+	nhrp_ext_end(b);
+}
+
+static void send_request(struct app *a, struct nhrp_pending *p)
+{
+	const struct nhs_state *h = nhrp_nhs_preferred(a, p->tunnel);
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[p->tunnel];
+	struct nhrp_cie c = {.mtu = ct->mtu, .holdtime = (uint16_t)ct->holdtime};
+	uint8_t buf[512];
+	struct nhrp_buf b;
+
+	if (!h) {
+		a->nh.cnt.no_server++;
+		return;
+	}
+	p->reqid = nhrp_next_reqid(a);
+	nhrp_build_init(&b, buf, sizeof(buf), NHRP_RESOLUTION_REQUEST, 255,
+			NHRP_RES_F_Q | NHRP_RES_F_A | NHRP_RES_F_S, p->reqid,
+			nhrp_our_nbma(a, p->tunnel), ct->addr, p->target);
+	nhrp_put_cie(&b, &c);
+	request_exts(a, p->tunnel, &b);
+	nhrp_send(a, p->tunnel, h->nbma, &b);
+}
+
+static void resolve_start(struct app *a, unsigned t, uint32_t target, int shortcut)
+{
+	struct nhrp_pending *p = pending_find(a, t, target);
+
+	if (p) {
+		p->shortcut |= (uint8_t)shortcut;
+		return;
+	}
+	if (a->nh.n_pending == NHRP_MAX_PENDING) {
+		a->nh.cnt.rate_limited++;
+		return;
+	}
+	p = &a->nh.pending[a->nh.n_pending++];
+	memset(p, 0, sizeof(*p));
+	p->tunnel = (uint8_t)t;
+	p->target = target;
+	p->shortcut = (uint8_t)shortcut;
+	p->tries = 1;
+	p->next_ms = app_now_ms() + 1000;
+	send_request(a, p);
+}
+
+void nhrp_resolve_tick(struct app *a)
+{
+	uint64_t now = app_now_ms();
+
+	for (unsigned i = 0; i < a->nh.n_pending;) {
+		struct nhrp_pending *p = &a->nh.pending[i];
+
+		if (now < p->next_ms) {
+			i++;
+			continue;
+		}
+		if (p->tries >= RESOLVE_TRIES) {
+			/* Traffic keeps going via the NHS; the next miss retries. */
+			pending_del(a, p);
+			continue;
+		}
+		p->next_ms = now + (1000ull << p->tries);
+		p->tries++;
+		send_request(a, p);
+		i++;
+	}
+}
+
+void nhrp_resolve_miss(struct app *a, struct rte_mbuf *m)
+{
+	struct pkt_meta *pm = pkt_meta(m);
+	unsigned t = pm->out_if;
+	const struct nhs_state *h;
+	struct nhrp_entry *e;
+
+	if (t >= a->cfg.n_tunnels)
+		goto drop;
+	e = nhrp_cache_find(a, t, pm->aux, 0);
+	if (!e) {
+		h = nhrp_nhs_preferred(a, t);
+		if (!h || !(e = nhrp_cache_get(a, t, pm->aux, 0))) {
+			a->nh.cnt.no_server++;
+			goto drop;
+		}
+		/* Until the reply, the NHS carries the traffic: nothing is lost. */
+		e->type = NE_INCOMPLETE;
+		e->nbma = h->nbma;
+		e->expires = time(NULL) + INCOMPLETE_LIFE_S;
+		if (nhrp_cache_publish(a, e))
+			goto drop;
+		resolve_start(a, t, pm->aux, 0);
+	}
+	app_inject(a, m, INJECT_L3, 0);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+/* Our egress prefix for addr: the route that leaves by a LAN port, or our
+ * own tunnel address; 0 when addr is not behind us. */
+static int egress_plen(const struct app *a, unsigned t, uint32_t addr, uint8_t *plen)
+{
+	const struct route_entry *r;
+
+	if (addr == a->cfg.tunnels[t].addr) {
+		*plen = 32;
+		return 1;
+	}
+	r = state_route_match(a, addr);
+	if (!r || r->kind == RT_DEFAULT || r->kind == RT_BROADCAST)
+		return 0;
+	if (r->nh.kind == NH_LOCAL && !DP_IF_IS_TUNNEL(r->nh.ifidx)) {
+		*plen = 32;
+		return 1;
+	}
+	/* Never offer the underlay: a route out of a tunnel source port. */
+	for (unsigned i = 0; i < a->cfg.n_tunnels; i++)
+		if (r->nh.kind == NH_PORT && r->nh.ifidx == a->cfg.tunnels[i].source)
+			return 0;
+	if (r->nh.kind != NH_PORT)
+		return 0;
+	*plen = r->plen;
+	return 1;
+}
+
+struct reply_ctx {
+	int own_responder;
+};
+
+static int reply_ext(struct app *a, unsigned t, const struct nhrp_ext *x, struct nhrp_buf *b,
+		     void *arg)
+{
+	struct nhrp_cie c;
+
+	if (x->type != NHRP_EXT_RESPONDER)
+		return 0;
+	nhrp_own_cie(a, t, &c);
+	nhrp_ext_begin(b, x->type, x->compulsory);
+	nhrp_put_cie(b, &c);
+	nhrp_ext_end(b);
+	return 1;
+}
+
+static void send_reply(struct app *a, unsigned t, const uint8_t *pkt, const struct nhrp_msg *m,
+		       uint32_t to, uint8_t code, uint8_t plen)
+{
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
+	struct nhrp_cie c = {.code = code, .prefix_len = plen, .mtu = ct->mtu,
+			     .holdtime = (uint16_t)ct->holdtime, .proto_len = 4,
+			     .proto = m->dst_proto};
+	uint16_t flags = m->flags;
+	uint8_t buf[1500];
+	struct nhrp_buf b;
+
+	if (code == NHRP_CIE_SUCCESS) {
+		/* We own the destination: authoritative and stable. */
+		flags |= NHRP_RES_F_A | NHRP_RES_F_D;
+		c.nbma_len = 4;
+		c.nbma = nhrp_our_nbma(a, t);
+	} else {
+		flags &= (uint16_t)~NHRP_RES_F_A;
+	}
+	nhrp_build_init(&b, buf, sizeof(buf), NHRP_RESOLUTION_REPLY, 255, flags, m->reqid,
+			m->src_nbma, m->src_proto, m->dst_proto);
+	nhrp_put_cie(&b, &c);
+	nhrp_copy_exts(a, t, pkt, m, &b, reply_ext, NULL);
+	nhrp_send(a, t, to, &b);
+}
+
+static int fwd_ext(struct app *a, unsigned t, const struct nhrp_ext *x, struct nhrp_buf *b,
+		   void *arg)
+{
+	struct nhrp_cie c;
+
+	if (x->type != NHRP_EXT_FWD_TRANSIT)
+		return 0;
+	/* Append ourselves to the forward transit record (RFC 2332 5.3.2). */
+	nhrp_ext_begin(b, x->type, x->compulsory);
+	for (unsigned i = 0; i < x->n_cie; i++)
+		nhrp_put_cie(b, &x->cie[i]);
+	nhrp_own_cie(a, t, &c);
+	nhrp_put_cie(b, &c);
+	nhrp_ext_end(b);
+	return 1;
+}
+
+static void remember_requester(struct nhrp_entry *e, uint32_t proto, uint32_t nbma)
+{
+	for (unsigned i = 0; i < e->n_req; i++)
+		if (e->req[i].proto == proto) {
+			e->req[i].nbma = nbma;
+			return;
+		}
+	if (e->n_req < NE_MAX_REQUESTERS) {
+		e->req[e->n_req].proto = proto;
+		e->req[e->n_req].nbma = nbma;
+		e->n_req++;
+	}
+}
+
+/* The NBMA address a requester is reached at: what we saw if it
+ * registered with us, else what it claims. */
+static uint32_t requester_nbma(struct app *a, unsigned t, const struct nhrp_msg *m)
+{
+	const struct nhrp_entry *e = nhrp_cache_find(a, t, m->src_proto, 0);
+
+	return e && e->type != NE_INCOMPLETE && e->type != NE_NEGATIVE ? e->nbma : m->src_nbma;
+}
+
+void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pkt,
+				    const struct nhrp_msg *m, uint32_t from)
+{
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
+	const struct nhrp_ext *fwd = nhrp_ext_find(m, NHRP_EXT_FWD_TRANSIT);
+	uint32_t to = requester_nbma(a, t, m), nh;
+	const struct route_entry *r;
+	struct nhrp_entry *e;
+	uint8_t plen, buf[1500];
+	struct nhrp_buf b;
+
+	if (m->src_proto == ct->addr) {
+		a->nh.cnt.loop_detected++;
+		return;
+	}
+	if (egress_plen(a, t, m->dst_proto, &plen)) {
+		/* Cache the requester so our traffic back can go direct too. */
+		e = nhrp_cache_get(a, t, m->src_proto, 0);
+		if (e && (e->type == NE_CACHED || e->type == NE_INCOMPLETE || e->type == NE_NEGATIVE)) {
+			e->type = NE_CACHED;
+			e->nbma = e->claimed_nbma = to;
+			e->expires = time(NULL) + (m->n_cie && m->cie[0].holdtime ?
+						   m->cie[0].holdtime : ct->holdtime);
+			nhrp_cache_publish(a, e);
+		}
+		send_reply(a, t, pkt, m, to, NHRP_CIE_SUCCESS, plen);
+		return;
+	}
+	/* Not ours. Only a server forwards; a client says it has no binding. */
+	r = state_route_match(a, m->dst_proto);
+	if (ct->n_nhs || !r || r->nh.kind != NH_TUNNEL || r->nh.ifidx != t) {
+		a->nh.cnt.no_route++;
+		send_reply(a, t, pkt, m, to, NHRP_CIE_NO_BINDING, 32);
+		return;
+	}
+	nh = r->nh.gw ? r->nh.gw : m->dst_proto;
+	e = nhrp_cache_find(a, t, nh, 0);
+	if (!e || e->type == NE_INCOMPLETE || e->type == NE_NEGATIVE || e->nbma == from) {
+		a->nh.cnt.no_route++;
+		send_reply(a, t, pkt, m, to, NHRP_CIE_NO_BINDING, 32);
+		return;
+	}
+	if (m->hopcnt <= 1) {
+		a->nh.cnt.hop_count_exceeded++;
+		nhrp_send_error(a, t, to, pkt, m, NHRP_ERR_HOP_COUNT, 8);
+		return;
+	}
+	for (unsigned i = 0; fwd && i < fwd->n_cie; i++)
+		if (fwd->cie[i].proto_len && fwd->cie[i].proto == ct->addr) {
+			a->nh.cnt.loop_detected++;
+			nhrp_send_error(a, t, to, pkt, m, NHRP_ERR_LOOP_DETECTED, 0);
+			return;
+		}
+	/* The owner answers the requester directly; remember who asked so a
+	 * purge can follow if the owner goes away. */
+	remember_requester(e, m->src_proto, to);
+	nhrp_build_init(&b, buf, sizeof(buf), NHRP_RESOLUTION_REQUEST, (uint8_t)(m->hopcnt - 1),
+			m->flags, m->reqid, m->src_nbma, m->src_proto, m->dst_proto);
+	for (unsigned i = 0; i < m->n_cie; i++)
+		nhrp_put_cie(&b, &m->cie[i]);
+	nhrp_copy_exts(a, t, pkt, m, &b, fwd_ext, NULL);
+	nhrp_send(a, t, e->nbma, &b);
+}
+
+void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_msg *m)
+{
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
+	const struct nhrp_ext *rx = nhrp_ext_find(m, NHRP_EXT_RESPONDER);
+	struct nhrp_pending *p = pending_find(a, t, m->dst_proto);
+	const struct nhrp_cie *c = m->n_cie ? &m->cie[0] : NULL;
+	uint32_t resp, nbma, prefix;
+	unsigned hold;
+	struct nhrp_entry *e;
+	uint8_t plen;
+	int shortcut;
+
+	if (m->src_proto != ct->addr) {
+		a->nh.cnt.not_for_us++;
+		return;
+	}
+	if (!p || p->reqid != m->reqid || !c) {
+		a->nh.cnt.unknown_request_id++;
+		return;
+	}
+	shortcut = p->shortcut;
+	pending_del(a, p);
+	if (c->code != NHRP_CIE_SUCCESS) {
+		e = nhrp_cache_find(a, t, m->dst_proto, 0);
+		if (e && e->type == NE_INCOMPLETE) {
+			e->type = NE_NEGATIVE;
+			e->expires = time(NULL) + NEGATIVE_LIFE_S;
+		}
+		return;
+	}
+	resp = rx && rx->n_cie && rx->cie[0].proto_len ? rx->cie[0].proto : c->proto;
+	nbma = c->nbma_len ? c->nbma : (rx && rx->n_cie ? rx->cie[0].nbma : 0);
+	if (!nbma || !resp || ((resp ^ ct->addr) & prefix_mask(ct->plen)) || resp == ct->addr) {
+		a->nh.cnt.unsupported++;
+		return;
+	}
+	hold = c->holdtime ? c->holdtime : ct->holdtime;
+	e = nhrp_cache_get(a, t, resp, 0);
+	if (e && e->type != NE_STATIC && e->type != NE_NHS && e->type != NE_DYNAMIC) {
+		e->type = NE_CACHED;
+		e->nbma = e->claimed_nbma = nbma;
+		e->expires = time(NULL) + hold;
+		nhrp_cache_publish(a, e);
+	}
+	if (m->dst_proto != resp) {
+		/* A target other than the peer itself: drop the stand-in. */
+		e = nhrp_cache_find(a, t, m->dst_proto, 0);
+		if (e && (e->type == NE_INCOMPLETE || e->type == NE_NEGATIVE))
+			nhrp_cache_remove(a, e);
+	}
+	plen = c->prefix_len && c->prefix_len <= 32 ? c->prefix_len : 32;
+	prefix = m->dst_proto & prefix_mask(plen);
+	/* The shortcut route, unless it would swallow our own tunnel subnet. */
+	if (!shortcut || (m->dst_proto == resp && plen == 32) ||
+	    !((ct->addr ^ prefix) & prefix_mask(plen)))
+		return;
+	e = nhrp_cache_get(a, t, prefix, plen);
+	if (!e)
+		return;
+	e->nexthop = resp;
+	e->nbma = e->claimed_nbma = nbma;
+	e->expires = time(NULL) + hold;
+	if (nhrp_cache_publish(a, e))
+		nhrp_cache_remove(a, e);
+}
+
+void nhrp_handle_traffic_indication(struct app *a, unsigned t, const uint8_t *pkt,
+				    const struct nhrp_msg *m)
+{
+	const struct ipv4_hdr *ih = (const void *)(pkt + m->payload_off);
+	uint32_t dst;
+
+	if (!a->cfg.tunnels[t].shortcut) {
+		a->nh.cnt.unsupported++;
+		return;
+	}
+	if (m->payload_len < IPV4_HLEN || (ih->ver_ihl >> 4) != 4) {
+		a->nh.cnt.parse_length++;
+		return;
+	}
+	memcpy(&dst, &ih->dst, 4);
+	if (!nhrp_rate_ok(a, t, dst, REDIRECT_INTERVAL_MS)) {
+		a->nh.cnt.rate_limited++;
+		return;
+	}
+	resolve_start(a, t, dst, 1);
+}
+
+void nhrp_redirect_send(struct app *a, struct rte_mbuf *m)
+{
+	const struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct ipv4_hdr *);
+	struct pkt_meta *pm = pkt_meta(m);
+	unsigned t = pm->out_if;
+	size_t quote = RTE_MIN((size_t)rte_pktmbuf_data_len(m),
+			       (size_t)(ih->ver_ihl & 0xf) * 4 + 8);
+	uint8_t buf[512];
+	struct nhrp_buf b;
+
+	if (t >= a->cfg.n_tunnels || !a->cfg.tunnels[t].redirect)
+		goto out;
+	if (!nhrp_rate_ok(a, pm->nbma_src, ih->dst, REDIRECT_INTERVAL_MS)) {
+		a->nh.cnt.rate_limited++;
+		goto out;
+	}
+	/* To where the packet came from, about the packet's source: that
+	 * spoke should ask for a shortcut to its destination. */
+	nhrp_build_traffic_init(&b, buf, sizeof(buf), 255, NHRP_TRAFFIC_REDIRECT,
+				nhrp_our_nbma(a, t), a->cfg.tunnels[t].addr, ih->src);
+	nhrp_put_raw(&b, ih, quote);
+	nhrp_ext_begin(&b, NHRP_EXT_FWD_TRANSIT, 1);
+	nhrp_ext_end(&b);
+	nhrp_ext_begin(&b, NHRP_EXT_REV_TRANSIT, 1);
+	nhrp_ext_end(&b);
+	nhrp_put_auth(a, t, &b);
+	nhrp_send(a, t, pm->nbma_src, &b);
+out:
+	rte_pktmbuf_free(m);
+}
+
+/* Remove what a purged CIE covers: mappings in the prefix (dynamic ones
+ * only when the sender owns them) and shortcuts through it. */
+static void purge_cie(struct app *a, unsigned t, const struct nhrp_msg *m,
+		      const struct nhrp_cie *c, uint32_t from)
+{
+	uint32_t addr = c->proto_len ? c->proto : m->src_proto;
+	uint8_t plen = c->prefix_len && c->prefix_len <= 32 ? c->prefix_len : 32;
+	uint32_t mask = prefix_mask(plen);
+
+	for (unsigned i = 0; i < a->n_nhrp;) {
+		struct nhrp_entry *e = &a->nhrp[i];
+		int hit = 0;
+
+		if (e->tunnel == t) {
+			if (e->type == NE_SHORTCUT)
+				hit = !((e->nexthop ^ addr) & mask) || !((e->proto ^ addr) & mask);
+			else if (e->type == NE_DYNAMIC)
+				hit = !((e->proto ^ addr) & mask) && e->nbma == from;
+			else if (e->type != NE_STATIC && e->type != NE_NHS)
+				hit = !((e->proto ^ addr) & mask);
+		}
+		if (hit) {
+			nhrp_cache_remove(a, e);
+			continue;
+		}
+		i++;
+	}
+}
+
+void nhrp_handle_purge(struct app *a, unsigned t, const uint8_t *pkt, const struct nhrp_msg *m,
+		       uint32_t from)
+{
+	uint8_t buf[1500];
+	struct nhrp_buf b;
+
+	if (m->type == NHRP_PURGE_REPLY)
+		return; /* our purges ask for none; a stray one is only counted */
+	for (unsigned i = 0; i < m->n_cie; i++)
+		purge_cie(a, t, m, &m->cie[i], from);
+	if (m->flags & NHRP_PURGE_F_N)
+		return;
+	nhrp_build_init(&b, buf, sizeof(buf), NHRP_PURGE_REPLY, 255, m->flags, m->reqid,
+			m->src_nbma, m->src_proto, m->dst_proto);
+	for (unsigned i = 0; i < m->n_cie; i++)
+		nhrp_put_cie(&b, &m->cie[i]);
+	nhrp_copy_exts(a, t, pkt, m, &b, NULL, NULL);
+	nhrp_send(a, t, from, &b);
+}
+
+void nhrp_purge_requesters(struct app *a, const struct nhrp_entry *e)
+{
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[e->tunnel];
+
+	for (unsigned i = 0; i < e->n_req; i++) {
+		struct nhrp_cie c = {.prefix_len = 32, .mtu = ct->mtu, .nbma_len = 4,
+				     .nbma = e->nbma, .proto_len = 4, .proto = e->proto};
+		uint8_t buf[512];
+		struct nhrp_buf b;
+
+		nhrp_build_init(&b, buf, sizeof(buf), NHRP_PURGE_REQUEST, 255, NHRP_PURGE_F_N,
+				nhrp_next_reqid(a), nhrp_our_nbma(a, e->tunnel), ct->addr,
+				e->req[i].proto);
+		nhrp_put_cie(&b, &c);
+		nhrp_put_auth(a, e->tunnel, &b);
+		nhrp_send(a, e->tunnel, e->req[i].nbma, &b);
+	}
+}
