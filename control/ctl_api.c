@@ -182,7 +182,7 @@ static json_t *nhrp_entry_json(struct app *a, const struct nhrp_entry *e, time_t
 			      "expires_in", e->expires ? json_integer(e->expires - now) : json_null());
 
 	if (e->type == NE_SHORTCUT)
-		json_object_set_new(o, "nexthop", jaddr(e->nexthop));
+		json_object_set_new(o, "via", jaddr(e->nexthop));
 	return o;
 }
 

@@ -47,6 +47,9 @@ int prefix_parse(const char *s, int allow_host, uint32_t *addr, uint8_t *plen)
 	buf[l] = 0;
 	if (addr_parse(buf, addr))
 		return -EINVAL;
+	/* strtol alone would take " 8", "+8" and "-0". */
+	if (slash[1] < '0' || slash[1] > '9')
+		return -EINVAL;
 	errno = 0;
 	n = strtol(slash + 1, &end, 10);
 	if (errno || *end || end == slash + 1 || n < 0 || n > 32)
@@ -60,8 +63,10 @@ int mac_parse(const char *s, uint8_t *mac)
 	unsigned v[6];
 	char tail;
 
-	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-			 &v[4], &v[5], &tail) != 6)
+	/* sscanf's %x alone would take spaces, signs and "0x". */
+	if (!s || s[strspn(s, "0123456789abcdefABCDEF:")] ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
+		   &v[5], &tail) != 6)
 		return -EINVAL;
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)v[i];

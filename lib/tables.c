@@ -165,11 +165,22 @@ void tables_nh_release(struct dp_tables *t, uint32_t idx)
 
 int tables_route_add(struct dp_tables *t, uint32_t prefix, uint8_t plen, uint32_t nh_idx)
 {
+	/* rte_lpm rejects depth 0: the default route is kept beside it. */
+	if (plen == 0) {
+		__atomic_store_n(&t->nh_default, nh_idx, __ATOMIC_RELEASE);
+		return 0;
+	}
 	return rte_lpm_add(t->lpm, rte_be_to_cpu_32(prefix), plen, nh_idx);
 }
 
 int tables_route_del(struct dp_tables *t, uint32_t prefix, uint8_t plen)
 {
+	if (plen == 0) {
+		if (t->nh_default == 0)
+			return -ENOENT;
+		__atomic_store_n(&t->nh_default, 0, __ATOMIC_RELEASE);
+		return 0;
+	}
 	return rte_lpm_delete(t->lpm, rte_be_to_cpu_32(prefix), plen);
 }
 

@@ -47,6 +47,7 @@ struct dp_tables {
 	struct rte_lpm *lpm;
 	struct nexthop *nh;        /* indexed by the LPM's next-hop value */
 	uint32_t nh_max;
+	uint32_t nh_default;       /* slot of 0.0.0.0/0, which rte_lpm cannot hold; 0 = none */
 	struct rte_hash *neigh;
 	struct rte_hash *peers;
 	struct rte_rcu_qsbr_dq *dq;
@@ -74,8 +75,11 @@ static inline const struct nexthop *tables_route_lookup(const struct dp_tables *
 {
 	uint32_t idx;
 
-	if (rte_lpm_lookup(t->lpm, __builtin_bswap32(dst), &idx) != 0)
-		return NULL;
+	if (rte_lpm_lookup(t->lpm, __builtin_bswap32(dst), &idx) != 0) {
+		idx = __atomic_load_n(&t->nh_default, __ATOMIC_ACQUIRE);
+		if (idx == 0)
+			return NULL;
+	}
 	return &t->nh[idx];
 }
 

@@ -954,7 +954,7 @@ static const char *ctl_route_code(const char *type)
 		const char *type, *code;
 	} codes[] = {
 		{"connected", "C"}, {"local", "L"}, {"broadcast", "B"},
-		{"static", "S"}, {"default", "S*"},
+		{"static", "S"}, {"default", "S*"}, {"nhrp", "H"},
 	};
 
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
@@ -973,7 +973,7 @@ static void print_routes(const json_t *body)
 		print_body(body);
 		return;
 	}
-	puts("Codes: C - connected, L - local, B - broadcast, S - static, S* - default\n");
+	puts("Codes: C - connected, L - local, B - broadcast, S - static, S* - default,\n       H - NHRP shortcut\n");
 	json_array_foreach(body, i, r)
 		if (!strcmp(ctl_get_str(r, "type", ""), "default"))
 			gw = ctl_get_str(r, "via", ctl_get_str(r, "interface", "?"));

@@ -49,9 +49,9 @@ static inline int check_done(const char *name)
 }
 
 /*
- * A copy of src[0..len) whose last byte sits right before an inaccessible
- * page, so a read past the end faults even without ASan. Free with
- * tbuf_free(). For ASan builds, also see tbuf_malloc().
+ * A copy of src[0..len) (zeros when src is NULL) whose last byte sits right
+ * before an inaccessible page, so an access past the end faults even
+ * without ASan. Free with tbuf_free(). For ASan builds, also tbuf_malloc().
  */
 struct tbuf {
 	uint8_t *p;
@@ -78,7 +78,7 @@ static inline struct tbuf tbuf_guarded(const void *src, size_t len)
 		exit(2);
 	}
 	b.p = (uint8_t *)b.map + data_pages * pg - len;
-	if (len)
+	if (src && len)
 		memcpy(b.p, src, len);
 	return b;
 }

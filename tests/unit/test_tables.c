@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of lib/tables: routes, next-hop slots, neighbours, peers, and a reader racing the writer. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include <rte_eal.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+
+#include "lib/tables.h"
+#include "check.h"
+
+#define MAX_ROUTES 64
+#define MAX_NEIGH 64
+#define MAX_PEERS 64
+
+static struct rte_rcu_qsbr *qsbr;
+static cpu_set_t cpus;          /* before EAL pinned this thread to lcore 0 */
+
+static uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	return htonl((uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d);
+}
+
+static uint32_t nh_add(struct dp_tables *t, uint8_t kind, uint8_t ifidx, uint32_t gw)
+{
+	struct nexthop nh = {.kind = kind, .ifidx = ifidx, .gw = gw};
+	uint32_t idx = 0;
+
+	CHECK_INT(tables_nh_alloc(t, &nh, &idx), 0);
+	return idx;
+}
+
+static void test_create_destroy(void)
+{
+	struct dp_tables a, b;
+
+	CHECK_INT(tables_create(&a, "cd", qsbr, MAX_ROUTES, MAX_NEIGH, MAX_PEERS), 0);
+	/* Names are DPDK-global: a second set under the same name fails cleanly. */
+	CHECK(tables_create(&b, "cd", qsbr, MAX_ROUTES, MAX_NEIGH, MAX_PEERS) < 0);
+	CHECK(b.lpm == NULL && b.dq == NULL);
+	tables_destroy(&a);
+	/* Destroy released every name. */
+	CHECK_INT(tables_create(&a, "cd", qsbr, MAX_ROUTES, MAX_NEIGH, MAX_PEERS), 0);
+	tables_destroy(&a);
+}
+
+static void test_routes(void)
+{
+	struct dp_tables t;
+	uint32_t a, b, c, d, e;
+	static const struct {
+		uint8_t dst[4];
+		int want;          /* index into the next hops below, -1 = miss */
+	} look[] = {
+		{{10, 9, 9, 9}, 0}, {{10, 1, 9, 9}, 1}, {{10, 1, 2, 9}, 2}, {{10, 1, 2, 3}, 3},
+		{{10, 1, 2, 4}, 2}, {{10, 1, 2, 2}, 2}, {{10, 255, 255, 255}, 0}, {{11, 0, 0, 1}, 4},
+		{{9, 255, 255, 255}, 4}, {{0, 0, 0, 0}, 4},
+	};
+	uint32_t gws[5];
+
+	CHECK_INT(tables_create(&t, "rt", qsbr, MAX_ROUTES, MAX_NEIGH, MAX_PEERS), 0);
+	for (int i = 0; i < 5; i++)
+		gws[i] = ip(192, 0, 2, (uint8_t)(100 + i));
+	a = nh_add(&t, NH_PORT, 0, gws[0]);
+	b = nh_add(&t, NH_PORT, 1, gws[1]);
+	c = nh_add(&t, NH_TUNNEL, 0, gws[2]);
+	d = nh_add(&t, NH_LOCAL, 0, gws[3]);
+	e = nh_add(&t, NH_BLACKHOLE, 0, gws[4]);
+	CHECK(a && b && c && d && e);  /* slot 0 is never handed out */
+	CHECK(a != b && b != c && c != d && d != e);
+
+	CHECK(tables_route_lookup(&t, ip(10, 1, 2, 3)) == NULL);
+	CHECK_INT(tables_route_add(&t, ip(10, 0, 0, 0), 8, a), 0);
+	CHECK_INT(tables_route_add(&t, ip(10, 1, 0, 0), 16, b), 0);
+	CHECK_INT(tables_route_add(&t, ip(10, 1, 2, 0), 24, c), 0);
+	CHECK_INT(tables_route_add(&t, ip(10, 1, 2, 3), 32, d), 0);   /* a tbl8 entry */
+	CHECK_INT(tables_route_add(&t, ip(0, 0, 0, 0), 0, e), 0);
+	CHECK(tables_route_add(&t, ip(10, 0, 0, 0), 33, a) < 0);
+	for (size_t i = 0; i < sizeof(look) / sizeof(look[0]); i++) {
+		const struct nexthop *nh = tables_route_lookup(&t, ip(look[i].dst[0], look[i].dst[1],
+								       look[i].dst[2], look[i].dst[3]));
+
+		CHECK_MSG(nh && nh->gw == gws[look[i].want], "%u.%u.%u.%u: %s", look[i].dst[0],
+			  look[i].dst[1], look[i].dst[2], look[i].dst[3], nh ? "wrong" : "miss");
+	}
+	{
+		const struct nexthop *nh = tables_route_lookup(&t, ip(10, 1, 2, 9));
+
+		CHECK(nh && nh->kind == NH_TUNNEL && nh->ifidx == 0);
+		nh = tables_route_lookup(&t, ip(10, 1, 9, 9));
+		CHECK(nh && nh->kind == NH_PORT && nh->ifidx == 1);
+	}
+
+	/* Removing the /24 exposes the /16 around the /32. */
+	CHECK_INT(tables_route_del(&t, ip(10, 1, 2, 0), 24), 0);
+	CHECK(tables_route_lookup(&t, ip(10, 1, 2, 9))->gw == gws[1]);
+	CHECK(tables_route_lookup(&t, ip(10, 1, 2, 3))->gw == gws[3]);
+	CHECK_INT(tables_route_del(&t, ip(10, 1, 2, 3), 32), 0);
+	CHECK(tables_route_lookup(&t, ip(10, 1, 2, 3))->gw == gws[1]);
+	CHECK_INT(tables_route_del(&t, ip(0, 0, 0, 0), 0), 0);
+	CHECK(tables_route_lookup(&t, ip(11, 0, 0, 1)) == NULL);
+	CHECK(tables_route_del(&t, ip(0, 0, 0, 0), 0) < 0);
+	CHECK(tables_route_del(&t, ip(10, 1, 2, 0), 24) < 0);
+	/* Replacing a route's next hop is one add. */
+	CHECK_INT(tables_route_add(&t, ip(10, 0, 0, 0), 8, e), 0);
+	CHECK(tables_route_lookup(&t, ip(10, 200, 0, 1))->kind == NH_BLACKHOLE);
+	CHECK(tables_route_lookup(&t, ip(10, 1, 0, 1))->gw == gws[1]);
+	tables_destroy(&t);
+}
+
+static void test_nh_slots(void)
+{
+	struct dp_tables t;
+	struct nexthop nh = {.kind = NH_PORT};
+	uint8_t used[MAX_ROUTES + 1] = {0};
+	uint32_t idx, again;
+
+	CHECK_INT(tables_create(&t, "nh", qsbr, MAX_ROUTES, MAX_NEIGH, MAX_PEERS), 0);
+	/* Exactly max_routes slots, all distinct, none of them 0. */
+	for (uint32_t i = 0; i < MAX_ROUTES; i++) {
+		nh.gw = i;
+		CHECK_INT(tables_nh_alloc(&t, &nh, &idx), 0);
+		CHECK_MSG(idx >= 1 && idx <= MAX_ROUTES && !used[idx], "slot %u", idx);
+		if (idx <= MAX_ROUTES)
+			used[idx] = 1;
+		CHECK_INT(t.nh[idx].gw, i);
+	}
+	CHECK_INT(tables_nh_alloc(&t, &nh, &idx), -ENOSPC);
+
+	/* No reader registered: a released slot is free again at once. */
+	tables_nh_release(&t, 7);
+	CHECK_INT(tables_nh_alloc(&t, &nh, &idx), 0);
+	CHECK_INT(idx, 7);
+
+	/* A reader that has not reported quiescent since the release holds
+	 * the slot back; its report lets the slot go. */
+	CHECK_INT(rte_rcu_qsbr_thread_register(qsbr, 0), 0);
+	rte_rcu_qsbr_thread_online(qsbr, 0);
+	tables_nh_release(&t, 9);
+	CHECK_INT(tables_nh_alloc(&t, &nh, &again), -ENOSPC);
+	tables_reclaim(&t);
+	CHECK_INT(t.nh_nfree, 0);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	nh.gw = 12345;
+	CHECK_INT(tables_nh_alloc(&t, &nh, &again), 0);
+	CHECK_INT(again, 9);
+	CHECK_INT(t.nh[9].gw, 12345);
+	/* Offline readers do not hold anything back. */
+	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	tables_nh_release(&t, 3);
+	CHECK_INT(tables_nh_alloc(&t, &nh, &again), 0);
+	CHECK_INT(again, 3);
+	rte_rcu_qsbr_thread_unregister(qsbr, 0);
+	tables_destroy(&t);
+}
+
+static void test_neigh(void)
+{
+	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1}, m2[6] = {2, 0, 0, 0, 0, 2},
+			     m3[6] = {2, 0, 0, 0, 0, 3};
+	struct dp_tables t;
+	const struct neigh_rt *n, *old;
+	uint32_t x = ip(192, 0, 2, 10);
+
+	CHECK_INT(tables_create(&t, "ng", qsbr, MAX_ROUTES, MAX_NEIGH, MAX_PEERS), 0);
+	CHECK(tables_neigh_lookup(&t, 0, x) == NULL);
+	CHECK_INT(tables_neigh_set(&t, 0, x, m1), 0);
+	CHECK_INT(tables_neigh_set(&t, 1, x, m2), 0);   /* the port is part of the key */
+	n = tables_neigh_lookup(&t, 0, x);
+	CHECK(n && !memcmp(n->mac, m1, 6));
+	n = tables_neigh_lookup(&t, 1, x);
+	CHECK(n && !memcmp(n->mac, m2, 6));
+	CHECK(tables_neigh_lookup(&t, 2, x) == NULL);
+	CHECK(tables_neigh_lookup(&t, 0, ip(192, 0, 2, 11)) == NULL);
+	/* Replace publishes a new object; the old one stays readable until reclaimed. */
+	old = tables_neigh_lookup(&t, 0, x);
+	CHECK_INT(tables_neigh_set(&t, 0, x, m3), 0);
+	n = tables_neigh_lookup(&t, 0, x);
+	CHECK(n && n != old && !memcmp(n->mac, m3, 6));
+	CHECK_INT(tables_neigh_del(&t, 0, x), 0);
+	CHECK(tables_neigh_lookup(&t, 0, x) == NULL);
+	CHECK_INT(tables_neigh_del(&t, 0, x), -ENOENT);
+	n = tables_neigh_lookup(&t, 1, x);
+	CHECK(n && !memcmp(n->mac, m2, 6));
+	CHECK_INT(tables_neigh_del(&t, 1, x), 0);
+	tables_reclaim(&t);
+
+	/* Fill, empty and fill again: deleted entries come back after reclaim. */
+	for (int round = 0; round < 3; round++) {
+		int ok = 0;
+
+		for (uint32_t i = 0; i < MAX_NEIGH; i++) {
+			uint8_t m[6] = {2, 0, 0, 0, (uint8_t)round, (uint8_t)i};
+
+			ok += tables_neigh_set(&t, 0, htonl(0xc6120000 + i), m) == 0;
+		}
+		CHECK_MSG(ok == MAX_NEIGH, "round %d: %d of %d added", round, ok, MAX_NEIGH);
+		for (uint32_t i = 0; i < MAX_NEIGH; i++) {
+			n = tables_neigh_lookup(&t, 0, htonl(0xc6120000 + i));
+			CHECK_MSG(n && n->mac[4] == round && n->mac[5] == i, "round %d entry %u", round, i);
+		}
+		for (uint32_t i = 0; i < MAX_NEIGH; i++)
+			CHECK_INT(tables_neigh_del(&t, 0, htonl(0xc6120000 + i)), 0);
+		tables_reclaim(&t);
+	}
+	tables_destroy(&t);
+}
+
+static void test_peers(void)
+{
+	struct dp_tables t;
+	const struct peer_rt *p;
+	uint32_t a = ip(198, 51, 100, 11), b = ip(198, 51, 100, 12);
+
+	CHECK_INT(tables_create(&t, "pe", qsbr, MAX_ROUTES, MAX_NEIGH, MAX_PEERS), 0);
+	CHECK(tables_peer_lookup(&t, 0, a) == NULL);
+	CHECK_INT(tables_peer_set(&t, 0, a, ip(192, 0, 2, 11)), 0);
+	CHECK_INT(tables_peer_set(&t, 0, b, ip(192, 0, 2, 12)), 0);
+	CHECK_INT(tables_peer_set(&t, 1, a, ip(203, 0, 113, 1)), 0);  /* other tunnel */
+	p = tables_peer_lookup(&t, 0, a);
+	CHECK(p && p->nbma == ip(192, 0, 2, 11));
+	p = tables_peer_lookup(&t, 0, b);
+	CHECK(p && p->nbma == ip(192, 0, 2, 12));
+	p = tables_peer_lookup(&t, 1, a);
+	CHECK(p && p->nbma == ip(203, 0, 113, 1));
+	CHECK(tables_peer_lookup(&t, 1, b) == NULL);
+	/* NHRP re-registration from a new NBMA address replaces the mapping. */
+	CHECK_INT(tables_peer_set(&t, 0, a, ip(203, 0, 113, 7)), 0);
+	p = tables_peer_lookup(&t, 0, a);
+	CHECK(p && p->nbma == ip(203, 0, 113, 7));
+	CHECK_INT(tables_peer_del(&t, 0, a), 0);
+	CHECK(tables_peer_lookup(&t, 0, a) == NULL);
+	CHECK(tables_peer_lookup(&t, 1, a) != NULL);
+	CHECK_INT(tables_peer_del(&t, 0, a), -ENOENT);
+	CHECK_INT(tables_peer_del(&t, 2, b), -ENOENT);
+	CHECK_INT(tables_defer_free(&t, NULL), 0);
+	CHECK_INT(tables_defer_free(&t, rte_malloc("x", 64, 0)), 0);
+	tables_reclaim(&t);
+	tables_destroy(&t);
+}
+
+/*
+ * One reader (QSBR thread 0) looks up a route, a peer and a neighbour in
+ * a loop while the writer replaces their values thousands of times. The
+ * reader must never miss, never see a value that was not announced before
+ * it was published, never see values go backwards, and never see an
+ * object change under it before its next quiescent report (which would
+ * mean a slot or object was reused too early).
+ */
+#define RACE_ROUNDS 100000
+
+struct race {
+	struct dp_tables *t;
+	uint32_t dst, proto, naddr;
+	_Atomic uint32_t announced;     /* highest sequence the writer may publish */
+	_Atomic int stop;
+	_Atomic unsigned long loops;
+	unsigned long misses, bad, changes[3];
+	char what[160];
+};
+
+static void race_bad(struct race *r, const char *fmt, uint32_t a, uint32_t b)
+{
+	if (!r->bad++)
+		snprintf(r->what, sizeof(r->what), fmt, a, b);
+}
+
+static void *race_reader(void *arg)
+{
+	struct race *r = arg;
+	uint32_t last[3] = {0, 0, 0};
+
+	rte_rcu_qsbr_thread_register(qsbr, 0);
+	rte_rcu_qsbr_thread_online(qsbr, 0);
+	while (!atomic_load_explicit(&r->stop, memory_order_acquire)) {
+		const struct nexthop *nh = tables_route_lookup(r->t, r->dst);
+		const struct peer_rt *p = tables_peer_lookup(r->t, 0, r->proto);
+		const struct neigh_rt *n = tables_neigh_lookup(r->t, 1, r->naddr);
+		uint32_t v[3], v2[3], ann;
+
+		if (!nh || !p || !n) {
+			r->misses++;
+			rte_rcu_qsbr_quiescent(qsbr, 0);
+			continue;
+		}
+		v[0] = *(volatile const uint32_t *)&nh->gw;
+		v[1] = *(volatile const uint32_t *)&p->nbma;
+		v[2] = (uint32_t)n->mac[2] << 24 | (uint32_t)n->mac[3] << 16 |
+		       (uint32_t)n->mac[4] << 8 | n->mac[5];
+		ann = atomic_load_explicit(&r->announced, memory_order_acquire);
+		for (int i = 0; i < 64; i++)
+			rte_pause();
+		v2[0] = *(volatile const uint32_t *)&nh->gw;
+		v2[1] = *(volatile const uint32_t *)&p->nbma;
+		v2[2] = (uint32_t)((volatile const uint8_t *)n->mac)[2] << 24 |
+			(uint32_t)((volatile const uint8_t *)n->mac)[3] << 16 |
+			(uint32_t)((volatile const uint8_t *)n->mac)[4] << 8 |
+			((volatile const uint8_t *)n->mac)[5];
+		if (*(volatile const uint8_t *)&nh->kind != NH_TUNNEL)
+			race_bad(r, "next hop kind %u (%u)", nh->kind, 0);
+		for (int k = 0; k < 3; k++) {
+			uint32_t tag = k == 0 ? 0x0a : k == 1 ? 0x0b : 0x0c;
+			uint32_t val = k == 2 ? v[k] : ntohl(v[k]);
+			uint32_t val2 = k == 2 ? v2[k] : ntohl(v2[k]);
+			uint32_t seq = val & 0xffffff;
+
+			if (val >> 24 != tag)
+				race_bad(r, "table %u: value %#x never published", k, val);
+			else if (seq > ann)
+				race_bad(r, "sequence %u seen, only %u announced", seq, ann);
+			else if (seq < last[k])
+				race_bad(r, "went back from %u to %u", last[k], seq);
+			if (val2 != val)
+				race_bad(r, "object changed under the reader: %#x -> %#x", val, val2);
+			if (seq != last[k])
+				r->changes[k]++;
+			last[k] = seq;
+		}
+		atomic_fetch_add_explicit(&r->loops, 1, memory_order_relaxed);
+		rte_rcu_qsbr_quiescent(qsbr, 0);
+	}
+	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	rte_rcu_qsbr_thread_unregister(qsbr, 0);
+	return NULL;
+}
+
+static uint8_t *neigh_mac(uint32_t seq, uint8_t *m)
+{
+	uint32_t v = 0x0c000000 | seq;
+
+	m[0] = 2;
+	m[1] = 0;
+	m[2] = (uint8_t)(v >> 24);
+	m[3] = (uint8_t)(v >> 16);
+	m[4] = (uint8_t)(v >> 8);
+	m[5] = (uint8_t)v;
+	return m;
+}
+
+static void test_race(void)
+{
+	struct dp_tables t;
+	struct race r = {.t = &t};
+	struct nexthop nh = {.kind = NH_TUNNEL, .ifidx = 0};
+	uint32_t cur, next, waits = 0;
+	uint8_t mac[6];
+	pthread_t th;
+	struct timespec t0, t1;
+	int ok = 1;
+
+	r.dst = ip(198, 18, 1, 10);
+	r.proto = ip(198, 51, 100, 11);
+	r.naddr = ip(192, 0, 2, 11);
+	CHECK_INT(tables_create(&t, "race", qsbr, MAX_ROUTES, MAX_NEIGH, MAX_PEERS), 0);
+	nh.gw = htonl(0x0a000000);
+	CHECK_INT(tables_nh_alloc(&t, &nh, &cur), 0);
+	CHECK_INT(tables_route_add(&t, ip(198, 18, 1, 0), 24, cur), 0);
+	CHECK_INT(tables_peer_set(&t, 0, r.proto, htonl(0x0b000000)), 0);
+	CHECK_INT(tables_neigh_set(&t, 1, r.naddr, neigh_mac(0, mac)), 0);
+	/* Unrelated entries around the watched ones, so lookups walk buckets. */
+	for (uint32_t i = 1; i < 32; i++) {
+		CHECK_INT(tables_peer_set(&t, 0, r.proto + htonl(i), htonl(0x0b000000)), 0);
+		CHECK_INT(tables_neigh_set(&t, 1, r.naddr + htonl(i), neigh_mac(0, mac)), 0);
+	}
+	/* A thread inherits the EAL's pinning to CPU 0: give the reader the
+	 * other CPUs so that it really runs beside the writer. */
+	{
+		pthread_attr_t at;
+		cpu_set_t rc = cpus;
+
+		if (CPU_COUNT(&rc) > 1)
+			CPU_CLR(0, &rc);
+		pthread_attr_init(&at);
+		pthread_attr_setaffinity_np(&at, sizeof(rc), &rc);
+		CHECK_INT(pthread_create(&th, &at, race_reader, &r), 0);
+		pthread_attr_destroy(&at);
+	}
+	while (atomic_load(&r.loops) == 0)
+		rte_pause();
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (uint32_t seq = 1; seq <= RACE_ROUNDS && ok; seq++) {
+		atomic_store_explicit(&r.announced, seq, memory_order_release);
+		/* Route: a new next-hop slot, one LPM update, the old slot
+		 * back after a grace period. */
+		nh.gw = htonl(0x0a000000 | seq);
+		while (tables_nh_alloc(&t, &nh, &next) == -ENOSPC) {
+			if (++waits % 64 == 0)
+				sched_yield();  /* in case the reader shares our CPU */
+			rte_pause();
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (t1.tv_sec - t0.tv_sec > 60) {
+				CHECK_MSG(0, "no next-hop slot came back in 60 s");
+				ok = 0;
+				break;
+			}
+		}
+		if (!ok)
+			break;
+		CHECK_INT(tables_route_add(&t, ip(198, 18, 1, 0), 24, next), 0);
+		tables_nh_release(&t, cur);
+		cur = next;
+		ok &= tables_peer_set(&t, 0, r.proto, htonl(0x0b000000 | seq)) == 0;
+		ok &= tables_neigh_set(&t, 1, r.naddr, neigh_mac(seq, mac)) == 0;
+		if (seq % 16 == 0)
+			tables_reclaim(&t);
+	}
+	CHECK_MSG(ok, "writer failed");
+	atomic_store_explicit(&r.stop, 1, memory_order_release);
+	pthread_join(th, NULL);
+	printf("test_tables: race: %lu reader loops, %lu/%lu/%lu changes seen, %u slot waits\n",
+	       (unsigned long)atomic_load(&r.loops), r.changes[0], r.changes[1], r.changes[2],
+	       waits);
+	CHECK_MSG(r.misses == 0, "reader missed %lu times", r.misses);
+	CHECK_MSG(r.bad == 0, "reader saw %lu bad values, first: %s", r.bad, r.what);
+	CHECK_MSG(atomic_load(&r.loops) > 100, "reader barely ran");
+	CHECK_MSG(r.changes[0] && r.changes[1] && r.changes[2], "reader saw no updates");
+
+	/* Reader gone: everything deferred comes back; the last values stand. */
+	tables_reclaim(&t);
+	CHECK_INT(t.nh_nfree, MAX_ROUTES - 1);
+	CHECK_INT(tables_route_lookup(&t, r.dst)->gw, htonl(0x0a000000 | RACE_ROUNDS));
+	CHECK_INT(tables_peer_lookup(&t, 0, r.proto)->nbma, htonl(0x0b000000 | RACE_ROUNDS));
+	CHECK_INT(tables_neigh_lookup(&t, 1, r.naddr)->mac[5], neigh_mac(RACE_ROUNDS, mac)[5]);
+	tables_destroy(&t);
+}
+
+int main(int argc, char **argv)
+{
+	/* --in-memory would be the natural choice, but DPDK 22.11 treats
+	 * --no-huge as legacy memory, which --in-memory refuses; --no-shconf
+	 * and no telemetry leave nothing behind that a parallel run shares. */
+	char *eal_argv[] = {argv[0], "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
+			    "--no-telemetry", "--file-prefix", "dmvpn-unit-tables",
+			    "--log-level", "*:error", "-l", "0", NULL};
+	int rc;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus)) {
+		perror("sched_getaffinity");
+		return 1;
+	}
+	if (rte_eal_init((int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1, eal_argv) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return 1;
+	}
+	qsbr = rte_zmalloc("qsbr", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	if (!qsbr || rte_rcu_qsbr_init(qsbr, 1)) {
+		fprintf(stderr, "qsbr init failed\n");
+		return 1;
+	}
+	test_create_destroy();
+	test_routes();
+	test_nh_slots();
+	test_neigh();
+	test_peers();
+	test_race();
+	rc = check_done("test_tables");
+	rte_free(qsbr);
+	rte_eal_cleanup();
+	return rc;
+}
