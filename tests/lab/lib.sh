@@ -48,6 +48,9 @@ b=json.load(sys.stdin)['body']
 print($1)"
 }
 counter() { json "$1" show counters -- "b$2"; }
+# jeq WANT SOCK COMMAND... -- EXPR: the expression's value is WANT (re-read
+# each call, so it can be polled with `eventually`).
+jeq() { local want=$1; shift; [ "$(json "$@")" = "$want" ]; }
 
 ping_ok() { # NS DST COUNT
 	ip netns exec "$1" ping -q -c "$3" -i 0.2 -W 2 "$2" >/dev/null

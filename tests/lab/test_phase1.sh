@@ -81,7 +81,7 @@ cp "$CONF/hub.good" "$CONF/hub.conf"
 # Hub restart: it comes back empty, the spokes register again, traffic recovers.
 check "hub restarted" restart_node hub hub.conf
 check "spokes registered again with the restarted hub" eventually 30 \
-	test "$(json "$HUB" show nhrp cache -- 'sum(e["type"] == "dynamic" for e in b)')" = 2
+	jeq 2 "$HUB" show nhrp cache -- 'sum(e["type"] == "dynamic" for e in b)'
 check "host1 -> host2 after the hub restart" eventually 20 ping_ok dmvpn-host1 198.18.2.10 1
 
 finish
