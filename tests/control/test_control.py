@@ -37,6 +37,10 @@ def make_config(tmp, extra=""):
     conf = conf.replace("net_af_packet1,iface=lan0",
                         f"net_pcap1,rx_pcap={tmp}/empty.pcap,tx_pcap={tmp}/lan.pcap")
     conf = conf.replace("/run/dmvpn/dmvpn-hub.sock", f"{tmp}/ctl.sock")
+    # Static mappings of both spokes (the lab's hub learns them by registration).
+    conf = conf.replace('# map = ( { protocol = "198.51.100.11"; nbma = "192.0.2.11"; } );',
+                        'map = ( { protocol = "198.51.100.11"; nbma = "192.0.2.11"; },\n'
+                        '              { protocol = "198.51.100.12"; nbma = "192.0.2.12"; } );')
     conf = conf.replace('"dmvpn-hub"', f'"ctltest{os.getpid()}"')
     path = os.path.join(tmp, "hub.conf")
     with open(path, "w") as f:
@@ -117,6 +121,8 @@ def main():
         check("bad argument -> 400", r.get("status") == 400 and "detail" in r.get("error", ""), r)
         r = c.raw(json.dumps({"method": "GET", "path": "/v1/routes", "extra": 1}).encode())
         check("unknown request member -> 400", r.get("status") == 400, r)
+        r = c.req("GET", "/v1/nhrp/nhs")
+        check("a hub has no NHS", r.get("status") == 200 and r["body"] == [], r)
         r = c.req("GET", "/v1/ike/sa")
         check("not yet built -> 501", r.get("status") == 501, r)
         r = c.req("GET", "/v1/routes")
