@@ -164,15 +164,39 @@ static int egress_plen(const struct app *a, unsigned t, uint32_t addr, uint8_t *
 	return 1;
 }
 
-struct reply_ctx {
-	int own_responder;
-};
+/* Our NBMA address as the NHS saw it, when that differs (we are behind NAT). */
+static uint32_t our_public_nbma(const struct app *a, unsigned t)
+{
+	const struct nhs_state *h = nhrp_nhs_preferred(a, t);
+
+	return h && h->public_nbma && h->public_nbma != nhrp_our_nbma(a, t) ? h->public_nbma : 0;
+}
+
+/* A NAT extension naming where proto is really reached. */
+static void put_nat_ext(struct app *a, unsigned t, const struct nhrp_ext *x, struct nhrp_buf *b,
+			uint32_t proto, uint32_t nbma)
+{
+	struct nhrp_cie c;
+
+	nhrp_own_cie(a, t, &c);
+	c.proto = proto;
+	c.nbma = nbma;
+	nhrp_ext_begin(b, x->type, x->compulsory);
+	nhrp_put_cie(b, &c);
+	nhrp_ext_end(b);
+}
 
 static int reply_ext(struct app *a, unsigned t, const struct nhrp_ext *x, struct nhrp_buf *b,
 		     void *arg)
 {
+	uint32_t pub;
 	struct nhrp_cie c;
 
+	if (x->type == NHRP_EXT_NAT_ADDRESS && (pub = our_public_nbma(a, t))) {
+		/* The CIE keeps the address we claim; this says where we are reachable. */
+		put_nat_ext(a, t, x, b, a->cfg.tunnels[t].addr, pub);
+		return 1;
+	}
 	if (x->type != NHRP_EXT_RESPONDER)
 		return 0;
 	nhrp_own_cie(a, t, &c);
@@ -208,11 +232,22 @@ static void send_reply(struct app *a, unsigned t, const uint8_t *pkt, const stru
 	nhrp_send(a, t, to, &b);
 }
 
+struct fwd_ctx {
+	uint32_t src_proto;
+	uint32_t real_nbma;      /* requester's NBMA as we see it, if NATed; else 0 */
+};
+
 static int fwd_ext(struct app *a, unsigned t, const struct nhrp_ext *x, struct nhrp_buf *b,
 		   void *arg)
 {
+	const struct fwd_ctx *f = arg;
 	struct nhrp_cie c;
 
+	if (x->type == NHRP_EXT_NAT_ADDRESS && f->real_nbma) {
+		/* Tell the owner where the requester is really reached. */
+		put_nat_ext(a, t, x, b, f->src_proto, f->real_nbma);
+		return 1;
+	}
 	if (x->type != NHRP_EXT_FWD_TRANSIT)
 		return 0;
 	/* Append ourselves to the forward transit record (RFC 2332 5.3.2). */
@@ -240,12 +275,19 @@ static void remember_requester(struct nhrp_entry *e, uint32_t proto, uint32_t nb
 }
 
 /* The NBMA address a requester is reached at: what we saw if it
- * registered with us, else what it claims. */
+ * registered with us, else what a NAT extension from its NHS says, else
+ * what it claims. */
 static uint32_t requester_nbma(struct app *a, unsigned t, const struct nhrp_msg *m)
 {
 	const struct nhrp_entry *e = nhrp_cache_find(a, t, m->src_proto, 0);
+	const struct nhrp_ext *nat = nhrp_ext_find(m, NHRP_EXT_NAT_ADDRESS);
 
-	return e && e->type != NE_INCOMPLETE && e->type != NE_NEGATIVE ? e->nbma : m->src_nbma;
+	if (e && e->type == NE_DYNAMIC)
+		return e->nbma;
+	for (unsigned i = 0; nat && i < nat->n_cie; i++)
+		if (nat->cie[i].proto_len && nat->cie[i].proto == m->src_proto && nat->cie[i].nbma_len)
+			return nat->cie[i].nbma;
+	return e && e->type == NE_CACHED ? e->nbma : m->src_nbma;
 }
 
 void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pkt,
@@ -254,6 +296,7 @@ void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pk
 	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
 	const struct nhrp_ext *fwd = nhrp_ext_find(m, NHRP_EXT_FWD_TRANSIT);
 	uint32_t to = requester_nbma(a, t, m), nh;
+	struct fwd_ctx fc;
 	const struct route_entry *r;
 	struct nhrp_entry *e;
 	uint8_t plen, buf[1500];
@@ -304,11 +347,13 @@ void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pk
 	/* The owner answers the requester directly; remember who asked so a
 	 * purge can follow if the owner goes away. */
 	remember_requester(e, m->src_proto, to);
+	fc.src_proto = m->src_proto;
+	fc.real_nbma = to != m->src_nbma ? to : 0;
 	nhrp_build_init(&b, buf, sizeof(buf), NHRP_RESOLUTION_REQUEST, (uint8_t)(m->hopcnt - 1),
 			m->flags, m->reqid, m->src_nbma, m->src_proto, m->dst_proto);
 	for (unsigned i = 0; i < m->n_cie; i++)
 		nhrp_put_cie(&b, &m->cie[i]);
-	nhrp_copy_exts(a, t, pkt, m, &b, fwd_ext, NULL);
+	nhrp_copy_exts(a, t, pkt, m, &b, fwd_ext, &fc);
 	nhrp_send(a, t, e->nbma, &b);
 }
 
@@ -318,7 +363,8 @@ void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_m
 	const struct nhrp_ext *rx = nhrp_ext_find(m, NHRP_EXT_RESPONDER);
 	struct nhrp_pending *p = pending_find(a, t, m->dst_proto);
 	const struct nhrp_cie *c = m->n_cie ? &m->cie[0] : NULL;
-	uint32_t resp, nbma, prefix;
+	const struct nhrp_ext *nat;
+	uint32_t resp, nbma, claimed, prefix;
 	unsigned hold;
 	struct nhrp_entry *e;
 	uint8_t plen;
@@ -343,7 +389,12 @@ void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_m
 		return;
 	}
 	resp = rx && rx->n_cie && rx->cie[0].proto_len ? rx->cie[0].proto : c->proto;
-	nbma = c->nbma_len ? c->nbma : (rx && rx->n_cie ? rx->cie[0].nbma : 0);
+	claimed = nbma = c->nbma_len ? c->nbma : (rx && rx->n_cie ? rx->cie[0].nbma : 0);
+	/* Behind NAT the responder's NAT extension says where it is reached. */
+	nat = nhrp_ext_find(m, NHRP_EXT_NAT_ADDRESS);
+	for (unsigned i = 0; nat && i < nat->n_cie; i++)
+		if (nat->cie[i].proto_len && nat->cie[i].proto == resp && nat->cie[i].nbma_len)
+			nbma = nat->cie[i].nbma;
 	if (!nbma || !resp || ((resp ^ ct->addr) & prefix_mask(ct->plen)) || resp == ct->addr) {
 		a->nh.cnt.unsupported++;
 		return;
@@ -352,7 +403,9 @@ void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_m
 	e = nhrp_cache_get(a, t, resp, 0);
 	if (e && e->type != NE_STATIC && e->type != NE_NHS && e->type != NE_DYNAMIC) {
 		e->type = NE_CACHED;
-		e->nbma = e->claimed_nbma = nbma;
+		e->nbma = nbma;
+		e->claimed_nbma = claimed;
+		e->flags = nbma != claimed ? NE_F_NAT : 0;
 		e->expires = time(NULL) + hold;
 		nhrp_cache_publish(a, e);
 	}
