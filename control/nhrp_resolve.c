@@ -321,6 +321,12 @@ void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pk
 	}
 	/* Not ours. Only a server forwards; a client says it has no binding. */
 	r = state_route_match(a, m->dst_proto);
+	if (!r && !ct->n_nhs) {
+		/* Nowhere to go at all (RFC 2332 5.2.7). */
+		a->nh.cnt.no_route++;
+		nhrp_send_error(a, t, to, pkt, m, NHRP_ERR_PROTO_UNREACHABLE, 0);
+		return;
+	}
 	if (ct->n_nhs || !r || r->nh.kind != NH_TUNNEL || r->nh.ifidx != t) {
 		a->nh.cnt.no_route++;
 		send_reply(a, t, pkt, m, to, NHRP_CIE_NO_BINDING, 32);
@@ -354,6 +360,11 @@ void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pk
 	for (unsigned i = 0; i < m->n_cie; i++)
 		nhrp_put_cie(&b, &m->cie[i]);
 	nhrp_copy_exts(a, t, pkt, m, &b, fwd_ext, &fc);
+	if (b.len + 4 > ct->mtu) {
+		/* With our transit record it no longer fits the tunnel. */
+		nhrp_send_error(a, t, to, pkt, m, NHRP_ERR_SDU_SIZE, 0);
+		return;
+	}
 	nhrp_send(a, t, e->nbma, &b);
 }
 
