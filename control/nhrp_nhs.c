@@ -146,8 +146,15 @@ void nhrp_nhs_reply(struct app *a, unsigned t, const struct nhrp_msg *m)
 	h->unanswered = 0;
 	h->backoff_s = 1;
 	h->next_ms = now + refresh_s(&a->cfg.tunnels[t]) * 1000ull;
-	if (nat && nat->n_cie && nat->cie[0].nbma_len)
-		h->public_nbma = nat->cie[0].nbma;
+	/* Only a CIE about our own tunnel address says where the NHS saw us: IOS
+	 * echoes the request's CIE, which names the NHS itself. */
+	h->public_nbma = 0;
+	for (unsigned i = 0; nat && i < nat->n_cie; i++)
+		if (nat->cie[i].proto_len && nat->cie[i].proto == a->cfg.tunnels[t].addr &&
+		    nat->cie[i].nbma_len) {
+			h->public_nbma = nat->cie[i].nbma;
+			break;
+		}
 }
 
 const struct nhs_state *nhrp_nhs_preferred(const struct app *a, unsigned t)

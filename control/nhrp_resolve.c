@@ -341,7 +341,8 @@ void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pk
 	}
 	if (m->hopcnt <= 1) {
 		a->nh.cnt.hop_count_exceeded++;
-		nhrp_send_error(a, t, to, pkt, m, NHRP_ERR_HOP_COUNT, 8);
+		/* The offset of ar$hopcnt in the fixed header (RFC 2332 5.2.7). */
+		nhrp_send_error(a, t, to, pkt, m, NHRP_ERR_HOP_COUNT, 9);
 		return;
 	}
 	for (unsigned i = 0; fwd && i < fwd->n_cie; i++)
