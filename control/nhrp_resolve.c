@@ -7,6 +7,7 @@
 
 #include "control/app.h"
 #include "lib/addr.h"
+#include "lib/ipv4.h"
 #include "lib/proto.h"
 
 #define INCOMPLETE_LIFE_S 15     /* via the NHS while resolving */
@@ -467,7 +468,7 @@ void nhrp_handle_traffic_indication(struct app *a, unsigned t, const uint8_t *pk
 
 void nhrp_redirect_send(struct app *a, struct rte_mbuf *m)
 {
-	const struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct ipv4_hdr *);
+	struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, struct ipv4_hdr *);
 	struct pkt_meta *pm = pkt_meta(m);
 	unsigned t = pm->out_if;
 	size_t quote = RTE_MIN((size_t)rte_pktmbuf_data_len(m),
@@ -481,6 +482,13 @@ void nhrp_redirect_send(struct app *a, struct rte_mbuf *m)
 		a->nh.cnt.rate_limited++;
 		goto out;
 	}
+	/* Quote the packet as it arrived, before our TTL decrement, as IOS does. */
+	if (rte_pktmbuf_data_len(m) >= IPV4_HLEN && ih->ttl < 255) {
+		ih->ttl++;
+		ih->cksum = 0;
+		ih->cksum = inet_cksum(ih, (size_t)(ih->ver_ihl & 0xf) * 4 > rte_pktmbuf_data_len(m) ?
+					   IPV4_HLEN : (size_t)(ih->ver_ihl & 0xf) * 4);
+	}
 	/* To where the packet came from, about the packet's source: that
 	 * spoke should ask for a shortcut to its destination. */
 	nhrp_build_traffic_init(&b, buf, sizeof(buf), 255, NHRP_TRAFFIC_REDIRECT,
@@ -491,6 +499,8 @@ void nhrp_redirect_send(struct app *a, struct rte_mbuf *m)
 	nhrp_ext_begin(&b, NHRP_EXT_REV_TRANSIT, 1);
 	nhrp_ext_end(&b);
 	nhrp_put_auth(a, t, &b);
+	nhrp_ext_begin(&b, NHRP_EXT_NAT_ADDRESS, 0);
+	nhrp_ext_end(&b);
 	nhrp_send(a, t, pm->nbma_src, &b);
 out:
 	rte_pktmbuf_free(m);
