@@ -21,6 +21,12 @@ static char tmpdir[] = "/tmp/dmvpn-test-config-XXXXXX";
 	"  { name = \"tunnel0\"; address = \"198.51.100.1/24\"; source = \"wan\";\n" \
 	"    key = 1000; }"                                                    /* 5-7 */
 #define TUNNEL TUNNEL_OPEN "\n);\n"                                       /* 5-8 */
+/* A tunnel whose nhrp group is left open for the settings under test (lines 8-). */
+#define NHRP_OPEN PORTS                                                        \
+	"tunnels = (\n"                                                        \
+	"  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\";\n" \
+	"    key = 1000; nhrp = {\n"                                          /* 5-7 */
+#define NHRP_CLOSE "    }; }\n);\n"
 
 static const struct {
 	const char *name;
@@ -152,6 +158,103 @@ static const struct {
 	{"neighbor mac", PORTS "neighbors = (\n"
 	 "  { port = \"wan\"; address = \"192.0.2.9\";\n    mac = \"02:00:00:00:09\"; }\n);\n",
 	 "%s:7: setting 'neighbors[0].mac': '02:00:00:00:09' is not a MAC address"},
+	/* NHRP: every setting of tunnels[].nhrp (NHRP_OPEN leaves line 8 for the first one). */
+	{"nhrp not a group", PORTS "tunnels = (\n  { name = \"t0\"; address = \"198.51.100.1/24\";\n"
+	 "    source = \"wan\";\n    nhrp = ( ); }\n);\n",
+	 "%s:8: setting 'tunnels[0].nhrp': expected a group { ... }"},
+	{"nhrp unknown setting", NHRP_OPEN "      holdtime = 600;\n      redirects = true;\n" NHRP_CLOSE,
+	 "%s:9: setting 'tunnels[0].nhrp.redirects': unknown setting"},
+	{"network_id 0", NHRP_OPEN "      network_id = 0;\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.network_id': 0 out of range 1..4294967295"},
+	{"network_id not a number", NHRP_OPEN "      network_id = \"1\";\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.network_id': expected an integer"},
+	{"holdtime 9", NHRP_OPEN "      holdtime = 9;\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.holdtime': 9 out of range 10..65535"},
+	{"holdtime 0", NHRP_OPEN "      holdtime = 0;\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.holdtime': 0 out of range 10..65535"},
+	{"holdtime 65536", NHRP_OPEN "      holdtime = 65536;\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.holdtime': 65536 out of range 10..65535"},
+	{"registration_interval = holdtime", NHRP_OPEN "      holdtime = 600;\n"
+	 "      registration_interval = 600;\n" NHRP_CLOSE,
+	 "%s:9: setting 'tunnels[0].nhrp.registration_interval': must be shorter than the holdtime (600)"},
+	{"registration_interval > holdtime", NHRP_OPEN "      registration_interval = 61;\n"
+	 "      holdtime = 60;\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.registration_interval': must be shorter than the holdtime (60)"},
+	{"registration_interval = default holdtime", NHRP_OPEN
+	 "      registration_interval = 7200;\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.registration_interval': must be shorter than the holdtime (7200)"},
+	{"registration_interval 0", NHRP_OPEN "      registration_interval = 0;\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.registration_interval': 0 out of range 1..65535"},
+	{"unique not a boolean", NHRP_OPEN "      unique = 1;\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.unique': expected true or false"},
+	{"shortcut not a boolean", NHRP_OPEN "      shortcut = \"yes\";\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.shortcut': expected true or false"},
+	{"redirect not a boolean", NHRP_OPEN "      redirect = 0;\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.redirect': expected true or false"},
+	{"authentication empty", NHRP_OPEN "      authentication = \"\";\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.authentication': must be 1..8 characters"},
+	{"authentication 9 characters", NHRP_OPEN "      authentication = \"123456789\";\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.authentication': must be 1..8 characters"},
+	{"authentication not a string", NHRP_OPEN "      authentication = 1234;\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.authentication': expected a string"},
+	{"nhs not a list", NHRP_OPEN
+	 "      nhs = { protocol = \"198.51.100.2\"; nbma = \"192.0.2.2\"; };\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.nhs': expected a list ( ... )"},
+	{"nhs not a group", NHRP_OPEN "      nhs = (\n        \"198.51.100.2\" );\n" NHRP_CLOSE,
+	 "%s:9: setting 'tunnels[0].nhrp.nhs[0]': expected a group { protocol = ...; nbma = ...; }"},
+	{"nhs outside tunnel subnet", NHRP_OPEN "      nhs = (\n"
+	 "        { protocol = \"198.51.101.1\"; nbma = \"192.0.2.2\"; } );\n" NHRP_CLOSE,
+	 "%s:9: setting 'tunnels[0].nhrp.nhs[0].protocol': must be another address in the tunnel's subnet"},
+	{"nhs is our tunnel address", NHRP_OPEN "      nhs = (\n"
+	 "        { protocol = \"198.51.100.1\"; nbma = \"192.0.2.2\"; } );\n" NHRP_CLOSE,
+	 "%s:9: setting 'tunnels[0].nhrp.nhs[0].protocol': must be another address in the tunnel's subnet"},
+	{"nhs twice", NHRP_OPEN "      nhs = (\n"
+	 "        { protocol = \"198.51.100.2\"; nbma = \"192.0.2.2\"; },\n"
+	 "        { protocol = \"198.51.100.3\"; nbma = \"192.0.2.3\"; },\n"
+	 "        { protocol = \"198.51.100.2\"; nbma = \"192.0.2.4\"; } );\n" NHRP_CLOSE,
+	 "%s:11: setting 'tunnels[0].nhrp.nhs[2].protocol': server given twice"},
+	{"nhs more than 4", NHRP_OPEN "      nhs = (\n"
+	 "        { protocol = \"198.51.100.2\"; nbma = \"192.0.2.2\"; },\n"
+	 "        { protocol = \"198.51.100.3\"; nbma = \"192.0.2.3\"; },\n"
+	 "        { protocol = \"198.51.100.4\"; nbma = \"192.0.2.4\"; },\n"
+	 "        { protocol = \"198.51.100.5\"; nbma = \"192.0.2.5\"; },\n"
+	 "        { protocol = \"198.51.100.6\"; nbma = \"192.0.2.6\"; } );\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.nhs': at most 4 servers"},
+	{"nhs priority 256", NHRP_OPEN "      nhs = (\n"
+	 "        { protocol = \"198.51.100.2\"; nbma = \"192.0.2.2\";\n"
+	 "          priority = 256; } );\n" NHRP_CLOSE,
+	 "%s:10: setting 'tunnels[0].nhrp.nhs[0].priority': 256 out of range 0..255"},
+	{"nhs priority negative", NHRP_OPEN "      nhs = (\n"
+	 "        { protocol = \"198.51.100.2\"; nbma = \"192.0.2.2\"; priority = -1; } );\n" NHRP_CLOSE,
+	 "%s:9: setting 'tunnels[0].nhrp.nhs[0].priority': -1 out of range 0..255"},
+	{"nhs missing nbma", NHRP_OPEN "      nhs = (\n"
+	 "        { protocol = \"198.51.100.2\"; priority = 1; } );\n" NHRP_CLOSE,
+	 "%s:9: setting 'tunnels[0].nhrp.nhs[0].nbma': missing"},
+	{"nhs missing protocol", NHRP_OPEN "      nhs = (\n"
+	 "        { protocol = \"198.51.100.2\"; nbma = \"192.0.2.2\"; },\n"
+	 "        { nbma = \"192.0.2.3\"; } );\n" NHRP_CLOSE,
+	 "%s:10: setting 'tunnels[0].nhrp.nhs[1].protocol': missing"},
+	{"nhs bad nbma", NHRP_OPEN "      nhs = (\n"
+	 "        { protocol = \"198.51.100.2\"; nbma = \"192.0.2.256\"; } );\n" NHRP_CLOSE,
+	 "%s:9: setting 'tunnels[0].nhrp.nhs[0].nbma': '192.0.2.256' is not an IPv4 address"},
+	{"nhs unknown setting", NHRP_OPEN "      nhs = (\n"
+	 "        { protocol = \"198.51.100.2\"; nbma = \"192.0.2.2\";\n          prio = 1; } );\n"
+	 NHRP_CLOSE,
+	 "%s:10: setting 'tunnels[0].nhrp.nhs[0].prio': unknown setting"},
+	/* Inner MTU + 20 (IPv4) + 4 (GRE) + 4 (key) must fit the source port's MTU. */
+	{"tunnel mtu + GRE key overhead", PORTS "tunnels = (\n"
+	 "  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\"; key = 1;\n"
+	 "    mtu = 1473; }\n);\n",
+	 "%s:7: setting 'tunnels[0].mtu': 1473 + GRE overhead exceeds port 'wan' MTU 1500"},
+	{"tunnel mtu + GRE overhead, no key", PORTS "tunnels = (\n"
+	 "  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\";\n"
+	 "    mtu = 1477; }\n);\n",
+	 "%s:7: setting 'tunnels[0].mtu': 1477 + GRE overhead exceeds port 'wan' MTU 1500"},
+	{"default tunnel mtu + GRE overhead", "ports = (\n"
+	 "  { name = \"wan\"; device = \"x\"; address = \"192.0.2.1/24\"; mtu = 1427; }\n);\n"
+	 "tunnels = (\n  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\";\n"
+	 "    key = 1000; }\n);\n",
+	 "%s:5: setting 'tunnels[0]': 1400 + GRE overhead exceeds port 'wan' MTU 1427"},
 };
 
 static void write_file(const char *path, const char *text)
@@ -280,6 +383,94 @@ static void test_good(void)
 	unlink(path);
 }
 
+/* NHRP settings that load, and what they load as (addresses in host order). */
+static const struct {
+	const char *name;
+	const char *text;
+	uint32_t network_id, holdtime;
+	unsigned registration_interval;
+	const char *auth;
+	uint8_t unique, shortcut, redirect;
+	uint16_t mtu;
+	unsigned n_nhs;
+	struct { uint32_t proto, nbma; unsigned priority; } nhs[CFG_MAX_NHS];
+} good_nhrp[] = {
+	{"nhrp defaults", NHRP_OPEN NHRP_CLOSE,
+	 0, 7200, 0, "", 1, 0, 0, 1400, 0, {{0}}},
+	{"nhrp everything", NHRP_OPEN
+	 "      network_id = 4294967295L; holdtime = 600; registration_interval = 599;\n"
+	 "      authentication = \"12345678\"; unique = false; shortcut = true; redirect = true;\n"
+	 "      nhs = (\n"
+	 "        { protocol = \"198.51.100.2\"; nbma = \"192.0.2.2\"; priority = 255; },\n"
+	 "        { protocol = \"198.51.100.254\"; nbma = \"203.0.113.3\"; priority = 0; },\n"
+	 "        { protocol = \"198.51.100.4\"; nbma = \"192.0.2.4\"; },\n"
+	 "        { protocol = \"198.51.100.5\"; nbma = \"192.0.2.4\"; priority = 7; } );\n"
+	 NHRP_CLOSE,
+	 0xffffffffu, 600, 599, "12345678", 0, 1, 1, 1400, 4,
+	 {{0xc6336402, 0xc0000202, 255}, {0xc63364fe, 0xcb007103, 0},
+	  {0xc6336404, 0xc0000204, 0}, {0xc6336405, 0xc0000204, 7}}},
+	{"nhrp shortest holdtime, one-character key", NHRP_OPEN
+	 "      holdtime = 10; registration_interval = 9; authentication = \"k\";\n"
+	 "      unique = true; shortcut = false; redirect = false;\n"
+	 "      nhs = ( { protocol = \"198.51.100.2\"; nbma = \"192.0.2.2\"; } );\n" NHRP_CLOSE,
+	 0, 10, 9, "k", 1, 0, 0, 1400, 1, {{0xc6336402, 0xc0000202, 0}}},
+	{"nhrp longest holdtime", NHRP_OPEN
+	 "      network_id = 1; holdtime = 65535; registration_interval = 65534;\n" NHRP_CLOSE,
+	 1, 65535, 65534, "", 1, 0, 0, 1400, 0, {{0}}},
+	{"nhrp empty nhs list", NHRP_OPEN "      nhs = ( );\n" NHRP_CLOSE,
+	 0, 7200, 0, "", 1, 0, 0, 1400, 0, {{0}}},
+	/* The largest inner MTU that fits: 1500 - 20 (IPv4) - 8 (GRE with key). */
+	{"tunnel mtu fills the port", PORTS "tunnels = (\n"
+	 "  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\"; key = 1;\n"
+	 "    mtu = 1472; nhrp = { }; }\n);\n",
+	 0, 7200, 0, "", 1, 0, 0, 1472, 0, {{0}}},
+	{"tunnel mtu fills the port, no key", PORTS "tunnels = (\n"
+	 "  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\";\n"
+	 "    mtu = 1476; }\n);\n",
+	 0, 7200, 0, "", 1, 0, 0, 1476, 0, {{0}}},
+};
+
+static void test_good_nhrp(void)
+{
+	for (size_t i = 0; i < sizeof(good_nhrp) / sizeof(good_nhrp[0]); i++) {
+		char path[PATH_MAX], err[512] = "";
+		const struct cfg_tunnel *t;
+		struct dmvpn_config c;
+
+		snprintf(path, sizeof(path), "%s/good-nhrp%02zu.conf", tmpdir, i);
+		write_file(path, good_nhrp[i].text);
+		if (config_load(path, &c, err, sizeof(err))) {
+			CHECK_MSG(0, "%s: %s", good_nhrp[i].name, err);
+			unlink(path);
+			continue;
+		}
+		t = &c.tunnels[0];
+		CHECK_MSG(c.n_tunnels == 1, "%s: %u tunnels", good_nhrp[i].name, c.n_tunnels);
+		CHECK_MSG(t->network_id == good_nhrp[i].network_id, "%s: network_id %u",
+			  good_nhrp[i].name, t->network_id);
+		CHECK_MSG(t->holdtime == good_nhrp[i].holdtime, "%s: holdtime %u",
+			  good_nhrp[i].name, t->holdtime);
+		CHECK_MSG(t->registration_interval == good_nhrp[i].registration_interval,
+			  "%s: registration_interval %u", good_nhrp[i].name, t->registration_interval);
+		CHECK_MSG(!strcmp(t->auth, good_nhrp[i].auth), "%s: authentication '%s'",
+			  good_nhrp[i].name, t->auth);
+		CHECK_MSG(t->unique == good_nhrp[i].unique && t->shortcut == good_nhrp[i].shortcut &&
+			  t->redirect == good_nhrp[i].redirect, "%s: unique %u shortcut %u redirect %u",
+			  good_nhrp[i].name, t->unique, t->shortcut, t->redirect);
+		CHECK_MSG(t->mtu == good_nhrp[i].mtu, "%s: mtu %u", good_nhrp[i].name, t->mtu);
+		CHECK_MSG(t->n_nhs == good_nhrp[i].n_nhs, "%s: %u servers", good_nhrp[i].name,
+			  t->n_nhs);
+		for (unsigned j = 0; j < good_nhrp[i].n_nhs && j < t->n_nhs; j++)
+			CHECK_MSG(t->nhs[j].proto == htonl(good_nhrp[i].nhs[j].proto) &&
+				  t->nhs[j].nbma == htonl(good_nhrp[i].nhs[j].nbma) &&
+				  t->nhs[j].priority == good_nhrp[i].nhs[j].priority,
+				  "%s: nhs[%u] %08x %08x %u", good_nhrp[i].name, j,
+				  ntohl(t->nhs[j].proto), ntohl(t->nhs[j].nbma), t->nhs[j].priority);
+		config_free(&c);
+		unlink(path);
+	}
+}
+
 /* The shipped examples load and say what the lab (SPEC.md) says: the hub
  * is the NHS, each spoke registers with it. */
 static void test_examples(const char *dir)
@@ -336,6 +527,7 @@ int main(int argc, char **argv)
 	test_bad();
 	test_unreadable();
 	test_good();
+	test_good_nhrp();
 	if (argc > 1)
 		test_examples(argv[1]);
 	else

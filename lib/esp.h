@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ESP (RFC 4303) seal and open in place on a contiguous buffer, with intel-ipsec-mb. */
+#ifndef DMVPN_LIB_ESP_H
+#define DMVPN_LIB_ESP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <intel-ipsec-mb.h>
+
+#define ESP_HDR_LEN 8            /* SPI + sequence number */
+#define ESP_MAX_IV 16
+#define ESP_MAX_ICV 16
+#define ESP_MAX_TRAILER (15 + 2 + ESP_MAX_ICV) /* pad up to a 16-byte block, padlen, next header, ICV */
+#define ESP_MAX_LEN 0xffff       /* largest ESP (header to ICV) esp_seal makes and esp_open takes */
+
+enum esp_alg {
+	ESP_ALG_NULL = 0,            /* no encryption, no integrity: tests only */
+	ESP_ALG_AES128_GCM16,        /* RFC 4106, 16-byte ICV; key = 16 + 4 salt */
+	ESP_ALG_AES256_GCM16,        /* key = 32 + 4 salt */
+	ESP_ALG_AES128_CBC_SHA256,   /* RFC 3602 + RFC 4868 HMAC-SHA-256-128 */
+	ESP_ALG_AES256_CBC_SHA256,
+	ESP_ALG_AES128_CBC_SHA1,     /* RFC 3602 + RFC 2404 HMAC-SHA1-96 */
+	ESP_ALG_AES256_CBC_SHA1,
+	ESP_ALG__COUNT
+};
+
+/* Why a packet did not open. */
+enum esp_error {
+	ESP_OK = 0,
+	ESP_E_LENGTH,            /* shorter than header + IV + trailer, or not block aligned */
+	ESP_E_ICV,               /* integrity check failed */
+	ESP_E_PAD,               /* pad length beyond the payload, or pad bytes not 1, 2, 3... */
+};
+
+/*
+ * Per-SA crypto state, computed once when the SA is installed (key
+ * schedules, GHASH tables, HMAC inner/outer states). Immutable afterwards;
+ * any number of lcores may use it at once, each with its own IMB_MGR.
+ */
+struct esp_crypto {
+	enum esp_alg alg;
+	uint8_t iv_len;              /* 8 (GCM), 16 (CBC), 0 (NULL) */
+	uint8_t icv_len;             /* 16 (GCM), 16 (SHA-256-128), 12 (SHA1-96), 0 */
+	uint8_t block;               /* payload alignment: 4 (GCM, NULL) or 16 (CBC) */
+	uint8_t key_len;             /* cipher key bytes (16/32) */
+	uint8_t salt[4];             /* GCM */
+	struct gcm_key_data gcm __attribute__((aligned(64)));
+	uint32_t enc_keys[60] __attribute__((aligned(16)));   /* CBC, and the IV generator */
+	uint32_t dec_keys[60] __attribute__((aligned(16)));
+	uint8_t ipad[32] __attribute__((aligned(16)));        /* HMAC: hashed key ^ ipad */
+	uint8_t opad[32] __attribute__((aligned(16)));
+};
+
+/* Name <-> algorithm, as written in configs: "aes128gcm16", "aes256gcm16",
+ * "aes128-sha256", "aes256-sha256", "aes128-sha1", "aes256-sha1", "null". */
+const char *esp_alg_name(enum esp_alg alg);
+int esp_alg_parse(const char *name, enum esp_alg *alg);
+/* Key bytes the algorithm needs: cipher key (incl. GCM salt), integrity key. */
+void esp_alg_key_lens(enum esp_alg alg, size_t *enc_len, size_t *auth_len);
+
+/* Precompute c for alg from keys (lengths must match esp_alg_key_lens).
+ * 0 or -EINVAL. mgr: any initialised manager (used for key expansion). */
+int esp_crypto_init(struct esp_crypto *c, IMB_MGR *mgr, enum esp_alg alg, const uint8_t *enc_key,
+		    size_t enc_len, const uint8_t *auth_key, size_t auth_len);
+/* Wipe the keys. Afterwards c holds no algorithm: esp_seal returns 0 and
+ * esp_open ESP_E_ICV for it, until esp_crypto_init again. */
+void esp_crypto_clear(struct esp_crypto *c);
+
+/*
+ * HMAC inner/outer states of c's integrity algorithm (c->alg must be one of
+ * the CBC ones) from a key of any length (RFC 2104: a key longer than the
+ * 64-byte block is hashed first). esp_crypto_init calls it with the RFC
+ * 4868 / RFC 2404 key; exposed for known-answer tests. 0 or -EINVAL.
+ */
+int esp_hmac_key(struct esp_crypto *c, IMB_MGR *mgr, const uint8_t *key, size_t len);
+/* HMAC of msg[0..len) under c's states, truncated to c->icv_len bytes in
+ * tag. 0, -EINVAL (not an HMAC algorithm) or -EIO (the library refused). */
+int esp_hmac(IMB_MGR *mgr, const struct esp_crypto *c, const void *msg, size_t len, uint8_t *tag);
+
+/* Bytes that sealing payload_len bytes adds after the payload (pad, pad
+ * length, next header, ICV) and before it (header + IV). */
+size_t esp_trailer_len(const struct esp_crypto *c, size_t payload_len);
+static inline size_t esp_header_len(const struct esp_crypto *c)
+{
+	return ESP_HDR_LEN + c->iv_len;
+}
+
+/*
+ * Seal in place. esp points at room for the ESP header and IV; the payload
+ * (payload_len bytes) follows at esp + esp_header_len(c), and there must be
+ * esp_trailer_len(c, payload_len) writable bytes after it. Writes SPI (net
+ * order given), the low 32 bits of seq, the IV, pad, pad length, next
+ * header, encrypts and appends the ICV (with the high 32 bits of seq in the
+ * ICV/AAD when esn). Returns the ESP length (header to ICV), or 0 (nothing
+ * sealed) when c holds no algorithm, seq is 0, seq needs more than 32 bits
+ * without esn, or the result would exceed ESP_MAX_LEN.
+ *
+ * IVs: GCM's explicit IV is seq itself (RFC 4106 3.1: unique per key). The
+ * CBC IV is AES-ECB, under the SA's cipher key, of seq as a 128-bit
+ * big-endian integer (NIST SP 800-38A Appendix C: unpredictable, unique).
+ *
+ * mgr: the caller's own manager with no jobs in flight (the CBC path
+ * submits and flushes its jobs; it leaves the manager empty again).
+ */
+size_t esp_seal(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t payload_len,
+		uint32_t spi_be, uint64_t seq, int esn, uint8_t next_hdr);
+
+struct esp_opened {
+	uint16_t payload_off;        /* from esp */
+	uint16_t payload_len;
+	uint8_t next_hdr;
+};
+
+/*
+ * Open in place: esp..esp+len is header, IV, ciphertext, ICV. seq is the
+ * full sequence number (the caller inferred the high half for ESN).
+ * Verifies the ICV in constant time before decrypting anything (or, for
+ * GCM, before releasing any plaintext), then checks the padding. Returns
+ * ESP_OK and fills *out, or an esp_error. Reads and writes nothing outside
+ * [esp, esp + len).
+ *
+ * ESP_E_LENGTH: len beyond ESP_MAX_LEN, too short, or ciphertext not a
+ * multiple of c->block. ESP_E_ICV also when the low 32 bits of seq differ
+ * from the packet's sequence field, when seq has a high half without esn
+ * (so a window is never updated with a number other than the one the ICV
+ * covered), when c holds no algorithm, or when the library refused a job.
+ * GCM decrypts in place while it computes the tag: on a mismatch the
+ * ciphertext area is zeroed before returning, so no unverified plaintext
+ * is left behind. CBC checks the HMAC first and decrypts only after; with
+ * esn the 4 bytes of seq_hi are written over the ICV for the hash and the
+ * ICV is put back. mgr as for esp_seal.
+ */
+int esp_open(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t len, uint64_t seq,
+	     int esn, struct esp_opened *out);
+
+/* Constant-time comparison: 0 when equal. */
+int esp_ct_memcmp(const void *a, const void *b, size_t n);
+
+#endif
