@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <jansson.h>
 
@@ -374,6 +375,8 @@ static void get_counters(struct app *a, const struct ctlreq *q, struct resp *r)
 #undef X
 	o = dp_totals_json(&st);
 	json_object_set_new(o, "uptime_s", json_integer(time(NULL) - a->started));
+	/* Cycles per second of the TSC: tools/dmvpn-bench turns rates into cycles/packet. */
+	json_object_set_new(o, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));
 	json_object_set_new(o, "drops", drops_json(st.drops, 0));
 	json_object_set_new(o, "interfaces", ifs);
 	json_object_set_new(o, "control", ctl);
