@@ -38,6 +38,7 @@ struct neigh_entry {
 	struct rte_mbuf *queue[NEIGH_QUEUE];
 };
 
+#include "control/ipsec.h"
 #include "control/nhrp.h"
 
 #define CTL_COUNTERS(X)                                                  \
@@ -76,6 +77,9 @@ struct app {
 	unsigned n_nhrp, cap_nhrp;
 	struct nhrp_entry *nhrp;
 	struct nhrp_state nh;
+	unsigned n_sas, cap_sas;
+	struct ipsec_sa_entry *sas;
+	IMB_MGR *mb;               /* the control thread's, for key schedules */
 
 	struct ctl_counters cnt;
 	double icmp_tokens;        /* ICMP error rate limit (token bucket) */

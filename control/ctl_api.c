@@ -395,6 +395,38 @@ static void post_reload(struct app *a, const struct ctlreq *q, struct resp *r)
 	r->body = json_pack("{s:b,s:s}", "reloaded", 1, "file", a->cfg_path);
 }
 
+static void get_ipsec_sa(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	time_t now = time(NULL);
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < a->n_sas; i++) {
+		const struct ipsec_sa_entry *e = &a->sas[i];
+		const struct cfg_sa *p = &e->params;
+		char spi_in[12], spi_out[12];
+
+		snprintf(spi_in, sizeof(spi_in), "%08x", p->in.spi);
+		snprintf(spi_out, sizeof(spi_out), "%08x", p->out.spi);
+		json_array_append_new(arr, json_pack(
+			"{s:s,s:o,s:s,s:s,s:s,s:b,s:i,s:s,s:s,s:I,s:s,"
+			"s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:{s:I,s:I,s:I}}",
+			"interface", a->cfg.tunnels[p->tunnel].name, "peer", jaddr(p->peer),
+			"mode", p->mode == CFG_SA_TUNNEL ? "tunnel" : "transport",
+			"encapsulation", p->udp ? "udp" : "none",
+			"algorithm", esp_alg_name((enum esp_alg)p->alg), "esn", p->esn,
+			"replay_window", (int)p->replay_window, "spi_in", spi_in, "spi_out", spi_out,
+			"installed_s", (json_int_t)(now - e->installed),
+			"state", e->out->expired ? "expired" : e->soft_reported ? "rekey-needed" : "installed",
+			"in", "packets", (json_int_t)e->in->packets, "bytes", (json_int_t)e->in->bytes,
+			"errors", (json_int_t)e->in->errors, "replay_top", (json_int_t)e->in->replay.top,
+			"out", "packets", (json_int_t)e->out->packets, "bytes", (json_int_t)e->out->bytes,
+			"seq", (json_int_t)e->out->seq,
+			"lifetime", "bytes", (json_int_t)p->life_bytes, "packets",
+			(json_int_t)p->life_packets, "seconds", (json_int_t)p->life_seconds));
+	}
+	r->body = arr;
+}
+
 /* Paths of later capabilities answer 501 with what will provide them. */
 static void not_yet(struct app *a, const struct ctlreq *q, struct resp *r)
 {
@@ -414,7 +446,7 @@ static const struct route {
 	{CTL_GET, "/v1/nhrp/nhs", get_nhrp_nhs},
 	{CTL_GET, "/v1/nhrp/shortcut", get_nhrp_shortcut},
 	{CTL_GET, "/v1/ike/sa", not_yet},
-	{CTL_GET, "/v1/ipsec/sa", not_yet},
+	{CTL_GET, "/v1/ipsec/sa", get_ipsec_sa},
 	{CTL_GET, "/v1/dmvpn", get_dmvpn},
 	{CTL_GET, "/v1/counters", get_counters},
 	{CTL_POST, "/v1/reload", post_reload},

@@ -109,6 +109,12 @@ static int dataplane_init(struct app *a)
 		    DP_MAX_WORKERS, a->n_workers);
 		return -1;
 	}
+	a->mb = alloc_mb_mgr(0);
+	if (!a->mb) {
+		LOG(a, "cannot allocate an intel-ipsec-mb manager");
+		return -1;
+	}
+	init_mb_mgr_auto(a->mb, NULL);
 	dp->burst = a->cfg.burst;
 	dp->idle_polls = a->cfg.idle_polls;
 	dp->idle_sleep_us = a->cfg.idle_sleep_us;
@@ -143,6 +149,10 @@ static int dataplane_init(struct app *a)
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (!w->inject)
 			return -1;
+		w->mb = alloc_mb_mgr(0);
+		if (!w->mb)
+			return -1;
+		init_mb_mgr_auto(w->mb, NULL);
 		w->idx = n;
 		w->lcore = lcore;
 		w->dp = dp;
@@ -241,6 +251,7 @@ static void event_loop(struct app *a)
 				nhrp_cache_tick(a);
 				nhrp_nhs_tick(a);
 				nhrp_resolve_tick(a);
+				ipsec_tick(a);
 				tables_reclaim(&a->dp.tables);
 			} else if (fd == a->dp.punt_efd) {
 				if (read(fd, &v, sizeof(v)) < 0)
@@ -321,6 +332,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	ctl_socket_fini(a);
+	ipsec_fini(a);
 	ports_fini(a);
 	rte_eal_cleanup();
 	config_free(&a->cfg);

@@ -305,7 +305,8 @@ static int conf_publish(struct app *a, const struct dmvpn_config *cfg)
 		c->tunnels[i].mtu = t->mtu;
 		c->tunnels[i].src = cfg->ports[t->source].addr;
 		c->tunnels[i].flags = (uint8_t)((t->n_nhs ? TUN_F_RESOLVE : 0) |
-						(t->redirect ? TUN_F_REDIRECT : 0));
+						(t->redirect ? TUN_F_REDIRECT : 0) |
+						(t->protect ? TUN_F_PROTECT : 0));
 	}
 	old = atomic_exchange_explicit(&a->dp.conf, c, memory_order_acq_rel);
 	return tables_defer_free(&a->dp.tables, old);
@@ -352,6 +353,8 @@ int state_apply(struct app *a, const struct dmvpn_config *cfg, char *err, size_t
 		snprintf(err, errlen, "NHRP table full (dataplane.max_peers): %s", strerror(-rc));
 	if (!rc)
 		nhrp_nhs_sync(a, cfg);
+	if (!rc && (rc = ipsec_sync(a, cfg)))
+		snprintf(err, errlen, "cannot install IPsec SAs: %s", strerror(-rc));
 	if (!rc && (rc = neighbors_static_sync(a, cfg)))
 		snprintf(err, errlen, "neighbour table full (dataplane.max_neighbors): %s",
 			 strerror(-rc));

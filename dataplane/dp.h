@@ -10,6 +10,8 @@
 #include <rte_ring.h>
 
 #include "lib/config.h"
+#include "lib/esp.h"
+#include "lib/replay.h"
 #include "lib/drop.h"
 #include "lib/tables.h"
 
@@ -44,8 +46,11 @@ struct pkt_meta {
 	uint8_t depth;      /* decapsulations so far */
 	uint32_t aux;       /* next hop for PUNT_NEIGH_MISS (network order) */
 	uint32_t nbma_src;  /* outer source of a decapsulated packet */
-	uint32_t pad;
+	uint8_t flags;      /* PM_F_* */
+	uint8_t pad[3];
 };
+
+#define PM_F_ESP 0x01       /* arrived inside ESP: may be a protected tunnel's GRE */
 
 static inline struct pkt_meta *pkt_meta(struct rte_mbuf *m)
 {
@@ -62,6 +67,32 @@ struct dp_port_rt {
 
 #define TUN_F_RESOLVE 0x01  /* punt mapping misses: an NHS can resolve them */
 #define TUN_F_REDIRECT 0x02 /* report hairpinned traffic for NHRP redirects */
+#define TUN_F_PROTECT 0x04  /* GRE to and from peers only inside ESP */
+
+#define SA_F_TUNNEL 0x01    /* ESP tunnel mode (else transport) */
+#define SA_F_UDP 0x02       /* ESP in UDP, RFC 3948 */
+#define SA_F_ESN 0x04       /* 64-bit sequence numbers */
+#define ESP_UDP_PORT 4500
+
+/*
+ * An SA as workers use it. The crypto state and parameters are immutable;
+ * the sequence number (outbound, shared by workers: atomic) and the replay
+ * window (inbound: one worker, as RSS keeps an SA on one queue) change.
+ * Replaced as a whole on rekey, freed after a grace period.
+ */
+struct sa_rt {
+	struct esp_crypto crypto;
+	uint32_t spi_be;
+	uint32_t peer;           /* the peer's NBMA address */
+	uint16_t udp_dport_be;
+	uint8_t flags;           /* SA_F_* */
+	uint8_t tunnel;
+	uint64_t hard_packets, hard_bytes;   /* 0 = no limit */
+	volatile uint8_t expired;            /* set by the control thread */
+	uint64_t seq __rte_cache_aligned;    /* last sequence number sent */
+	uint64_t packets, bytes, errors;     /* atomic adds outbound; one writer inbound */
+	struct replay_window replay __rte_cache_aligned;
+} __rte_cache_aligned;
 
 struct dp_tunnel_rt {
 	uint8_t source;     /* port index of the NBMA address */
@@ -123,6 +154,7 @@ struct worker {
 	unsigned lcore;
 	struct dp_shared *dp;
 	struct rte_ring *inject; /* control -> this worker (SP/SC) */
+	IMB_MGR *mb;             /* this lcore's intel-ipsec-mb manager */
 	volatile int stop;
 	struct dp_stats stats;
 	struct redirect_rl redirect_rl[REDIRECT_RL_SLOTS];
@@ -144,5 +176,13 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	       struct rte_mbuf **pkts, uint16_t n);
 void dp_flush(struct worker *w, const struct dp_conf *c, struct tx_buf *tb);
+
+/* esp.c: 0 when m was sealed (and stays the caller's), else it was dropped. */
+int esp_output(struct worker *w, const struct dp_conf *c, struct rte_mbuf *m, struct sa_rt *sa,
+	       uint8_t out_port);
+/* m holds an IPv4 packet whose ESP starts off bytes in; on success m is
+ * the decrypted GRE packet as IPv4 (proto 47), flagged PM_F_ESP, and 0 is
+ * returned; else it was dropped and counted. */
+int esp_input(struct worker *w, struct rte_mbuf *m, size_t off, int udp);
 
 #endif

@@ -86,6 +86,17 @@ static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *
 	 * clears it by default on GRE, and so do we. */
 	ipv4_build(oh, tun->src, nbma, IPPROTO_GRE_, tun->ttl,
 		   (uint16_t)(len + IPV4_HLEN + ghl), (uint16_t)w->stats.gre_encap, 0);
+	if (tun->flags & TUN_F_PROTECT) {
+		struct sa_rt *sa = tables_sa_out_lookup(&w->dp->tables, t, nbma);
+
+		/* Tunnel protection: no SA, no packet (never in clear). */
+		if (unlikely(!sa)) {
+			drop(w, m, DROP_ESP_NO_SA);
+			return;
+		}
+		if (esp_output(w, c, m, sa, onh->ifidx))
+			return;
+	}
 	w->stats.gre_encap++;
 	w->stats.ifs[DP_IF_TUNNEL(t)].tx_packets++;
 	w->stats.ifs[DP_IF_TUNNEL(t)].tx_bytes += len;
@@ -125,6 +136,32 @@ static void redirect_notice(struct worker *w, struct tx_buf *tb, struct rte_mbuf
 	punt(w, tb, n, PUNT_REDIRECT);
 }
 
+/* UDP to port 4500 (RFC 3948): a NAT keepalive, IKE after the non-ESP
+ * marker (for the control thread), or ESP. Returns 1 when it took m. */
+static void local_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+			struct rte_mbuf *m);
+
+static int udp_4500(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		    struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	size_t hl = (size_t)(p[0] & 0xf) * 4, len = rte_pktmbuf_data_len(m);
+	const struct udp_hdr *uh = (const void *)(p + hl);
+	static const uint8_t marker[4];
+
+	if (len < hl + 8 || uh->dport != rte_cpu_to_be_16(ESP_UDP_PORT))
+		return 0;
+	if (len == hl + 9 && p[hl + 8] == 0xff) {
+		drop(w, m, DROP_NAT_KEEPALIVE);
+		return 1;
+	}
+	if (len < hl + 8 + 4 || !memcmp(p + hl + 8, marker, 4))
+		return 0; /* IKE: punted with the rest of local UDP */
+	if (esp_input(w, m, hl + 8, 1) == 0)
+		local_input(w, c, tb, m);
+	return 1;
+}
+
 /* A packet addressed to us: GRE is decapsulated here, the rest punted. */
 static void local_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			struct rte_mbuf *m)
@@ -136,6 +173,13 @@ static void local_input(struct worker *w, const struct dp_conf *c, struct tx_buf
 	int rc;
 	unsigned t;
 
+	if (ih->proto == 50 /* ESP */ && !(pm->flags & PM_F_ESP)) {
+		if (esp_input(w, m, (size_t)(ih->ver_ihl & 0xf) * 4, 0) == 0)
+			local_input(w, c, tb, m);
+		return;
+	}
+	if (ih->proto == IPPROTO_UDP_ && !(pm->flags & PM_F_ESP) && udp_4500(w, c, tb, m))
+		return;
 	if (ih->proto != IPPROTO_GRE_) {
 		if (ih->proto == IPPROTO_ICMP_ || ih->proto == IPPROTO_UDP_)
 			punt(w, tb, m, PUNT_LOCAL);
@@ -162,6 +206,10 @@ static void local_input(struct worker *w, const struct dp_conf *c, struct tx_buf
 	}
 	if (unlikely(t == c->n_tunnels)) {
 		drop(w, m, d.gre.has_key ? DROP_GRE_KEY_MISMATCH : DROP_GRE_NO_KEY);
+		return;
+	}
+	if (unlikely((c->tunnels[t].flags & TUN_F_PROTECT) && !(pm->flags & PM_F_ESP))) {
+		drop(w, m, DROP_GRE_CLEARTEXT);
 		return;
 	}
 	pm->in_if = (uint8_t)DP_IF_TUNNEL(t);

@@ -9,6 +9,8 @@
 
 #include "lib/addr.h"
 #include "lib/config.h"
+#include "lib/esp.h"
+#include "lib/replay.h"
 
 struct loader {
 	const char *file;
@@ -434,7 +436,7 @@ static int load_nhrp(struct loader *ld, const config_setting_t *nh, struct cfg_t
 static int load_tunnels(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const known[] = {"name", "address", "source", "key", "mtu",
-		"ttl", "nhrp", NULL};
+		"ttl", "nhrp", "protection", NULL};
 	struct dmvpn_config *cfg = ld->cfg;
 	const config_setting_t *l;
 	int rc, n;
@@ -490,6 +492,13 @@ static int load_tunnels(struct loader *ld, const config_setting_t *root)
 		nh = member(g, "nhrp");
 		if (nh && (rc = load_nhrp(ld, nh, t)))
 			return rc;
+		if ((rc = get_str(ld, g, "protection", 0, &src)))
+			return rc;
+		if (src) {
+			if (strcmp(src, "ipsec") && strcmp(src, "none"))
+				return fail_at(ld, member(g, "protection"), "'%s': use \"ipsec\" or \"none\"", src);
+			t->protect = !strcmp(src, "ipsec");
+		}
 	}
 	return 0;
 }
@@ -593,6 +602,167 @@ static int load_neighbors(struct loader *ld, const config_setting_t *root)
 	return 0;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A key as hex ("0x" optional, ':' allowed between bytes) of exactly want bytes. */
+static int get_key(struct loader *ld, const config_setting_t *g, const char *name, size_t want,
+		   uint8_t *out, uint8_t *len)
+{
+	const config_setting_t *s = member(g, name);
+	const char *v;
+	size_t n = 0;
+	int rc = get_str(ld, g, name, want > 0, &v);
+
+	if (rc || !v)
+		return rc;
+	if (!strncmp(v, "0x", 2))
+		v += 2;
+	while (*v) {
+		int hi, lo;
+
+		if (*v == ':') {
+			v++;
+			continue;
+		}
+		hi = hexval(v[0]);
+		lo = hi < 0 ? -1 : hexval(v[1]);
+		if (lo < 0)
+			return fail_at(ld, s, "not a hex string");
+		if (n == want)
+			return fail_at(ld, s, "longer than the %zu bytes the algorithm needs", want);
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		v += 2;
+	}
+	if (n != want)
+		return fail_at(ld, s, "%zu bytes; the algorithm needs %zu", n, want);
+	*len = (uint8_t)n;
+	return 0;
+}
+
+static int load_sa_dir(struct loader *ld, const config_setting_t *g, const char *name,
+		       const struct cfg_sa *sa, struct cfg_sa_dir *d)
+{
+	static const char *const known[] = {"spi", "key", "auth_key", NULL};
+	const config_setting_t *s = member(g, name);
+	size_t enc_len, auth_len;
+	unsigned spi = 0;
+	int rc;
+
+	if (!s)
+		return fail_missing(ld, g, name);
+	if (!config_setting_is_group(s))
+		return fail_at(ld, s, "expected a group { spi; key; auth_key; }");
+	esp_alg_key_lens((enum esp_alg)sa->alg, &enc_len, &auth_len);
+	if ((rc = check_known(ld, s, known)) ||
+	    (rc = get_uint(ld, s, "spi", 256, 0xffffffffLL, &spi)) ||
+	    (rc = get_key(ld, s, "key", enc_len, d->key, &d->key_len)) ||
+	    (rc = get_key(ld, s, "auth_key", auth_len, d->auth_key, &d->auth_len)))
+		return rc;
+	if (!member(s, "spi"))
+		return fail_missing(ld, s, "spi");
+	if (!auth_len && member(s, "auth_key"))
+		return fail_at(ld, member(s, "auth_key"), "the algorithm takes no integrity key");
+	d->spi = spi;
+	return 0;
+}
+
+static int load_sas(struct loader *ld, const config_setting_t *root)
+{
+	static const char *const known_ipsec[] = {"sas", NULL};
+	static const char *const known[] = {"peer", "tunnel", "mode", "encapsulation", "udp_port",
+		"algorithm", "esn", "replay_window", "lifetime", "in", "out", NULL};
+	static const char *const known_life[] = {"bytes", "packets", "seconds", NULL};
+	const config_setting_t *ip = member(root, "ipsec"), *l;
+	struct dmvpn_config *cfg = ld->cfg;
+	int rc, n;
+
+	if (!ip)
+		return 0;
+	if ((rc = check_known(ld, ip, known_ipsec)))
+		return rc;
+	l = get_list(ld, ip, "sas", &rc);
+	if (rc || !l)
+		return rc;
+	n = config_setting_length(l);
+	cfg->sas = calloc((size_t)n + 1, sizeof(*cfg->sas));
+	if (!cfg->sas)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(l, (unsigned)i), *lt;
+		struct cfg_sa *sa = &cfg->sas[i];
+		const char *v;
+		unsigned port = 4500;
+		enum esp_alg alg;
+		int ti = 0;
+
+		if (!config_setting_is_group(g))
+			return fail_at(ld, g, "expected a group { peer; algorithm; in; out; ... }");
+		sa->replay_window = 64;
+		if ((rc = check_known(ld, g, known)) || (rc = get_addr(ld, g, "peer", 1, &sa->peer)) ||
+		    (rc = get_str(ld, g, "algorithm", 1, &v)))
+			return rc;
+		if (esp_alg_parse(v, &alg))
+			return fail_at(ld, member(g, "algorithm"),
+				       "'%s': one of aes128gcm16, aes256gcm16, aes128-sha256, "
+				       "aes256-sha256, aes128-sha1, aes256-sha1, null", v);
+		sa->alg = alg;
+		if ((rc = get_str(ld, g, "tunnel", 0, &v)))
+			return rc;
+		if (v) {
+			ti = config_port_index(cfg, v) - CFG_MAX_PORTS;
+			if (ti < 0)
+				return fail_at(ld, member(g, "tunnel"), "'%s' is not a tunnel", v);
+		} else if (!cfg->n_tunnels) {
+			return fail_at(ld, g, "no tunnel to protect");
+		}
+		sa->tunnel = (unsigned)ti;
+		if ((rc = get_str(ld, g, "mode", 0, &v)))
+			return rc;
+		if (v && strcmp(v, "transport") && strcmp(v, "tunnel"))
+			return fail_at(ld, member(g, "mode"), "'%s': use \"transport\" or \"tunnel\"", v);
+		sa->mode = v && !strcmp(v, "tunnel") ? CFG_SA_TUNNEL : CFG_SA_TRANSPORT;
+		if ((rc = get_str(ld, g, "encapsulation", 0, &v)))
+			return rc;
+		if (v && strcmp(v, "none") && strcmp(v, "udp"))
+			return fail_at(ld, member(g, "encapsulation"), "'%s': use \"none\" or \"udp\"", v);
+		sa->udp = v && !strcmp(v, "udp");
+		if ((rc = get_uint(ld, g, "udp_port", 1, 65535, &port)) ||
+		    (rc = get_bool(ld, g, "esn", &sa->esn)) ||
+		    (rc = get_uint(ld, g, "replay_window", REPLAY_MIN, REPLAY_MAX,
+				   &sa->replay_window)) ||
+		    (rc = load_sa_dir(ld, g, "in", sa, &sa->in)) ||
+		    (rc = load_sa_dir(ld, g, "out", sa, &sa->out)))
+			return rc;
+		sa->udp_port = (uint16_t)port;
+		lt = member(g, "lifetime");
+		if (lt) {
+			unsigned b = 0, p = 0;
+
+			if (!config_setting_is_group(lt))
+				return fail_at(ld, lt, "expected a group { bytes; packets; seconds; }");
+			if ((rc = check_known(ld, lt, known_life)) ||
+			    (rc = get_uint(ld, lt, "bytes", 1, 0xffffffffLL, &b)) ||
+			    (rc = get_uint(ld, lt, "packets", 1, 0xffffffffLL, &p)) ||
+			    (rc = get_uint(ld, lt, "seconds", 1, 0xffffffffLL, &sa->life_seconds)))
+				return rc;
+			sa->life_bytes = b;
+			sa->life_packets = p;
+		}
+		for (unsigned j = 0; j < cfg->n_sas; j++) {
+			if (cfg->sas[j].in.spi == sa->in.spi)
+				return fail_at(ld, member(g, "in"), "inbound SPI %#x used twice", sa->in.spi);
+			if (cfg->sas[j].peer == sa->peer && cfg->sas[j].tunnel == sa->tunnel)
+				return fail_at(ld, member(g, "peer"), "a second SA for the same peer");
+		}
+		cfg->n_sas++;
+	}
+	return 0;
+}
+
 static void config_defaults(struct dmvpn_config *cfg, const char *file)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -614,7 +784,7 @@ static void config_defaults(struct dmvpn_config *cfg, const char *file)
 int config_load(const char *file, struct dmvpn_config *cfg, char *err, size_t errlen)
 {
 	static const char *const known[] = {"control", "eal", "dataplane", "ports",
-		"tunnels", "routes", "neighbors", NULL};
+		"tunnels", "routes", "neighbors", "ipsec", NULL};
 	struct loader ld = {.file = file, .err = err, .errlen = errlen, .cfg = cfg};
 	config_t lc;
 	int rc;
@@ -646,6 +816,8 @@ int config_load(const char *file, struct dmvpn_config *cfg, char *err, size_t er
 		rc = load_routes(&ld, config_root_setting(&lc));
 	if (!rc)
 		rc = load_neighbors(&ld, config_root_setting(&lc));
+	if (!rc)
+		rc = load_sas(&ld, config_root_setting(&lc));
 	config_destroy(&lc);
 	if (rc) {
 		if (rc == -ENOMEM)
@@ -663,6 +835,9 @@ void config_free(struct dmvpn_config *cfg)
 		free(cfg->tunnels[i].maps);
 	free(cfg->routes);
 	free(cfg->neighbors);
+	if (cfg->sas)
+		memset(cfg->sas, 0, sizeof(*cfg->sas) * cfg->n_sas); /* keys */
+	free(cfg->sas);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -54,6 +54,32 @@ struct cfg_tunnel {
 	uint8_t unique;          /* register with the unique flag */
 	uint8_t shortcut;        /* act on redirects: resolve and install shortcuts */
 	uint8_t redirect;        /* send redirects (Traffic Indication) for hairpinned traffic */
+	uint8_t protect;         /* tunnel protection: GRE to and from peers only inside ESP */
+};
+
+#define CFG_SA_KEY_MAX 36
+
+struct cfg_sa_dir {              /* one direction of a manually keyed SA */
+	uint32_t spi;            /* host order */
+	uint8_t key_len, auth_len;
+	uint8_t key[CFG_SA_KEY_MAX];
+	uint8_t auth_key[32];
+};
+
+enum cfg_sa_mode { CFG_SA_TRANSPORT = 0, CFG_SA_TUNNEL };
+
+struct cfg_sa {
+	uint32_t peer;           /* the peer's NBMA address */
+	unsigned tunnel;
+	uint8_t mode;            /* enum cfg_sa_mode */
+	uint8_t udp;             /* ESP in UDP (RFC 3948) */
+	uint8_t esn;
+	uint16_t udp_port;       /* the peer's port for ESP in UDP */
+	int alg;                 /* enum esp_alg */
+	unsigned replay_window;
+	uint64_t life_bytes, life_packets; /* hard limits, 0 = none; soft at 90 % */
+	unsigned life_seconds;
+	struct cfg_sa_dir in, out;
 };
 
 enum cfg_route_kind { CFG_ROUTE_VIA, CFG_ROUTE_BLACKHOLE };
@@ -97,6 +123,8 @@ struct dmvpn_config {
 	struct cfg_route *routes;
 	unsigned n_neighbors;
 	struct cfg_neighbor *neighbors;
+	unsigned n_sas;
+	struct cfg_sa *sas;
 };
 
 /*

@@ -35,7 +35,17 @@
 	X(LOCAL_UNHANDLED, "local_protocol_unhandled")           \
 	X(PUNT_RING_FULL, "punt_ring_full")                      \
 	X(TX_FULL, "tx_queue_full")                              \
-	X(HEADROOM, "no_headroom")
+	X(HEADROOM, "no_headroom")                               \
+	X(ESP_NO_SA, "esp_no_sa")                                \
+	X(ESP_REPLAY, "esp_replay")                              \
+	X(ESP_ICV, "esp_icv_failure")                            \
+	X(ESP_PAD, "esp_bad_padding")                            \
+	X(ESP_LENGTH, "esp_bad_length")                          \
+	X(ESP_EXPIRED, "esp_sa_expired")                         \
+	X(ESP_SEQ_OVERFLOW, "esp_sequence_overflow")             \
+	X(ESP_POLICY, "esp_policy_mismatch")                     \
+	X(GRE_CLEARTEXT, "gre_cleartext_from_protected_peer")    \
+	X(NAT_KEEPALIVE, "nat_keepalive")
 
 enum dmvpn_drop {
 #define X(e, s) DROP_##e,

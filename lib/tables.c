@@ -103,11 +103,13 @@ int tables_create(struct dp_tables *t, const char *name, struct rte_rcu_qsbr *qs
 		t->nh_free[t->nh_nfree++] = i;
 	t->neigh = hash_create(t, name, "neigh", max_neigh);
 	t->peers = hash_create(t, name, "peers", max_peers);
-	if (!t->neigh || !t->peers)
+	t->sa_in = hash_create(t, name, "sa_in", max_peers);
+	t->sa_out = hash_create(t, name, "sa_out", max_peers);
+	if (!t->neigh || !t->peers || !t->sa_in || !t->sa_out)
 		goto err;
 	snprintf(n, sizeof(n), "%s_dq", name);
 	dqp.name = n;
-	dqp.size = t->nh_max + max_neigh + max_peers;
+	dqp.size = t->nh_max + max_neigh + 3 * max_peers;
 	dqp.esize = sizeof(struct defer_elem);
 	dqp.trigger_reclaim_limit = 64;
 	dqp.max_reclaim_size = 256;
@@ -131,6 +133,10 @@ void tables_destroy(struct dp_tables *t)
 		rte_hash_free(t->neigh);
 	if (t->peers)
 		rte_hash_free(t->peers);
+	if (t->sa_in)
+		rte_hash_free(t->sa_in);
+	if (t->sa_out)
+		rte_hash_free(t->sa_out);
 	if (t->lpm)
 		rte_lpm_free(t->lpm);
 	rte_free(t->nh);
@@ -277,4 +283,37 @@ int tables_peer_del(struct dp_tables *t, uint16_t tunnel, uint32_t proto)
 const struct peer_rt *tables_peer_lookup(const struct dp_tables *t, uint16_t tunnel, uint32_t proto)
 {
 	return hash_find(t->peers, tunnel, proto);
+}
+
+/* SPIs are keyed with an interface index no tunnel uses. */
+#define SA_IN_IFIDX 0xffff
+
+int tables_sa_in_set(struct dp_tables *t, uint32_t spi, void *sa)
+{
+	return hash_publish(t, t->sa_in, SA_IN_IFIDX, spi, sa);
+}
+
+int tables_sa_in_del(struct dp_tables *t, uint32_t spi)
+{
+	return hash_remove(t->sa_in, SA_IN_IFIDX, spi);
+}
+
+void *tables_sa_in_lookup(const struct dp_tables *t, uint32_t spi)
+{
+	return hash_find(t->sa_in, SA_IN_IFIDX, spi);
+}
+
+int tables_sa_out_set(struct dp_tables *t, uint16_t tunnel, uint32_t nbma, void *sa)
+{
+	return hash_publish(t, t->sa_out, tunnel, nbma, sa);
+}
+
+int tables_sa_out_del(struct dp_tables *t, uint16_t tunnel, uint32_t nbma)
+{
+	return hash_remove(t->sa_out, tunnel, nbma);
+}
+
+void *tables_sa_out_lookup(const struct dp_tables *t, uint16_t tunnel, uint32_t nbma)
+{
+	return hash_find(t->sa_out, tunnel, nbma);
 }

@@ -50,6 +50,8 @@ struct dp_tables {
 	uint32_t nh_default;       /* slot of 0.0.0.0/0, which rte_lpm cannot hold; 0 = none */
 	struct rte_hash *neigh;
 	struct rte_hash *peers;
+	struct rte_hash *sa_in;    /* SPI -> inbound SA */
+	struct rte_hash *sa_out;   /* (tunnel, peer NBMA) -> outbound SA */
 	struct rte_rcu_qsbr_dq *dq;
 	/* writer-private: free next-hop slots */
 	uint32_t *nh_free;
@@ -94,6 +96,15 @@ int tables_peer_set(struct dp_tables *t, uint16_t tunnel, uint32_t proto, uint32
 int tables_peer_del(struct dp_tables *t, uint16_t tunnel, uint32_t proto);
 /* Reader. NULL when not mapped. */
 const struct peer_rt *tables_peer_lookup(const struct dp_tables *t, uint16_t tunnel, uint32_t proto);
+
+/* SAs (writer): publish/replace or remove an rte_malloc'd SA object; the
+ * old one is freed after a grace period. Readers: lookup, NULL on a miss. */
+int tables_sa_in_set(struct dp_tables *t, uint32_t spi, void *sa);
+int tables_sa_in_del(struct dp_tables *t, uint32_t spi);
+void *tables_sa_in_lookup(const struct dp_tables *t, uint32_t spi);
+int tables_sa_out_set(struct dp_tables *t, uint16_t tunnel, uint32_t nbma, void *sa);
+int tables_sa_out_del(struct dp_tables *t, uint16_t tunnel, uint32_t nbma);
+void *tables_sa_out_lookup(const struct dp_tables *t, uint16_t tunnel, uint32_t nbma);
 
 /* Writer: defer freeing an rte_malloc'd object until readers are done;
  * and free what has passed its grace period (call periodically). */

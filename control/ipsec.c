@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* IPsec SAs in the control thread: install (static now, IKEv2 later), lifetimes, show. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_malloc.h>
+
+#include "control/app.h"
+#include "lib/addr.h"
+
+static struct sa_rt *sa_build(struct app *a, const struct cfg_sa *p, const struct cfg_sa_dir *d,
+			      int inbound)
+{
+	struct sa_rt *sa = rte_zmalloc("sa", sizeof(*sa), RTE_CACHE_LINE_SIZE);
+
+	if (!sa)
+		return NULL;
+	if (esp_crypto_init(&sa->crypto, a->mb, (enum esp_alg)p->alg, d->key, d->key_len,
+			    d->auth_key, d->auth_len) ||
+	    (inbound && replay_init(&sa->replay, p->replay_window))) {
+		rte_free(sa);
+		return NULL;
+	}
+	sa->spi_be = rte_cpu_to_be_32(d->spi);
+	sa->peer = p->peer;
+	sa->udp_dport_be = rte_cpu_to_be_16(p->udp_port);
+	sa->flags = (uint8_t)((p->mode == CFG_SA_TUNNEL ? SA_F_TUNNEL : 0) |
+			      (p->udp ? SA_F_UDP : 0) | (p->esn ? SA_F_ESN : 0));
+	sa->tunnel = (uint8_t)p->tunnel;
+	sa->hard_packets = p->life_packets;
+	sa->hard_bytes = p->life_bytes;
+	return sa;
+}
+
+static struct ipsec_sa_entry *sa_find(struct app *a, unsigned t, uint32_t peer)
+{
+	for (unsigned i = 0; i < a->n_sas; i++)
+		if (a->sas[i].params.tunnel == t && a->sas[i].params.peer == peer)
+			return &a->sas[i];
+	return NULL;
+}
+
+int ipsec_sa_install(struct app *a, const struct cfg_sa *p)
+{
+	struct dp_tables *t = &a->dp.tables;
+	struct ipsec_sa_entry *e = sa_find(a, p->tunnel, p->peer);
+	struct sa_rt *in, *out;
+	int rc;
+
+	if (!e && a->n_sas == a->cfg.max_peers)
+		return -ENOSPC;
+	in = sa_build(a, p, &p->in, 1);
+	out = in ? sa_build(a, p, &p->out, 0) : NULL;
+	if (!out) {
+		rte_free(in);
+		return -EINVAL;
+	}
+	/* Inbound first: the peer may use the new SA as soon as we do. */
+	if ((rc = tables_sa_in_set(t, in->spi_be, in))) {
+		rte_free(out);
+		return rc;
+	}
+	if ((rc = tables_sa_out_set(t, (uint16_t)p->tunnel, p->peer, out))) {
+		tables_sa_in_del(t, in->spi_be);
+		return rc;
+	}
+	if (e) {
+		/* Rekey: the old inbound SPI stays until the peer has moved
+		 * over; here (static keys) the configuration replaced it, so
+		 * it goes now unless it is the same SPI (already replaced). */
+		if (e->in && e->in->spi_be != in->spi_be)
+			tables_sa_in_del(t, e->in->spi_be);
+		memset(&e->params, 0, sizeof(e->params));
+	} else {
+		if (a->n_sas == a->cap_sas) {
+			unsigned c = a->cap_sas ? a->cap_sas * 2 : 16;
+			void *n = realloc(a->sas, c * sizeof(*a->sas));
+
+			if (!n)
+				return -ENOMEM;
+			a->sas = n;
+			a->cap_sas = c;
+		}
+		e = &a->sas[a->n_sas++];
+		memset(e, 0, sizeof(*e));
+	}
+	e->params = *p;
+	e->in = in;
+	e->out = out;
+	e->installed = time(NULL);
+	e->soft_reported = 0;
+	return 0;
+}
+
+void ipsec_sa_remove(struct app *a, unsigned t, uint32_t peer)
+{
+	struct ipsec_sa_entry *e = sa_find(a, t, peer);
+
+	if (!e)
+		return;
+	tables_sa_in_del(&a->dp.tables, e->in->spi_be);
+	tables_sa_out_del(&a->dp.tables, (uint16_t)t, peer);
+	memset(&e->params, 0, sizeof(e->params));
+	*e = a->sas[--a->n_sas];
+}
+
+int ipsec_sync(struct app *a, const struct dmvpn_config *cfg)
+{
+	int rc;
+
+	for (unsigned i = 0; i < a->n_sas; i++)
+		a->sas[i].seen = 0;
+	for (unsigned i = 0; i < cfg->n_sas; i++) {
+		const struct cfg_sa *p = &cfg->sas[i];
+		struct ipsec_sa_entry *e = sa_find(a, p->tunnel, p->peer);
+
+		if (e && !memcmp(&e->params, p, sizeof(*p))) {
+			e->seen = 1;
+			continue;
+		}
+		if ((rc = ipsec_sa_install(a, p)))
+			return rc;
+		sa_find(a, p->tunnel, p->peer)->seen = 1;
+	}
+	for (unsigned i = 0; i < a->n_sas;) {
+		if (!a->sas[i].seen) {
+			ipsec_sa_remove(a, a->sas[i].params.tunnel, a->sas[i].params.peer);
+			continue;
+		}
+		i++;
+	}
+	return 0;
+}
+
+void ipsec_tick(struct app *a)
+{
+	time_t now = time(NULL);
+	char s[ADDR_STRLEN];
+
+	for (unsigned i = 0; i < a->n_sas; i++) {
+		struct ipsec_sa_entry *e = &a->sas[i];
+		const struct cfg_sa *p = &e->params;
+		uint64_t pk = e->out->packets > e->in->packets ? e->out->packets : e->in->packets;
+		uint64_t by = e->out->bytes > e->in->bytes ? e->out->bytes : e->in->bytes;
+		int soft = (p->life_packets && pk >= p->life_packets / 10 * 9) ||
+			   (p->life_bytes && by >= p->life_bytes / 10 * 9) ||
+			   (p->life_seconds && now - e->installed >= (time_t)p->life_seconds * 9 / 10);
+
+		if (soft && !e->soft_reported) {
+			/* IKEv2 rekeys here; static keys can only be replaced by hand. */
+			LOG(a, "IPsec SA to %s: soft lifetime reached, rekey needed",
+			    addr_fmt(p->peer, s));
+			e->soft_reported = 1;
+		}
+		if (p->life_seconds && now - e->installed >= (time_t)p->life_seconds &&
+		    !e->out->expired) {
+			LOG(a, "IPsec SA to %s: hard lifetime reached, expired", addr_fmt(p->peer, s));
+			e->out->expired = 1;
+			e->in->expired = 1;
+		}
+	}
+}
+
+void ipsec_fini(struct app *a)
+{
+	for (unsigned i = 0; i < a->n_sas; i++)
+		memset(&a->sas[i].params, 0, sizeof(a->sas[i].params));
+	free(a->sas);
+	a->sas = NULL;
+	a->n_sas = 0;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* IPsec SAs in the control thread: install (static now, IKEv2 later), lifetimes, show. */
+#ifndef DMVPN_CONTROL_IPSEC_H
+#define DMVPN_CONTROL_IPSEC_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "lib/config.h"
+
+struct app;
+struct sa_rt;
+
+/* One SA pair toward a peer, as the control thread keeps it. */
+struct ipsec_sa_entry {
+	struct cfg_sa params;        /* keys included: wiped on removal */
+	struct sa_rt *in, *out;      /* published objects */
+	time_t installed;
+	uint8_t soft_reported;
+	uint8_t seen;
+};
+
+/*
+ * Install (or replace) the SA pair described by p: both directions are
+ * built (key schedules precomputed) and published to the workers. A new
+ * outbound SA takes over at once; an inbound SA with another SPI keeps
+ * working until removed, so a rekey loses nothing. 0 or -errno.
+ * Control thread only; this is the API IKEv2 will use too.
+ */
+int ipsec_sa_install(struct app *a, const struct cfg_sa *p);
+/* Remove the pair toward peer in tunnel t. */
+void ipsec_sa_remove(struct app *a, unsigned t, uint32_t peer);
+/* Make the installed static SAs match cfg. */
+int ipsec_sync(struct app *a, const struct dmvpn_config *cfg);
+/* Lifetimes: soft reported, hard enforced. */
+void ipsec_tick(struct app *a);
+void ipsec_fini(struct app *a);
+
+#endif
