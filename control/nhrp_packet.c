@@ -126,35 +126,29 @@ void nhrp_copy_exts(struct app *a, unsigned t, const uint8_t *pkt, const struct 
 
 int nhrp_send(struct app *a, unsigned t, uint32_t nbma, struct nhrp_buf *b)
 {
-	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
 	int len = nhrp_build_finish(b);
-	uint16_t ghl = ct->has_key ? 8 : 4;
 	struct rte_mbuf *m;
-	struct ipv4_hdr *ih;
+	uint8_t *d;
 
 	if (len < 0) {
 		a->nh.cnt.send_failed++;
 		return len;
 	}
 	m = rte_pktmbuf_alloc(a->dp.pool);
-	ih = m ? (struct ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(IPV4_HLEN + ghl + len)) : NULL;
-	if (!ih) {
+	d = m ? (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len) : NULL;
+	if (!d) {
 		rte_pktmbuf_free(m);
 		a->cnt.alloc_failed++;
 		a->nh.cnt.send_failed++;
 		return -1;
 	}
-	/* Network control traffic: TTL 255 and precedence 6, as IOS sends it. */
-	ipv4_build(ih, nhrp_our_nbma(a, t), nbma, IPPROTO_GRE_, 255,
-		   (uint16_t)(IPV4_HLEN + ghl + len), 0, 0);
-	ih->tos = 0xc0;
-	ih->cksum = 0;
-	ih->cksum = inet_cksum(ih, IPV4_HLEN);
-	gre_build((uint8_t *)(ih + 1), ETHERTYPE_NHRP, ct->has_key, ct->key);
-	memcpy((uint8_t *)(ih + 1) + ghl, b->p, (size_t)len);
+	memcpy(d, b->p, (size_t)len);
 	if (b->p[17] >= 1 && b->p[17] <= NHRP_TRAFFIC_INDICATION)
 		a->nh.cnt.tx[b->p[17]]++;
-	return app_inject(a, m, INJECT_L3, 0);
+	/* The worker adds GRE and the outer header, and ESP if the tunnel is
+	 * protected: NHRP never crosses the WAN in clear then. */
+	pkt_meta(m)->aux = nbma;
+	return app_inject(a, m, INJECT_NHRP, (uint8_t)t);
 }
 
 void nhrp_send_error(struct app *a, unsigned t, uint32_t nbma, const uint8_t *pkt,

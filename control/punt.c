@@ -20,6 +20,7 @@ int app_inject(struct app *a, struct rte_mbuf *m, uint8_t kind, uint8_t out_if)
 	/* Not arrived on any interface: an echo reply to a spoke must not count
 	 * as a tunnel hairpin because its request came in by that tunnel. */
 	pm->in_if = UINT8_MAX;
+	pm->flags = 0;
 	/* Worker 0 transmits the control thread's packets: its inject ring is
 	 * single-producer (us) and single-consumer (it). */
 	if (rte_ring_sp_enqueue(a->workers[0]->inject, m)) {

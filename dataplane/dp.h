@@ -36,6 +36,7 @@ enum punt_reason {
 enum inject_kind {
 	INJECT_L2 = 1,      /* complete frame: send on port out_if */
 	INJECT_L3,          /* IPv4 packet: route it (no TTL decrement) */
+	INJECT_NHRP,        /* NHRP message: GRE to NBMA aux through tunnel out_if */
 };
 
 /* Per-packet metadata in the mbuf private area. */
@@ -51,6 +52,7 @@ struct pkt_meta {
 };
 
 #define PM_F_ESP 0x01       /* arrived inside ESP: may be a protected tunnel's GRE */
+#define PM_F_CONTROL 0x02   /* the control thread's own signalling */
 
 static inline struct pkt_meta *pkt_meta(struct rte_mbuf *m)
 {

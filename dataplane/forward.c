@@ -56,7 +56,7 @@ static void l2_output(struct worker *w, const struct dp_conf *c, struct tx_buf *
 /* Wrap an IPv4 packet in outer IPv4 + GRE toward the peer's NBMA address,
  * then send it out of the tunnel's source port. */
 static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		      struct rte_mbuf *m, uint8_t t, uint32_t nbma)
+		      struct rte_mbuf *m, uint8_t t, uint32_t nbma, uint16_t proto)
 {
 	const struct dp_tunnel_rt *tun = &c->tunnels[t];
 	const struct nexthop *onh = tables_route_lookup(&w->dp->tables, nbma);
@@ -78,14 +78,21 @@ static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *
 	g = (uint8_t *)(oh + 1);
 	g[0] = tun->has_key ? (GRE_F_KEY >> 8) : 0;
 	g[1] = 0;
-	g[2] = ETHERTYPE_IPV4 >> 8;
-	g[3] = ETHERTYPE_IPV4 & 0xff;
+	g[2] = (uint8_t)(proto >> 8);
+	g[3] = (uint8_t)proto;
 	if (tun->has_key)
 		memcpy(g + 4, &tun->key, 4);
 	/* DF copied from the inner header would be friendlier to PMTUD; Cisco
 	 * clears it by default on GRE, and so do we. */
 	ipv4_build(oh, tun->src, nbma, IPPROTO_GRE_, tun->ttl,
 		   (uint16_t)(len + IPV4_HLEN + ghl), (uint16_t)w->stats.gre_encap, 0);
+	if (unlikely(pkt_meta(m)->flags & PM_F_CONTROL)) {
+		/* NHRP: network control, TTL 255, as IOS sends it. */
+		oh->tos = 0xc0;
+		oh->ttl = 255;
+		oh->cksum = 0;
+		oh->cksum = inet_cksum(oh, IPV4_HLEN);
+	}
 	if (tun->flags & TUN_F_PROTECT) {
 		struct sa_rt *sa = tables_sa_out_lookup(&w->dp->tables, t, nbma);
 
@@ -307,7 +314,7 @@ static void ip_forward(struct worker *w, const struct dp_conf *c, struct tx_buf 
 		if (c->tunnels[nh->ifidx].flags & TUN_F_REDIRECT)
 			redirect_notice(w, tb, m, nh->ifidx);
 	}
-	gre_encap(w, c, tb, m, nh->ifidx, peer->nbma);
+	gre_encap(w, c, tb, m, nh->ifidx, peer->nbma, ETHERTYPE_IPV4);
 }
 
 void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
@@ -381,6 +388,10 @@ void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		} else if (pm->kind == INJECT_L3) {
 			pm->depth = 0;
 			ip_forward(w, c, tb, m, 0);
+		} else if (pm->kind == INJECT_NHRP && pm->out_if < c->n_tunnels) {
+			/* Encapsulated (and protected) like any tunnel packet. */
+			pm->flags |= PM_F_CONTROL;
+			gre_encap(w, c, tb, m, pm->out_if, pm->aux, ETHERTYPE_NHRP);
 		} else {
 			drop(w, m, DROP_LOCAL_UNHANDLED);
 		}
