@@ -79,6 +79,8 @@ struct app {
 	struct nhrp_state nh;
 	unsigned n_sas, cap_sas;
 	struct ipsec_sa_entry *sas;
+	unsigned n_retiring;
+	struct ipsec_retiring retiring[IPSEC_MAX_RETIRING];
 	IMB_MGR *mb;               /* the control thread's, for key schedules */
 
 	struct ctl_counters cnt;

@@ -57,6 +57,10 @@ int ipsec_sa_install(struct app *a, const struct cfg_sa *p)
 		rte_free(in);
 		return -EINVAL;
 	}
+	/* A retiring SA with this SPI is being replaced: stop its timer. */
+	for (unsigned i = 0; i < a->n_retiring; i++)
+		if (a->retiring[i].spi_be == in->spi_be)
+			a->retiring[i--] = a->retiring[--a->n_retiring];
 	/* Inbound first: the peer may use the new SA as soon as we do. */
 	if ((rc = tables_sa_in_set(t, in->spi_be, in))) {
 		rte_free(out);
@@ -67,11 +71,18 @@ int ipsec_sa_install(struct app *a, const struct cfg_sa *p)
 		return rc;
 	}
 	if (e) {
-		/* Rekey: the old inbound SPI stays until the peer has moved
-		 * over; here (static keys) the configuration replaced it, so
-		 * it goes now unless it is the same SPI (already replaced). */
-		if (e->in && e->in->spi_be != in->spi_be)
-			tables_sa_in_del(t, e->in->spi_be);
+		/* Rekey: the peer may still send on the old inbound SA for a
+		 * while (packets in flight, or it switches later): keep it
+		 * until IPSEC_RETIRE_S have passed, so nothing is lost. */
+		if (e->in && e->in->spi_be != in->spi_be) {
+			if (a->n_retiring < IPSEC_MAX_RETIRING) {
+				a->retiring[a->n_retiring].spi_be = e->in->spi_be;
+				a->retiring[a->n_retiring].until = time(NULL) + IPSEC_RETIRE_S;
+				a->n_retiring++;
+			} else {
+				tables_sa_in_del(t, e->in->spi_be);
+			}
+		}
 		memset(&e->params, 0, sizeof(e->params));
 	} else {
 		if (a->n_sas == a->cap_sas) {
@@ -138,6 +149,15 @@ void ipsec_tick(struct app *a)
 {
 	time_t now = time(NULL);
 	char s[ADDR_STRLEN];
+
+	for (unsigned i = 0; i < a->n_retiring;) {
+		if (now >= a->retiring[i].until) {
+			tables_sa_in_del(&a->dp.tables, a->retiring[i].spi_be);
+			a->retiring[i] = a->retiring[--a->n_retiring];
+			continue;
+		}
+		i++;
+	}
 
 	for (unsigned i = 0; i < a->n_sas; i++) {
 		struct ipsec_sa_entry *e = &a->sas[i];

@@ -11,6 +11,14 @@
 struct app;
 struct sa_rt;
 
+#define IPSEC_RETIRE_S 30        /* an old inbound SA lives on this long after a rekey */
+#define IPSEC_MAX_RETIRING 64
+
+struct ipsec_retiring {          /* old inbound SPI still accepted after a rekey */
+	uint32_t spi_be;
+	time_t until;
+};
+
 /* One SA pair toward a peer, as the control thread keeps it. */
 struct ipsec_sa_entry {
 	struct cfg_sa params;        /* keys included: wiped on removal */
