@@ -98,6 +98,9 @@ void app_log(struct app *a, int debug, const char *fmt, ...) __attribute__((form
 #define DBG(a, ...) app_log(a, 1, __VA_ARGS__)
 
 uint64_t app_now_ms(void);
+/* Make room for need elements of esz bytes in *arr (capacity *cap, doubled
+ * as needed). 0 or -ENOMEM; *arr is unchanged on failure. */
+int app_grow(void **arr, unsigned *cap, unsigned need, size_t esz);
 
 /* ports.c */
 int ports_init(struct app *a);

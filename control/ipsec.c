@@ -85,15 +85,8 @@ int ipsec_sa_install(struct app *a, const struct cfg_sa *p)
 		}
 		memset(&e->params, 0, sizeof(e->params));
 	} else {
-		if (a->n_sas == a->cap_sas) {
-			unsigned c = a->cap_sas ? a->cap_sas * 2 : 16;
-			void *n = realloc(a->sas, c * sizeof(*a->sas));
-
-			if (!n)
-				return -ENOMEM;
-			a->sas = n;
-			a->cap_sas = c;
-		}
+		if (app_grow((void **)&a->sas, &a->cap_sas, a->n_sas + 1, sizeof(*a->sas)))
+			return -ENOMEM;
 		e = &a->sas[a->n_sas++];
 		memset(e, 0, sizeof(*e));
 	}

@@ -38,15 +38,8 @@ static struct neigh_entry *neigh_new(struct app *a, uint8_t port, uint32_t addr)
 
 	if (a->n_neighs >= a->cfg.max_neighbors)
 		return NULL;
-	if (a->n_neighs == a->cap_neighs) {
-		unsigned c = a->cap_neighs ? a->cap_neighs * 2 : 16;
-		void *p = realloc(a->neighs, c * sizeof(*a->neighs));
-
-		if (!p)
-			return NULL;
-		a->neighs = p;
-		a->cap_neighs = c;
-	}
+	if (app_grow((void **)&a->neighs, &a->cap_neighs, a->n_neighs + 1, sizeof(*a->neighs)))
+		return NULL;
 	n = &a->neighs[a->n_neighs++];
 	memset(n, 0, sizeof(*n));
 	n->port = port;

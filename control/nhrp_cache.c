@@ -41,15 +41,8 @@ struct nhrp_entry *nhrp_cache_get(struct app *a, unsigned t, uint32_t proto, int
 		return e;
 	if (a->n_nhrp >= a->cfg.max_peers)
 		return NULL;
-	if (a->n_nhrp == a->cap_nhrp) {
-		unsigned c = a->cap_nhrp ? a->cap_nhrp * 2 : 64;
-		void *p = realloc(a->nhrp, c * sizeof(*a->nhrp));
-
-		if (!p)
-			return NULL;
-		a->nhrp = p;
-		a->cap_nhrp = c;
-	}
+	if (app_grow((void **)&a->nhrp, &a->cap_nhrp, a->n_nhrp + 1, sizeof(*a->nhrp)))
+		return NULL;
 	e = &a->nhrp[a->n_nhrp++];
 	memset(e, 0, sizeof(*e));
 	e->tunnel = (uint8_t)t;

@@ -11,7 +11,7 @@
 #include "control/app.h"
 #include "lib/addr.h"
 
-static int grow(void **arr, unsigned *cap, unsigned need, size_t esz)
+int app_grow(void **arr, unsigned *cap, unsigned need, size_t esz)
 {
 	void *n;
 	unsigned c;
@@ -52,7 +52,7 @@ static int want_add(struct want *w, uint32_t prefix, uint8_t plen, uint8_t kind,
 	for (unsigned i = 0; i < w->n; i++)
 		if (w->r[i].prefix == prefix && w->r[i].plen == plen)
 			return -EEXIST;
-	if (grow((void **)&w->r, &w->cap, w->n + 1, sizeof(*w->r)))
+	if (app_grow((void **)&w->r, &w->cap, w->n + 1, sizeof(*w->r)))
 		return -ENOMEM;
 	r = &w->r[w->n++];
 	memset(r, 0, sizeof(*r));
@@ -212,7 +212,7 @@ static int routes_sync(struct app *a, struct want *w)
 			*c = *d;
 			continue;
 		}
-		if (grow((void **)&a->routes, &a->cap_routes, a->n_routes + 1, sizeof(*a->routes)))
+		if (app_grow((void **)&a->routes, &a->cap_routes, a->n_routes + 1, sizeof(*a->routes)))
 			return -ENOMEM;
 		if ((rc = route_install(a, d)))
 			return rc;
@@ -246,7 +246,7 @@ int state_shortcut_add(struct app *a, uint32_t prefix, uint8_t plen, uint8_t tun
 
 	if (r && !memcmp(&r->nh, &n.nh, sizeof(n.nh)))
 		return 0;
-	if (!r && grow((void **)&a->routes, &a->cap_routes, a->n_routes + 1, sizeof(*a->routes)))
+	if (!r && app_grow((void **)&a->routes, &a->cap_routes, a->n_routes + 1, sizeof(*a->routes)))
 		return -ENOMEM;
 	r = route_find(a, prefix, plen, 1);
 	/* Overrides the rule of a configured route of the same prefix in one
