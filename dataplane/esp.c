@@ -92,6 +92,10 @@ int esp_input(struct worker *w, struct rte_mbuf *m, size_t off, int udp)
 	if (unlikely(sa->expired || (sa->hard_packets && sa->packets >= sa->hard_packets) ||
 		     (sa->hard_bytes && sa->bytes >= sa->hard_bytes)))
 		return esp_drop(w, m, DROP_ESP_EXPIRED);
+	/* The encapsulation is the SA's: bare ESP for an SA in UDP, or ESP in
+	 * UDP (where the source is not checked) for an SA without, is refused. */
+	if (unlikely(!udp != !(sa->flags & SA_F_UDP)))
+		return esp_drop(w, m, DROP_ESP_POLICY);
 	/* Without NAT the SA belongs to one peer; in UDP the source may be a NAT's. */
 	if (unlikely(!udp && ih->src != sa->peer))
 		return esp_drop(w, m, DROP_ESP_POLICY);

@@ -155,6 +155,7 @@ static int udp_4500(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	size_t hl = (size_t)(p[0] & 0xf) * 4, len = rte_pktmbuf_data_len(m);
 	const struct udp_hdr *uh = (const void *)(p + hl);
 	static const uint8_t marker[4];
+	size_t ulen;
 
 	if (len < hl + 8 || uh->dport != rte_cpu_to_be_16(ESP_UDP_PORT))
 		return 0;
@@ -164,6 +165,22 @@ static int udp_4500(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	}
 	if (len < hl + 8 + 4 || !memcmp(p + hl + 8, marker, 4))
 		return 0; /* IKE: punted with the rest of local UDP */
+	/* ESP fragments are not reassembled (esp_input says so too; a first
+	 * fragment's UDP length is the whole datagram's). */
+	if (unlikely(((const struct ipv4_hdr *)p)->frag &
+		     rte_cpu_to_be_16(IPV4_MF | IPV4_OFFMASK))) {
+		drop(w, m, DROP_IPV4_FRAGMENT_LOCAL);
+		return 1;
+	}
+	/* The ESP ends where the UDP length says (RFC 768): longer than the
+	 * datagram is a lie, shorter leaves padding behind (cut off). */
+	ulen = rte_be_to_cpu_16(uh->len);
+	if (unlikely(ulen < 8 + 4 || ulen > len - hl)) {
+		drop(w, m, DROP_ESP_LENGTH);
+		return 1;
+	}
+	if (ulen < len - hl)
+		rte_pktmbuf_trim(m, (uint16_t)(len - hl - ulen));
 	if (esp_input(w, m, hl + 8, 1) == 0)
 		local_input(w, c, tb, m);
 	return 1;
