@@ -110,6 +110,35 @@ void ipsec_sa_remove(struct app *a, unsigned t, uint32_t peer)
 	*e = a->sas[--a->n_sas];
 }
 
+int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, size_t errlen)
+{
+	char s[ADDR_STRLEN];
+
+	for (unsigned i = 0; i < cfg->n_sas; i++) {
+		const struct cfg_sa *p = &cfg->sas[i];
+
+		for (unsigned j = 0; j < a->n_sas; j++) {
+			const struct cfg_sa *o = &a->sas[j].params;
+
+			if (o->tunnel != p->tunnel || o->peer != p->peer || !memcmp(o, p, sizeof(*p)))
+				continue;
+			if (o->out.key_len == p->out.key_len &&
+			    !memcmp(o->out.key, p->out.key, p->out.key_len)) {
+				snprintf(err, errlen, "%s: ipsec.sas[%u] (peer %s): a changed SA needs a "
+					 "new outbound key: its sequence would restart under the old one",
+					 cfg->file, i, addr_fmt(p->peer, s));
+				return -EINVAL;
+			}
+			if (o->in.spi == p->in.spi) {
+				snprintf(err, errlen, "%s: ipsec.sas[%u] (peer %s): a changed SA needs a "
+					 "new inbound SPI", cfg->file, i, addr_fmt(p->peer, s));
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
 int ipsec_sync(struct app *a, const struct dmvpn_config *cfg)
 {
 	int rc;

@@ -38,6 +38,10 @@ struct ipsec_sa_entry {
 int ipsec_sa_install(struct app *a, const struct cfg_sa *p);
 /* Remove the pair toward peer in tunnel t. */
 void ipsec_sa_remove(struct app *a, unsigned t, uint32_t peer);
+/* Refuse SA changes that would restart a sequence under the same key (a
+ * GCM nonce reused) or the replay window of a live SPI: a changed SA needs
+ * a new outbound key and a new inbound SPI. 0, or -EINVAL with a message. */
+int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, size_t errlen);
 /* Make the installed static SAs match cfg. */
 int ipsec_sync(struct app *a, const struct dmvpn_config *cfg);
 /* Lifetimes: soft reported, hard enforced. */

@@ -407,6 +407,8 @@ int state_reload(struct app *a, char *err, size_t errlen)
 	/* Dry run first: a bad file must change nothing. */
 	rc = routes_wanted(&n, &w, err, errlen);
 	free(w.r);
+	if (!rc)
+		rc = ipsec_check(a, &n, err, errlen);
 	if (rc)
 		goto fail_cfg;
 	rc = state_apply(a, &n, err, errlen);

@@ -166,6 +166,35 @@ def main():
         r = c.req("POST", "/v1/reload")
         check("reload back to the original removes the route", r["status"] == 200 and
               "203.0.113.0/24" not in {x["prefix"] for x in c.req("GET", "/v1/routes")["body"]}, r)
+
+        # Static SAs: changing one without a new key would restart its
+        # sequence under the old key (a GCM nonce reused): refused.
+        def sa(window, out_key, in_spi):
+            return ('\nipsec = { sas = ( { peer = "192.0.2.11"; algorithm = "aes128gcm16"; '
+                    'replay_window = %d; in = { spi = %d; key = "%s"; }; '
+                    'out = { spi = 4096; key = "%s"; }; } ); };\n'
+                    % (window, in_spi, "11" * 20, out_key * 20))
+        open(conf, "w").write(text + sa(64, "22", 8192))
+        r = c.req("POST", "/v1/reload")
+        check("reload adds a static SA", r["status"] == 200 and
+              len(c.req("GET", "/v1/ipsec/sa")["body"]) == 1, r)
+        open(conf, "w").write(text + sa(128, "22", 8192))
+        r = c.req("POST", "/v1/reload")
+        check("changing an SA but not its outbound key is refused",
+              r["status"] == 422 and "new outbound key" in r.get("error", ""), r)
+        open(conf, "w").write(text + sa(128, "33", 8192))
+        r = c.req("POST", "/v1/reload")
+        check("... and keeping its inbound SPI too",
+              r["status"] == 422 and "new inbound SPI" in r.get("error", ""), r)
+        open(conf, "w").write(text + sa(128, "33", 8193))
+        r = c.req("POST", "/v1/reload")
+        b = c.req("GET", "/v1/ipsec/sa")["body"]
+        check("a new key and SPI replace it", r["status"] == 200 and len(b) == 1 and
+              b[0]["spi_in"] == "00002001" and b[0]["replay_window"] == 128, (r, b))
+        open(conf, "w").write(text)
+        r = c.req("POST", "/v1/reload")
+        check("removing it from the file removes it", r["status"] == 200 and
+              c.req("GET", "/v1/ipsec/sa")["body"] == [], r)
         cnt = c.req("GET", "/v1/counters")["body"]["control"]
         check("control counters count requests and errors", cnt["ctl_requests"] >= 20 and cnt["ctl_errors"] >= 10, cnt)
 
