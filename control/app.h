@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "dataplane/dp.h"
+#include "lib/u64map.h"
 #include "lib/config.h"
 
 enum route_kind { RT_CONNECTED = 1, RT_LOCAL, RT_BROADCAST, RT_STATIC, RT_DEFAULT, RT_SHORTCUT };
@@ -72,13 +73,16 @@ struct app {
 
 	unsigned n_routes, cap_routes;
 	struct route_entry *routes;
+	struct u64map route_idx;   /* (prefix, length, shortcut) -> index in routes */
 	unsigned n_neighs, cap_neighs;
 	struct neigh_entry *neighs;
 	unsigned n_nhrp, cap_nhrp;
 	struct nhrp_entry *nhrp;
+	struct u64map nhrp_idx;    /* (tunnel, address, shortcut length) -> index in nhrp */
 	struct nhrp_state nh;
 	unsigned n_sas, cap_sas;
 	struct ipsec_sa_entry *sas;
+	struct u64map sa_idx;      /* (tunnel, peer) -> index in sas */
 	unsigned n_retiring;
 	struct ipsec_retiring retiring[IPSEC_MAX_RETIRING];
 	IMB_MGR *mb;               /* the control thread's, for key schedules */

@@ -34,12 +34,25 @@ static struct sa_rt *sa_build(struct app *a, const struct cfg_sa *p, const struc
 	return sa;
 }
 
+static uint64_t sa_key(unsigned t, uint32_t peer)
+{
+	return (uint64_t)t << 32 | peer;
+}
+
+static void sa_index(struct app *a, unsigned i)
+{
+	if (!a->sa_idx.cap)
+		u64map_init(&a->sa_idx, 64);
+	u64map_put(&a->sa_idx, sa_key(a->sas[i].params.tunnel, a->sas[i].params.peer), i);
+}
+
 static struct ipsec_sa_entry *sa_find(struct app *a, unsigned t, uint32_t peer)
 {
-	for (unsigned i = 0; i < a->n_sas; i++)
-		if (a->sas[i].params.tunnel == t && a->sas[i].params.peer == peer)
-			return &a->sas[i];
-	return NULL;
+	uint32_t i;
+
+	if (!a->sa_idx.cap || u64map_get(&a->sa_idx, sa_key(t, peer), &i))
+		return NULL;
+	return &a->sas[i];
 }
 
 int ipsec_sa_install(struct app *a, const struct cfg_sa *p)
@@ -91,6 +104,7 @@ int ipsec_sa_install(struct app *a, const struct cfg_sa *p)
 		memset(e, 0, sizeof(*e));
 	}
 	e->params = *p;
+	sa_index(a, (unsigned)(e - a->sas));
 	e->in = in;
 	e->out = out;
 	e->installed = time(NULL);
@@ -107,7 +121,10 @@ void ipsec_sa_remove(struct app *a, unsigned t, uint32_t peer)
 	tables_sa_in_del(&a->dp.tables, e->in->spi_be);
 	tables_sa_out_del(&a->dp.tables, (uint16_t)t, peer);
 	memset(&e->params, 0, sizeof(e->params));
+	u64map_del(&a->sa_idx, sa_key(t, peer));
 	*e = a->sas[--a->n_sas];
+	if (e != &a->sas[a->n_sas])
+		sa_index(a, (unsigned)(e - a->sas));
 }
 
 int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, size_t errlen)
@@ -212,4 +229,5 @@ void ipsec_fini(struct app *a)
 	free(a->sas);
 	a->sas = NULL;
 	a->n_sas = 0;
+	u64map_fini(&a->sa_idx);
 }

@@ -145,7 +145,7 @@ static int dataplane_init(struct app *a)
 		if (!w)
 			return -1;
 		snprintf(name, sizeof(name), "inject%u", n);
-		w->inject = rte_ring_create(name, 1024, (int)rte_lcore_to_socket_id(lcore),
+		w->inject = rte_ring_create(name, 4096, (int)rte_lcore_to_socket_id(lcore),
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (!w->inject)
 			return -1;
@@ -236,7 +236,8 @@ static void event_loop(struct app *a)
 	struct epoll_event evs[32];
 
 	while (!a->quit) {
-		int n = epoll_wait(a->epfd, evs, 32, -1);
+		/* Punted packets left over: look at the other events, then go on. */
+		int n = epoll_wait(a->epfd, evs, 32, rte_ring_empty(a->dp.punt) ? -1 : 0);
 
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;

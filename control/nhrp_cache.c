@@ -19,18 +19,30 @@ const char *nhrp_entry_type_name(uint8_t type)
 	}
 }
 
+/* Entries are indexed by (tunnel, address, shortcut length or 0): a hub
+ * holds one per spoke and looks one up per registration. */
+static uint64_t entry_key(unsigned t, uint32_t proto, int plen)
+{
+	return (uint64_t)t << 40 | (uint64_t)(plen & 0xff) << 32 | proto;
+}
+
+static void entry_index(struct app *a, unsigned i)
+{
+	const struct nhrp_entry *e = &a->nhrp[i];
+
+	if (!a->nhrp_idx.cap)
+		u64map_init(&a->nhrp_idx, 64);
+	u64map_put(&a->nhrp_idx, entry_key(e->tunnel, e->proto, e->type == NE_SHORTCUT ? e->plen : 0), i);
+}
+
 /* plen 0: the mapping of tunnel address proto; else the shortcut proto/plen. */
 struct nhrp_entry *nhrp_cache_find(struct app *a, unsigned t, uint32_t proto, int plen)
 {
-	for (unsigned i = 0; i < a->n_nhrp; i++) {
-		struct nhrp_entry *e = &a->nhrp[i];
+	uint32_t i;
 
-		if (e->tunnel != t || e->proto != proto)
-			continue;
-		if (plen ? (e->type == NE_SHORTCUT && e->plen == plen) : e->type != NE_SHORTCUT)
-			return e;
-	}
-	return NULL;
+	if (!a->nhrp_idx.cap || u64map_get(&a->nhrp_idx, entry_key(t, proto, plen), &i))
+		return NULL;
+	return &a->nhrp[i];
 }
 
 struct nhrp_entry *nhrp_cache_get(struct app *a, unsigned t, uint32_t proto, int plen)
@@ -50,6 +62,7 @@ struct nhrp_entry *nhrp_cache_get(struct app *a, unsigned t, uint32_t proto, int
 	e->plen = plen ? (uint8_t)plen : 32;
 	e->type = plen ? NE_SHORTCUT : NE_INCOMPLETE;
 	e->created = time(NULL);
+	entry_index(a, a->n_nhrp - 1);
 	return e;
 }
 
@@ -77,7 +90,10 @@ void nhrp_cache_remove(struct app *a, struct nhrp_entry *e)
 		if (e->type == NE_DYNAMIC || e->type == NE_CACHED)
 			nhrp_purge_requesters(a, e);
 	}
+	u64map_del(&a->nhrp_idx, entry_key(e->tunnel, e->proto, e->type == NE_SHORTCUT ? e->plen : 0));
 	*e = a->nhrp[--a->n_nhrp];
+	if (e != &a->nhrp[a->n_nhrp])
+		entry_index(a, (unsigned)(e - a->nhrp));
 }
 
 void nhrp_cache_tick(struct app *a)

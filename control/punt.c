@@ -37,6 +37,7 @@ static void local_icmp(struct app *a, struct rte_mbuf *m)
 	struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, struct ipv4_hdr *);
 	size_t hl = (size_t)(ih->ver_ihl & 0xf) * 4;
 	size_t len = rte_pktmbuf_data_len(m);
+	const struct route_entry *r;
 	struct icmp_hdr *ic;
 	uint32_t t;
 
@@ -48,9 +49,9 @@ static void local_icmp(struct app *a, struct rte_mbuf *m)
 	    inet_fold(inet_sum(0, ic, len - hl)) != 0)
 		goto ignore;
 	/* A broadcast address of ours is not the reply's source. */
-	for (unsigned i = 0; i < a->n_routes; i++)
-		if (a->routes[i].kind == RT_BROADCAST && a->routes[i].prefix == ih->dst)
-			goto ignore;
+	r = state_route_match(a, ih->dst);
+	if (r && r->kind == RT_BROADCAST)
+		goto ignore;
 	ic->type = ICMP_ECHO_REPLY;
 	ic->cksum = 0;
 	ic->cksum = inet_cksum(ic, len - hl);
@@ -182,14 +183,19 @@ static void punt_one(struct app *a, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+/* At most PUNT_BUDGET packets per call: under a flood of punts the event
+ * loop still gets to the control socket and the timers in between. */
+#define PUNT_BUDGET 256
+
 void punt_drain(struct app *a)
 {
 	struct rte_mbuf *pkts[64];
-	unsigned n;
+	unsigned n, done = 0;
 
 	do {
 		n = rte_ring_sc_dequeue_burst(a->dp.punt, (void **)pkts, 64, NULL);
 		for (unsigned i = 0; i < n; i++)
 			punt_one(a, pkts[i]);
-	} while (n == 64);
+		done += n;
+	} while (n == 64 && done < PUNT_BUDGET);
 }

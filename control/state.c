@@ -10,6 +10,7 @@
 
 #include "control/app.h"
 #include "lib/addr.h"
+#include "lib/u64map.h"
 
 int app_grow(void **arr, unsigned *cap, unsigned need, size_t esz)
 {
@@ -138,29 +139,49 @@ static int routes_wanted(const struct dmvpn_config *cfg, struct want *w, char *e
 	return 0;
 }
 
+/* The routes are indexed by (prefix, length, shortcut or not): a DMVPN hub
+ * may hold a route per spoke, 100 000 of them. */
+static uint64_t route_key(uint32_t prefix, uint8_t plen, int shortcut)
+{
+	return (uint64_t)prefix << 9 | (uint64_t)plen << 1 | (shortcut ? 1 : 0);
+}
+
+static void route_index(struct app *a, unsigned i)
+{
+	const struct route_entry *r = &a->routes[i];
+
+	if (!a->route_idx.cap)
+		u64map_init(&a->route_idx, 64);
+	u64map_put(&a->route_idx, route_key(r->prefix, r->plen, r->kind == RT_SHORTCUT), i);
+}
+
+static void routes_reindex(struct app *a)
+{
+	u64map_fini(&a->route_idx);
+	u64map_init(&a->route_idx, a->n_routes);
+	for (unsigned i = 0; i < a->n_routes; i++)
+		route_index(a, i);
+}
+
 static struct route_entry *route_find(struct app *a, uint32_t prefix, uint8_t plen, int shortcut)
 {
-	for (unsigned i = 0; i < a->n_routes; i++) {
-		struct route_entry *r = &a->routes[i];
+	uint32_t i;
 
-		if (r->prefix == prefix && r->plen == plen && (r->kind == RT_SHORTCUT) == !!shortcut)
-			return r;
-	}
-	return NULL;
+	if (!a->route_idx.cap || u64map_get(&a->route_idx, route_key(prefix, plen, shortcut), &i))
+		return NULL;
+	return &a->routes[i];
 }
 
 const struct route_entry *state_route_match(const struct app *a, uint32_t addr)
 {
-	const struct route_entry *best = NULL;
+	for (int plen = 32; plen >= 0; plen--) {
+		const struct route_entry *r =
+			route_find((struct app *)a, addr & prefix_mask((uint8_t)plen), (uint8_t)plen, 0);
 
-	for (unsigned i = 0; i < a->n_routes; i++) {
-		const struct route_entry *r = &a->routes[i];
-
-		if (r->kind != RT_SHORTCUT && !((addr ^ r->prefix) & prefix_mask(r->plen)) &&
-		    (!best || r->plen > best->plen))
-			best = r;
+		if (r)
+			return r;
 	}
-	return best;
+	return NULL;
 }
 
 /* Take a next-hop slot for r and point the LPM rule at it, unless a
@@ -218,6 +239,7 @@ static int routes_sync(struct app *a, struct want *w)
 			return rc;
 		d->seen = 1;
 		a->routes[a->n_routes++] = *d;
+		route_index(a, a->n_routes - 1);
 	}
 	for (unsigned i = 0; i < a->n_routes; i++) {
 		struct route_entry *c = &a->routes[i];
@@ -231,6 +253,7 @@ static int routes_sync(struct app *a, struct want *w)
 		a->routes[k++] = *c;
 	}
 	a->n_routes = k;
+	routes_reindex(a);
 	return 0;
 }
 
@@ -259,6 +282,7 @@ int state_shortcut_add(struct app *a, uint32_t prefix, uint8_t plen, uint8_t tun
 		tables_nh_release(&a->dp.tables, old);
 	} else {
 		a->routes[a->n_routes++] = n;
+		route_index(a, a->n_routes - 1);
 	}
 	return 0;
 }
@@ -277,7 +301,10 @@ void state_shortcut_del(struct app *a, uint32_t prefix, uint8_t plen)
 	else
 		tables_route_del(t, prefix, plen);
 	tables_nh_release(t, r->nh_idx);
+	u64map_del(&a->route_idx, route_key(prefix, plen, 1));
 	*r = a->routes[--a->n_routes];
+	if (r != &a->routes[a->n_routes])
+		route_index(a, (unsigned)(r - a->routes));
 }
 
 static int conf_publish(struct app *a, const struct dmvpn_config *cfg)

@@ -11,13 +11,36 @@
 #include "lib/config.h"
 #include "lib/esp.h"
 #include "lib/replay.h"
+#include "lib/u64map.h"
 
 struct loader {
 	const char *file;
 	char *err;
 	size_t errlen;
 	struct dmvpn_config *cfg;
+	struct u64map seen[2];   /* duplicate checks of the list being read */
 };
+
+/* Start duplicate checks for a list (a config may hold 100 000 maps). */
+static void seen_reset(struct loader *ld)
+{
+	for (int i = 0; i < 2; i++) {
+		u64map_fini(&ld->seen[i]);
+		u64map_init(&ld->seen[i], 64);
+	}
+}
+
+/* 1 when key was seen already in this list (index 0 or 1), else remembers it. */
+static int seen(struct loader *ld, int i, uint64_t key)
+{
+	uint32_t v;
+
+	if (ld->seen[i].cap && u64map_get(&ld->seen[i], key, &v) == 0)
+		return 1;
+	if (ld->seen[i].cap)
+		u64map_put(&ld->seen[i], key, 1);
+	return 0;
+}
 
 static int fail(struct loader *ld, const config_setting_t *s, const char *what,
 		const char *fmt, ...)
@@ -344,6 +367,7 @@ static int load_maps(struct loader *ld, const config_setting_t *nhrp, struct cfg
 	if (rc || !l)
 		return rc;
 	n = config_setting_length(l);
+	seen_reset(ld);
 	t->maps = calloc((size_t)n + 1, sizeof(*t->maps));
 	if (!t->maps)
 		return -ENOMEM;
@@ -359,9 +383,8 @@ static int load_maps(struct loader *ld, const config_setting_t *nhrp, struct cfg
 			return rc;
 		if ((m->proto ^ t->addr) & prefix_mask(t->plen))
 			return fail_at(ld, member(g, "protocol"), "not inside the tunnel's subnet");
-		for (unsigned j = 0; j < t->n_maps; j++)
-			if (t->maps[j].proto == m->proto)
-				return fail_at(ld, member(g, "protocol"), "mapped twice");
+		if (seen(ld, 0, m->proto))
+			return fail_at(ld, member(g, "protocol"), "mapped twice");
 		t->n_maps++;
 	}
 	return 0;
@@ -526,6 +549,7 @@ static int load_routes(struct loader *ld, const config_setting_t *root)
 	if (rc || !l)
 		return rc;
 	n = config_setting_length(l);
+	seen_reset(ld);
 	cfg->routes = calloc((size_t)n + 1, sizeof(*cfg->routes));
 	if (!cfg->routes)
 		return -ENOMEM;
@@ -557,9 +581,8 @@ static int load_routes(struct loader *ld, const config_setting_t *root)
 				return fail_at(ld, member(g, "via"),
 					       "next hop is not on a connected subnet");
 		}
-		for (unsigned j = 0; j < cfg->n_routes; j++)
-			if (cfg->routes[j].prefix == r->prefix && cfg->routes[j].plen == r->plen)
-				return fail_at(ld, member(g, "prefix"), "route given twice");
+		if (seen(ld, 0, (uint64_t)r->prefix << 8 | r->plen))
+			return fail_at(ld, member(g, "prefix"), "route given twice");
 		cfg->n_routes++;
 	}
 	return 0;
@@ -688,6 +711,7 @@ static int load_sas(struct loader *ld, const config_setting_t *root)
 	if (rc || !l)
 		return rc;
 	n = config_setting_length(l);
+	seen_reset(ld);
 	cfg->sas = calloc((size_t)n + 1, sizeof(*cfg->sas));
 	if (!cfg->sas)
 		return -ENOMEM;
@@ -752,12 +776,10 @@ static int load_sas(struct loader *ld, const config_setting_t *root)
 			sa->life_bytes = b;
 			sa->life_packets = p;
 		}
-		for (unsigned j = 0; j < cfg->n_sas; j++) {
-			if (cfg->sas[j].in.spi == sa->in.spi)
-				return fail_at(ld, member(g, "in"), "inbound SPI %#x used twice", sa->in.spi);
-			if (cfg->sas[j].peer == sa->peer && cfg->sas[j].tunnel == sa->tunnel)
-				return fail_at(ld, member(g, "peer"), "a second SA for the same peer");
-		}
+		if (seen(ld, 0, sa->in.spi))
+			return fail_at(ld, member(g, "in"), "inbound SPI %#x used twice", sa->in.spi);
+		if (seen(ld, 1, (uint64_t)sa->tunnel << 32 | sa->peer))
+			return fail_at(ld, member(g, "peer"), "a second SA for the same peer");
 		cfg->n_sas++;
 	}
 	return 0;
@@ -819,6 +841,8 @@ int config_load(const char *file, struct dmvpn_config *cfg, char *err, size_t er
 	if (!rc)
 		rc = load_sas(&ld, config_root_setting(&lc));
 	config_destroy(&lc);
+	u64map_fini(&ld.seen[0]);
+	u64map_fini(&ld.seen[1]);
 	if (rc) {
 		if (rc == -ENOMEM)
 			snprintf(err, errlen, "%s: out of memory", file);
