@@ -43,6 +43,7 @@ static void print_counters(const json_t *body);
 static void print_cleared(const json_t *body);
 static void print_reloaded(const json_t *body);
 static void print_body(const json_t *body);
+static void print_ipsec_sa(const json_t *body);
 
 /* Entries without help are aliases, kept out of the usage text's main list. */
 static const struct ctl_cmd {
@@ -59,7 +60,7 @@ static const struct ctl_cmd {
 	{{"show", "nhrp", "nhs"}, "GET", "/v1/nhrp/nhs", print_body, "next-hop servers"},
 	{{"show", "nhrp", "shortcut"}, "GET", "/v1/nhrp/shortcut", print_body, "NHRP shortcuts"},
 	{{"show", "ike", "sa"}, "GET", "/v1/ike/sa", print_body, "IKEv2 security associations"},
-	{{"show", "ipsec", "sa"}, "GET", "/v1/ipsec/sa", print_body, "ESP security associations"},
+	{{"show", "ipsec", "sa"}, "GET", "/v1/ipsec/sa", print_ipsec_sa, "ESP security associations"},
 	{{"show", "interfaces"}, "GET", "/v1/interfaces", print_interfaces, "ports and tunnels"},
 	{{"show", "routes"}, "GET", "/v1/routes", print_routes, "routing table (show ip route)"},
 	{{"show", "ip", "route"}, "GET", "/v1/routes", print_routes, NULL},
@@ -907,6 +908,50 @@ static void print_nhrp_cache(const json_t *body)
 	}
 	json_array_foreach(body, i, e)
 		print_nhrp_entry(e);
+}
+
+/* ---- show ipsec sa ---- */
+
+static long long ctl_sub_int(const json_t *o, const char *obj, const char *key)
+{
+	long long v = 0;
+
+	ctl_get_int(json_object_get(o, obj), key, &v);
+	return v;
+}
+
+/* One block per peer, in the spirit of swanctl --list-sas. */
+static void print_ipsec_sa(const json_t *body)
+{
+	size_t i;
+	const json_t *s;
+
+	if (!ctl_is_rows(body)) {
+		print_body(body);
+		return;
+	}
+	if (json_array_size(body) == 0)
+		puts("(none)");
+	json_array_foreach(body, i, s) {
+		char *age = ctl_fmt_seconds(s, "installed_s");
+
+		print_line(ctl_format("%s: peer %s, %s, %s%s, %s", ctl_get_str(s, "interface", "-"),
+				      ctl_get_str(s, "peer", "-"), ctl_get_str(s, "state", "-"),
+				      ctl_get_str(s, "mode", "-"),
+				      strcmp(ctl_get_str(s, "encapsulation", "none"), "udp") ? "" :
+				      "-in-UDP", ctl_get_str(s, "algorithm", "-")));
+		print_line(ctl_format("  installed %s ago, replay window %lld%s", age,
+				      (long long)json_integer_value(json_object_get(s, "replay_window")),
+				      json_is_true(json_object_get(s, "esn")) ? ", ESN" : ""));
+		print_line(ctl_format("  in  SPI %s: %lld packets, %lld bytes, %lld errors, "
+				      "replay top %lld", ctl_get_str(s, "spi_in", "-"),
+				      ctl_sub_int(s, "in", "packets"), ctl_sub_int(s, "in", "bytes"),
+				      ctl_sub_int(s, "in", "errors"), ctl_sub_int(s, "in", "replay_top")));
+		print_line(ctl_format("  out SPI %s: %lld packets, %lld bytes, sequence %lld",
+				      ctl_get_str(s, "spi_out", "-"), ctl_sub_int(s, "out", "packets"),
+				      ctl_sub_int(s, "out", "bytes"), ctl_sub_int(s, "out", "seq")));
+		free(age);
+	}
 }
 
 /* ---- show interfaces ---- */
