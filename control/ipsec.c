@@ -19,7 +19,7 @@ static struct sa_rt *sa_build(struct app *a, const struct cfg_sa *p, const struc
 		return NULL;
 	if (esp_crypto_init(&sa->crypto, a->mb, (enum esp_alg)p->alg, d->key, d->key_len,
 			    d->auth_key, d->auth_len) ||
-	    (inbound && replay_init(&sa->replay, p->replay_window))) {
+	    (inbound && p->replay_window && replay_init(&sa->replay, p->replay_window))) {
 		rte_free(sa);
 		return NULL;
 	}
@@ -27,7 +27,8 @@ static struct sa_rt *sa_build(struct app *a, const struct cfg_sa *p, const struc
 	sa->peer = p->peer;
 	sa->udp_dport_be = rte_cpu_to_be_16(p->udp_port);
 	sa->flags = (uint8_t)((p->mode == CFG_SA_TUNNEL ? SA_F_TUNNEL : 0) |
-			      (p->udp ? SA_F_UDP : 0) | (p->esn ? SA_F_ESN : 0));
+			      (p->udp ? SA_F_UDP : 0) | (p->esn ? SA_F_ESN : 0) |
+			      (p->replay_window ? 0 : SA_F_NO_REPLAY));
 	sa->tunnel = (uint8_t)p->tunnel;
 	sa->hard_packets = p->life_packets;
 	sa->hard_bytes = p->life_bytes;

@@ -74,6 +74,7 @@ struct dp_port_rt {
 #define SA_F_TUNNEL 0x01    /* ESP tunnel mode (else transport) */
 #define SA_F_UDP 0x02       /* ESP in UDP, RFC 3948 */
 #define SA_F_ESN 0x04       /* 64-bit sequence numbers */
+#define SA_F_NO_REPLAY 0x08 /* anti-replay off (replay_window = 0) */
 #define ESP_UDP_PORT 4500
 
 /*

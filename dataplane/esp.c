@@ -100,18 +100,21 @@ int esp_input(struct worker *w, struct rte_mbuf *m, size_t off, int udp)
 	if (unlikely(!udp && ih->src != sa->peer))
 		return esp_drop(w, m, DROP_ESP_POLICY);
 	esn = sa->flags & SA_F_ESN;
-	seq = replay_infer(&sa->replay, rte_be_to_cpu_32(seq_lo), esn);
-	/* Anti-replay before any cryptography, so a flood of replays is cheap
-	 * and nothing about the SA changes. */
-	if (unlikely(replay_check(&sa->replay, seq)))
-		return esp_drop(w, m, DROP_ESP_REPLAY);
+	seq = rte_be_to_cpu_32(seq_lo);
+	if (likely(!(sa->flags & SA_F_NO_REPLAY))) {
+		seq = replay_infer(&sa->replay, (uint32_t)seq, esn);
+		/* Anti-replay before any cryptography, so a flood of replays is
+		 * cheap and nothing about the SA changes. */
+		if (unlikely(replay_check(&sa->replay, seq)))
+			return esp_drop(w, m, DROP_ESP_REPLAY);
+	}
 	rc = esp_open(w->mb, &sa->crypto, p + off, len - off, seq, esn, &o);
 	if (unlikely(rc)) {
 		sa->errors++;
 		return esp_drop(w, m, rc == ESP_E_ICV ? DROP_ESP_ICV :
 				      rc == ESP_E_PAD ? DROP_ESP_PAD : DROP_ESP_LENGTH);
 	}
-	if (unlikely(replay_update(&sa->replay, seq)))
+	if (likely(!(sa->flags & SA_F_NO_REPLAY)) && unlikely(replay_update(&sa->replay, seq)))
 		return esp_drop(w, m, DROP_ESP_REPLAY);
 	sa->packets++;
 	sa->bytes += o.payload_len;

@@ -756,12 +756,19 @@ static int load_sas(struct loader *ld, const config_setting_t *root)
 		sa->udp = v && !strcmp(v, "udp");
 		if ((rc = get_uint(ld, g, "udp_port", 1, 65535, &port)) ||
 		    (rc = get_bool(ld, g, "esn", &sa->esn)) ||
-		    (rc = get_uint(ld, g, "replay_window", REPLAY_MIN, REPLAY_MAX,
-				   &sa->replay_window)) ||
+		    (rc = get_uint(ld, g, "replay_window", 0, REPLAY_MAX, &sa->replay_window)) ||
 		    (rc = load_sa_dir(ld, g, "in", sa, &sa->in)) ||
 		    (rc = load_sa_dir(ld, g, "out", sa, &sa->out)))
 			return rc;
 		sa->udp_port = (uint16_t)port;
+		/* 0 turns anti-replay off (benchmarks replaying a capture), as in
+		 * Linux and strongSwan; otherwise RFC 6479 sizes. */
+		if (sa->replay_window && sa->replay_window < REPLAY_MIN)
+			return fail_at(ld, member(g, "replay_window"), "0 (off) or %d..%d",
+				       REPLAY_MIN, REPLAY_MAX);
+		if (!sa->replay_window && sa->esn)
+			return fail_at(ld, member(g, "replay_window"),
+				       "ESN needs the replay window to infer the high half");
 		lt = member(g, "lifetime");
 		if (lt) {
 			unsigned b = 0, p = 0;
