@@ -161,6 +161,13 @@ struct worker {
 	volatile int stop;
 	struct dp_stats stats;
 	struct redirect_rl redirect_rl[REDIRECT_RL_SLOTS];
+	/* Outbound SA counters gathered over a burst: one atomic add per SA
+	 * and burst instead of two per packet. Flushed in dp_flush(), before
+	 * the quiescent report, so the SA cannot be freed meanwhile. */
+	struct {
+		struct sa_rt *sa;
+		uint64_t packets, bytes;
+	} sa_acc;
 } __rte_cache_aligned;
 
 /* Worker main loop (rte_eal_remote_launch entry). */
@@ -180,6 +187,8 @@ void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	       struct rte_mbuf **pkts, uint16_t n);
 void dp_flush(struct worker *w, const struct dp_conf *c, struct tx_buf *tb);
 
+/* esp.c: add the burst's outbound SA counters to the SA. */
+void esp_counters_flush(struct worker *w);
 /* esp.c: 0 when m was sealed (and stays the caller's), else it was dropped. */
 int esp_output(struct worker *w, const struct dp_conf *c, struct rte_mbuf *m, struct sa_rt *sa,
 	       uint8_t out_port);

@@ -18,6 +18,18 @@ static inline int esp_drop(struct worker *w, struct rte_mbuf *m, unsigned reason
 	return -1;
 }
 
+void esp_counters_flush(struct worker *w)
+{
+	struct sa_rt *sa = w->sa_acc.sa;
+
+	if (!sa)
+		return;
+	__atomic_fetch_add(&sa->packets, w->sa_acc.packets, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sa->bytes, w->sa_acc.bytes, __ATOMIC_RELAXED);
+	w->sa_acc.sa = NULL;
+	w->sa_acc.packets = w->sa_acc.bytes = 0;
+}
+
 int esp_output(struct worker *w, const struct dp_conf *c, struct rte_mbuf *m, struct sa_rt *sa,
 	       uint8_t out_port)
 {
@@ -55,7 +67,7 @@ int esp_output(struct worker *w, const struct dp_conf *c, struct rte_mbuf *m, st
 	nh->total_len = rte_cpu_to_be_16((uint16_t)(IPV4_HLEN + udp + esp_len));
 	nh->frag = 0;
 	nh->cksum = 0;
-	nh->cksum = inet_cksum(nh, IPV4_HLEN);
+	nh->cksum = ipv4_hdr_cksum(nh, IPV4_HLEN);
 	if (udp) {
 		struct udp_hdr *uh = (struct udp_hdr *)(nh + 1);
 
@@ -64,8 +76,12 @@ int esp_output(struct worker *w, const struct dp_conf *c, struct rte_mbuf *m, st
 		uh->len = rte_cpu_to_be_16((uint16_t)(8 + esp_len));
 		uh->cksum = 0; /* RFC 3948 2.1: may be zero */
 	}
-	__atomic_fetch_add(&sa->packets, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&sa->bytes, payload, __ATOMIC_RELAXED);
+	if (w->sa_acc.sa != sa) {
+		esp_counters_flush(w);
+		w->sa_acc.sa = sa;
+	}
+	w->sa_acc.packets++;
+	w->sa_acc.bytes += payload;
 	return 0;
 }
 
@@ -144,7 +160,7 @@ int esp_input(struct worker *w, struct rte_mbuf *m, size_t off, int udp)
 		ih->proto = IPPROTO_GRE_;
 		ih->total_len = rte_cpu_to_be_16((uint16_t)(hl + o.payload_len));
 		ih->cksum = 0;
-		ih->cksum = inet_cksum(ih, hl);
+		ih->cksum = ipv4_hdr_cksum(ih, hl);
 	}
 	pkt_meta(m)->flags |= PM_F_ESP;
 	return 0;

@@ -12,6 +12,18 @@
 #include "lib/pkt.h"
 #include "lib/proto.h"
 
+static inline int mac_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint32_t a4, b4;
+	uint16_t a2, b2;
+
+	memcpy(&a4, a, 4);
+	memcpy(&b4, b, 4);
+	memcpy(&a2, a + 4, 2);
+	memcpy(&b2, b + 4, 2);
+	return a4 == b4 && a2 == b2;
+}
+
 static inline void drop(struct worker *w, struct rte_mbuf *m, unsigned reason)
 {
 	w->stats.drops[reason]++;
@@ -91,7 +103,7 @@ static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *
 		oh->tos = 0xc0;
 		oh->ttl = 255;
 		oh->cksum = 0;
-		oh->cksum = inet_cksum(oh, IPV4_HLEN);
+		oh->cksum = ipv4_hdr_cksum(oh, IPV4_HLEN);
 	}
 	if (tun->flags & TUN_F_PROTECT) {
 		struct sa_rt *sa = tables_sa_out_lookup(&w->dp->tables, t, nbma);
@@ -367,7 +379,7 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			continue;
 		}
 		/* Unicast frames for another MAC reach us in promiscuous mode. */
-		if (unlikely(!(f[0] & 1) && memcmp(f, port->mac, ETH_ALEN))) {
+		if (unlikely(!(f[0] & 1) && !mac_eq(f, port->mac))) {
 			drop(w, m, DROP_ETH_OTHER_HOST);
 			continue;
 		}
@@ -417,6 +429,7 @@ void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 
 void dp_flush(struct worker *w, const struct dp_conf *c, struct tx_buf *tb)
 {
+	esp_counters_flush(w);
 	for (unsigned p = 0; p < c->n_ports; p++) {
 		uint16_t n = tb->n[p], sent;
 

@@ -51,7 +51,7 @@ int ipv4_parse(const uint8_t *p, size_t len, struct ipv4_info *out)
 		return DROP_IPV4_LENGTH;
 	if (tlen > len)
 		return DROP_IPV4_TRUNCATED;
-	if (inet_fold(inet_sum(0, p, hlen)) != 0)
+	if (ipv4_hdr_cksum(p, hlen) != 0)
 		return DROP_IPV4_CHECKSUM;
 	out->hlen = (uint16_t)hlen;
 	out->total_len = (uint16_t)tlen;
@@ -90,7 +90,7 @@ void ipv4_build(struct ipv4_hdr *h, uint32_t src, uint32_t dst, uint8_t proto,
 	h->cksum = 0;
 	h->src = src;
 	h->dst = dst;
-	h->cksum = inet_cksum(h, IPV4_HLEN);
+	h->cksum = ipv4_hdr_cksum(h, IPV4_HLEN);
 }
 
 int ipv4_is_multicast(uint32_t addr)

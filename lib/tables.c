@@ -11,10 +11,13 @@
 
 #include "lib/tables.h"
 
+/* 16 bytes: rte_hash compares keys of this size with vector instructions,
+ * other sizes with a memcmp call. */
 struct tbl_key {
 	uint32_t addr;
 	uint16_t ifidx;
 	uint16_t pad;
+	uint64_t pad2;
 };
 
 /* What waits in the defer queue for its grace period. */
