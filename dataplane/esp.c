@@ -40,8 +40,12 @@ int esp_output(struct worker *w, const struct dp_conf *c, struct rte_mbuf *m, st
 	uint8_t *esp;
 	uint64_t seq;
 
-	if (unlikely(sa->expired || (sa->hard_packets && sa->packets >= sa->hard_packets) ||
-		     (sa->hard_bytes && sa->bytes >= sa->hard_bytes)))
+	/* The burst's own bytes count too; other workers' pending ones are
+	 * at most a burst each behind. */
+	if (unlikely(sa->expired || (sa->hard_bytes && sa->bytes + (w->sa_acc.sa == sa ?
+							   w->sa_acc.bytes : 0) >= sa->hard_bytes) ||
+		     (sa->hard_packets &&
+		      __atomic_load_n(&sa->seq, __ATOMIC_RELAXED) >= sa->hard_packets)))
 		return esp_drop(w, m, DROP_ESP_EXPIRED);
 	payload = tunnel ? len : len - IPV4_HLEN;
 	tr = esp_trailer_len(&sa->crypto, payload);
@@ -52,6 +56,9 @@ int esp_output(struct worker *w, const struct dp_conf *c, struct rte_mbuf *m, st
 		return -1;
 	}
 	seq = __atomic_add_fetch(&sa->seq, 1, __ATOMIC_RELAXED);
+	/* The sequence number counts the packets sent, exactly, across workers. */
+	if (unlikely(sa->hard_packets && seq > sa->hard_packets))
+		return esp_drop(w, m, DROP_ESP_EXPIRED);
 	if (unlikely(!(sa->flags & SA_F_ESN) && seq > UINT32_MAX))
 		return esp_drop(w, m, DROP_ESP_SEQ_OVERFLOW);
 	nh = (struct ipv4_hdr *)rte_pktmbuf_prepend(m, (uint16_t)grow);
