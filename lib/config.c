@@ -156,6 +156,11 @@ static int get_uint(struct loader *ld, const config_setting_t *g, const char *na
 	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return fail_at(ld, s, "expected an integer");
 	v = config_setting_get_int64(s);
+	/* libconfig wraps plain integers above 2^31 - 1 into negatives: say
+	 * so where such values are legitimate. */
+	if (v < 0 && lo >= 0 && hi > INT32_MAX && config_setting_type(s) == CONFIG_TYPE_INT)
+		return fail_at(ld, s, "%lld out of range %lld..%lld (numbers above 2147483647 "
+			       "need an L suffix, e.g. 4000000000L)", v, lo, hi);
 	if (v < lo || v > hi)
 		return fail_at(ld, s, "%lld out of range %lld..%lld", v, lo, hi);
 	*out = (unsigned)v;

@@ -112,7 +112,13 @@ static const struct {
 	 "%s:6: setting 'tunnels[0].name': 'lan' is already used"},
 	{"key negative", PORTS "tunnels = (\n  { name = \"t0\"; address = \"198.51.100.1/24\";\n"
 	 "    source = \"wan\";\n    key = -1; }\n);\n",
-	 "%s:8: setting 'tunnels[0].key': -1 out of range 0..4294967295"},
+	 "%s:8: setting 'tunnels[0].key': -1 out of range 0..4294967295 (numbers above "
+	 "2147483647 need an L suffix, e.g. 4000000000L)"},
+	/* libconfig wraps 3000000000 to a negative int: the hint says why. */
+	{"key above 2^31 without L", PORTS "tunnels = (\n  { name = \"t0\"; address = \"198.51.100.1/24\";\n"
+	 "    source = \"wan\";\n    key = 3000000000; }\n);\n",
+	 "%s:8: setting 'tunnels[0].key': -1294967296 out of range 0..4294967295 (numbers above "
+	 "2147483647 need an L suffix, e.g. 4000000000L)"},
 	{"key too big", PORTS "tunnels = (\n  { name = \"t0\"; address = \"198.51.100.1/24\";\n"
 	 "    source = \"wan\";\n    key = 4294967296L; }\n);\n",
 	 "%s:8: setting 'tunnels[0].key': 4294967296 out of range 0..4294967295"},
