@@ -168,6 +168,17 @@ struct worker {
 		struct sa_rt *sa;
 		uint64_t packets, bytes;
 	} sa_acc;
+	/* The last NBMA address's underlay next hop (port, MAC), valid while
+	 * the tables' generation is unchanged: most tunnel packets go to the
+	 * same WAN gateway or peer, so this saves a route and a neighbour
+	 * lookup each. */
+	struct {
+		uint32_t gen;
+		uint32_t nbma;
+		uint8_t port;
+		uint8_t valid;
+		uint8_t mac[6];
+	} l2c;
 } __rte_cache_aligned;
 
 /* Worker main loop (rte_eal_remote_launch entry). */

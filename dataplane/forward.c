@@ -37,12 +37,30 @@ static inline void punt(struct worker *w, struct tx_buf *tb, struct rte_mbuf *m,
 }
 
 /* Hand an IPv4 packet (data at the IPv4 header) to port p toward next hop nh. */
+/* Frame an IPv4 packet for port p toward a known MAC and queue it. */
+static void l2_send(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		    struct rte_mbuf *m, uint8_t p, const uint8_t *mac)
+{
+	const struct dp_port_rt *port = &c->ports[p];
+	struct eth_hdr *e = (struct eth_hdr *)rte_pktmbuf_prepend(m, ETH_HLEN);
+
+	if (unlikely(!e)) {
+		drop(w, m, DROP_HEADROOM);
+		return;
+	}
+	memcpy(e->dst, mac, ETH_ALEN);
+	memcpy(e->src, port->mac, ETH_ALEN);
+	e->type = rte_cpu_to_be_16(ETHERTYPE_IPV4);
+	w->stats.ifs[p].tx_packets++;
+	w->stats.ifs[p].tx_bytes += rte_pktmbuf_pkt_len(m);
+	tb->pkts[p][tb->n[p]++] = m;
+}
+
+/* Hand an IPv4 packet (data at the IPv4 header) to port p toward next hop nh. */
 static void l2_output(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		      struct rte_mbuf *m, uint8_t p, uint32_t nh)
 {
-	const struct dp_port_rt *port = &c->ports[p];
 	const struct neigh_rt *n = tables_neigh_lookup(&w->dp->tables, p, nh);
-	struct eth_hdr *e;
 
 	if (unlikely(!n)) {
 		struct pkt_meta *pm = pkt_meta(m);
@@ -52,17 +70,43 @@ static void l2_output(struct worker *w, const struct dp_conf *c, struct tx_buf *
 		punt(w, tb, m, PUNT_NEIGH_MISS);
 		return;
 	}
-	e = (struct eth_hdr *)rte_pktmbuf_prepend(m, ETH_HLEN);
-	if (unlikely(!e)) {
-		drop(w, m, DROP_HEADROOM);
-		return;
+	l2_send(w, c, tb, m, p, n->mac);
+}
+
+/* The underlay next hop of an NBMA address: from the worker's cache while
+ * the tables are unchanged, else looked up (and cached once the neighbour
+ * is known). Returns 0 with *port set and *mac (NULL: not resolved yet,
+ * *gw is the address to resolve), or a drop reason. */
+static unsigned nbma_next_hop(struct worker *w, uint32_t nbma, uint8_t *port,
+			      const uint8_t **mac, uint32_t *gw)
+{
+	const struct dp_tables *t = &w->dp->tables;
+	uint32_t gen = tables_gen(t);
+	const struct nexthop *onh;
+	const struct neigh_rt *n;
+
+	if (likely(w->l2c.valid && w->l2c.nbma == nbma && w->l2c.gen == gen)) {
+		*port = w->l2c.port;
+		*mac = w->l2c.mac;
+		return DROP_NONE;
 	}
-	memcpy(e->dst, n->mac, ETH_ALEN);
-	memcpy(e->src, port->mac, ETH_ALEN);
-	e->type = rte_cpu_to_be_16(ETHERTYPE_IPV4);
-	w->stats.ifs[p].tx_packets++;
-	w->stats.ifs[p].tx_bytes += rte_pktmbuf_pkt_len(m);
-	tb->pkts[p][tb->n[p]++] = m;
+	onh = tables_route_lookup(t, nbma);
+	/* The underlay route must leave by a port, never through a tunnel. */
+	if (unlikely(!onh || onh->kind != NH_PORT))
+		return onh ? DROP_TUNNEL_RECURSION : DROP_NO_ROUTE;
+	*port = onh->ifidx;
+	*gw = onh->gw ? onh->gw : nbma;
+	n = tables_neigh_lookup(t, onh->ifidx, *gw);
+	*mac = NULL;
+	if (n) {
+		w->l2c.gen = gen;
+		w->l2c.nbma = nbma;
+		w->l2c.port = onh->ifidx;
+		memcpy(w->l2c.mac, n->mac, ETH_ALEN);
+		w->l2c.valid = 1;
+		*mac = w->l2c.mac;
+	}
+	return DROP_NONE;
 }
 
 /* Wrap an IPv4 packet in outer IPv4 + GRE toward the peer's NBMA address,
@@ -71,15 +115,16 @@ static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *
 		      struct rte_mbuf *m, uint8_t t, uint32_t nbma, uint16_t proto)
 {
 	const struct dp_tunnel_rt *tun = &c->tunnels[t];
-	const struct nexthop *onh = tables_route_lookup(&w->dp->tables, nbma);
 	uint16_t ghl = tun->has_key ? 8 : 4;
 	uint16_t len = (uint16_t)rte_pktmbuf_pkt_len(m);
+	const uint8_t *mac;
 	struct ipv4_hdr *oh;
-	uint8_t *g;
+	uint32_t gw = nbma;
+	uint8_t *g, port;
+	unsigned rc = nbma_next_hop(w, nbma, &port, &mac, &gw);
 
-	/* The underlay route must leave by a port, never through a tunnel. */
-	if (unlikely(!onh || onh->kind != NH_PORT)) {
-		drop(w, m, onh ? DROP_TUNNEL_RECURSION : DROP_NO_ROUTE);
+	if (unlikely(rc)) {
+		drop(w, m, rc);
 		return;
 	}
 	oh = (struct ipv4_hdr *)rte_pktmbuf_prepend(m, IPV4_HLEN + ghl);
@@ -113,13 +158,16 @@ static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *
 			drop(w, m, DROP_ESP_NO_SA);
 			return;
 		}
-		if (esp_output(w, c, m, sa, onh->ifidx))
+		if (esp_output(w, c, m, sa, port))
 			return;
 	}
 	w->stats.gre_encap++;
 	w->stats.ifs[DP_IF_TUNNEL(t)].tx_packets++;
 	w->stats.ifs[DP_IF_TUNNEL(t)].tx_bytes += len;
-	l2_output(w, c, tb, m, onh->ifidx, onh->gw ? onh->gw : nbma);
+	if (likely(mac))
+		l2_send(w, c, tb, m, port, mac);
+	else
+		l2_output(w, c, tb, m, port, gw);
 }
 
 static void ip_forward(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,

@@ -172,25 +172,40 @@ void tables_nh_release(struct dp_tables *t, uint32_t idx)
 	}
 }
 
+static void gen_bump(struct dp_tables *t)
+{
+	__atomic_fetch_add(&t->gen, 1, __ATOMIC_RELEASE);
+}
+
 int tables_route_add(struct dp_tables *t, uint32_t prefix, uint8_t plen, uint32_t nh_idx)
 {
+	int rc;
+
 	/* rte_lpm rejects depth 0: the default route is kept beside it. */
 	if (plen == 0) {
 		__atomic_store_n(&t->nh_default, nh_idx, __ATOMIC_RELEASE);
+		gen_bump(t);
 		return 0;
 	}
-	return rte_lpm_add(t->lpm, rte_be_to_cpu_32(prefix), plen, nh_idx);
+	rc = rte_lpm_add(t->lpm, rte_be_to_cpu_32(prefix), plen, nh_idx);
+	gen_bump(t);
+	return rc;
 }
 
 int tables_route_del(struct dp_tables *t, uint32_t prefix, uint8_t plen)
 {
+	int rc;
+
 	if (plen == 0) {
 		if (t->nh_default == 0)
 			return -ENOENT;
 		__atomic_store_n(&t->nh_default, 0, __ATOMIC_RELEASE);
+		gen_bump(t);
 		return 0;
 	}
-	return rte_lpm_delete(t->lpm, rte_be_to_cpu_32(prefix), plen);
+	rc = rte_lpm_delete(t->lpm, rte_be_to_cpu_32(prefix), plen);
+	gen_bump(t);
+	return rc;
 }
 
 int tables_defer_free(struct dp_tables *t, void *obj)
@@ -254,14 +269,21 @@ int tables_neigh_set(struct dp_tables *t, uint16_t port, uint32_t addr, const ui
 {
 	struct neigh_rt *n = rte_zmalloc("neigh", sizeof(*n), 0);
 
+	int rc;
+
 	if (n)
 		memcpy(n->mac, mac, 6);
-	return hash_publish(t, t->neigh, port, addr, n);
+	rc = hash_publish(t, t->neigh, port, addr, n);
+	gen_bump(t);
+	return rc;
 }
 
 int tables_neigh_del(struct dp_tables *t, uint16_t port, uint32_t addr)
 {
-	return hash_remove(t->neigh, port, addr);
+	int rc = hash_remove(t->neigh, port, addr);
+
+	gen_bump(t);
+	return rc;
 }
 
 const struct neigh_rt *tables_neigh_lookup(const struct dp_tables *t, uint16_t port, uint32_t addr)

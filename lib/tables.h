@@ -48,6 +48,7 @@ struct dp_tables {
 	struct nexthop *nh;        /* indexed by the LPM's next-hop value */
 	uint32_t nh_max;
 	uint32_t nh_default;       /* slot of 0.0.0.0/0, which rte_lpm cannot hold; 0 = none */
+	uint32_t gen;              /* bumped after every route or neighbour change */
 	struct rte_hash *neigh;
 	struct rte_hash *peers;
 	struct rte_hash *sa_in;    /* SPI -> inbound SA */
@@ -67,6 +68,13 @@ void tables_destroy(struct dp_tables *t);
  * refers to it (reused only after a grace period). */
 int tables_nh_alloc(struct dp_tables *t, const struct nexthop *nh, uint32_t *idx);
 void tables_nh_release(struct dp_tables *t, uint32_t idx);
+
+/* Readers may cache what routes and neighbours gave them while this is
+ * unchanged (acquire); writers bump it after publishing (release). */
+static inline uint32_t tables_gen(const struct dp_tables *t)
+{
+	return __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE);
+}
 
 /* Routes (writer). Addresses in network order. 0 or -errno. */
 int tables_route_add(struct dp_tables *t, uint32_t prefix, uint8_t plen, uint32_t nh_idx);
