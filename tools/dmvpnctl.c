@@ -44,6 +44,8 @@ static void print_cleared(const json_t *body);
 static void print_reloaded(const json_t *body);
 static void print_body(const json_t *body);
 static void print_ipsec_sa(const json_t *body);
+static void print_nhs(const json_t *body);
+static void print_shortcuts(const json_t *body);
 
 /* Entries without help are aliases, kept out of the usage text's main list. */
 static const struct ctl_cmd {
@@ -57,8 +59,8 @@ static const struct ctl_cmd {
 	{{"show", "dmvpn", "detail"}, "GET", "/v1/dmvpn?detail=true", print_dmvpn_detail,
 	 "the same with tunnel settings, NHRP type and expiry"},
 	{{"show", "nhrp", "cache"}, "GET", "/v1/nhrp/cache", print_nhrp_cache, "NHRP cache"},
-	{{"show", "nhrp", "nhs"}, "GET", "/v1/nhrp/nhs", print_body, "next-hop servers"},
-	{{"show", "nhrp", "shortcut"}, "GET", "/v1/nhrp/shortcut", print_body, "NHRP shortcuts"},
+	{{"show", "nhrp", "nhs"}, "GET", "/v1/nhrp/nhs", print_nhs, "next-hop servers"},
+	{{"show", "nhrp", "shortcut"}, "GET", "/v1/nhrp/shortcut", print_shortcuts, "NHRP shortcuts"},
 	{{"show", "ike", "sa"}, "GET", "/v1/ike/sa", print_body, "IKEv2 security associations"},
 	{{"show", "ipsec", "sa"}, "GET", "/v1/ipsec/sa", print_ipsec_sa, "ESP security associations"},
 	{{"show", "interfaces"}, "GET", "/v1/interfaces", print_interfaces, "ports and tunnels"},
@@ -1074,6 +1076,81 @@ static void print_neighbors(const json_t *body)
 			ctl_fmt_value(json_object_get(o, "state")),
 			ctl_fmt_value(json_object_get(o, "interface")),
 			ctl_fmt_value(json_object_get(o, "queued")),
+		};
+
+		ctl_table_add(&t, cells);
+	}
+	print_table(&t, 0);
+	ctl_table_free(&t);
+}
+
+/* Age of an epoch timestamp member as a duration cell. */
+static char *ctl_fmt_age(const json_t *o, const char *key)
+{
+	long long t;
+
+	return ctl_get_int(o, key, &t) ? ctl_fmt_duration(time(NULL) - t) : ctl_format("-");
+}
+
+static void print_nhs(const json_t *body)
+{
+	static const struct ctl_col cols[] = {
+		{"Interface", false, 0}, {"NHS", false, 15}, {"NBMA", false, 15},
+		{"Prio", true, 0}, {"State", false, 0}, {"Last reply", false, 0}, {"Up", false, 0},
+		{"Sent", true, 0}, {"Replies", true, 0}, {"Seen us at", false, 0},
+	};
+	struct ctl_table t;
+	size_t i;
+	const json_t *o;
+
+	if (!ctl_is_rows(body) || json_array_size(body) == 0) {
+		print_body(body);
+		return;
+	}
+	ctl_table_init(&t, cols, 10);
+	json_array_foreach(body, i, o) {
+		char *cells[10] = {
+			ctl_fmt_value(json_object_get(o, "interface")),
+			ctl_fmt_value(json_object_get(o, "protocol")),
+			ctl_fmt_value(json_object_get(o, "nbma")),
+			ctl_fmt_value(json_object_get(o, "priority")),
+			ctl_fmt_value(json_object_get(o, "state")),
+			ctl_fmt_seconds(o, "last_reply_s"),
+			ctl_fmt_seconds(o, "up_s"),
+			ctl_fmt_value(json_object_get(o, "registrations_sent")),
+			ctl_fmt_value(json_object_get(o, "replies")),
+			ctl_fmt_value(json_object_get(o, "public_nbma")),
+		};
+
+		ctl_table_add(&t, cells);
+	}
+	print_table(&t, 0);
+	ctl_table_free(&t);
+}
+
+static void print_shortcuts(const json_t *body)
+{
+	static const struct ctl_col cols[] = {
+		{"Interface", false, 0}, {"Prefix", false, 18}, {"Via", false, 15},
+		{"NBMA", false, 15}, {"Age", false, 0}, {"Expires", false, 0},
+	};
+	struct ctl_table t;
+	size_t i;
+	const json_t *o;
+
+	if (!ctl_is_rows(body) || json_array_size(body) == 0) {
+		print_body(body);
+		return;
+	}
+	ctl_table_init(&t, cols, 6);
+	json_array_foreach(body, i, o) {
+		char *cells[6] = {
+			ctl_fmt_value(json_object_get(o, "interface")),
+			ctl_fmt_value(json_object_get(o, "prefix")),
+			ctl_fmt_value(json_object_get(o, "nexthop")),
+			ctl_fmt_value(json_object_get(o, "nbma")),
+			ctl_fmt_age(o, "created"),
+			ctl_fmt_seconds(o, "expires_in"),
 		};
 
 		ctl_table_add(&t, cells);
