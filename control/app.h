@@ -121,8 +121,6 @@ void state_shortcut_del(struct app *a, uint32_t prefix, uint8_t plen);
 /* Longest-prefix match in the control's copy of the routes (shortcuts
  * excluded), or NULL. */
 const struct route_entry *state_route_match(const struct app *a, uint32_t addr);
-/* Republish the interface view (e.g. after NHS state changes). */
-int state_conf_publish(struct app *a);
 /* Interface name of an interface index (port or tunnel). */
 const char *state_ifname(const struct app *a, unsigned ifidx);
 

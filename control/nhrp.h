@@ -152,6 +152,10 @@ void nhrp_purge_requesters(struct app *a, const struct nhrp_entry *e);
 /* nhrp_packet.c: building and sending */
 void nhrp_own_cie(const struct app *a, unsigned t, struct nhrp_cie *c);
 void nhrp_put_auth(const struct app *a, unsigned t, struct nhrp_buf *b);
+/* The empty extensions IOS puts in what it originates, for the path and
+ * the answer to fill: (Responder,) Forward and Reverse Transit, our
+ * Authentication, NAT address. */
+void nhrp_put_request_exts(const struct app *a, unsigned t, struct nhrp_buf *b, int responder);
 /* Copy m's extensions into b (End excluded), letting fn add to or replace
  * some: fn returns 1 when it wrote the extension itself. */
 typedef int (*nhrp_ext_fn)(struct app *a, unsigned t, const struct nhrp_ext *x,

@@ -70,16 +70,7 @@ static void send_registration(struct app *a, struct nhs_state *h)
 			ct->unique ? NHRP_REG_F_U : 0, h->reqid, nhrp_our_nbma(a, h->tunnel),
 			ct->addr, h->proto);
 	nhrp_put_cie(&b, &c);
-	/* The extensions IOS sends, so the NHS fills in responder and NAT. */
-	nhrp_ext_begin(&b, NHRP_EXT_RESPONDER, 1);
-	nhrp_ext_end(&b);
-	nhrp_ext_begin(&b, NHRP_EXT_FWD_TRANSIT, 1);
-	nhrp_ext_end(&b);
-	nhrp_ext_begin(&b, NHRP_EXT_REV_TRANSIT, 1);
-	nhrp_ext_end(&b);
-	nhrp_put_auth(a, h->tunnel, &b);
-	nhrp_ext_begin(&b, NHRP_EXT_NAT_ADDRESS, 0);
-	nhrp_ext_end(&b);
+	nhrp_put_request_exts(a, h->tunnel, &b, 1);
 	h->sent++;
 	nhrp_send(a, h->tunnel, h->nbma, &b);
 }

@@ -98,6 +98,21 @@ static int auth_ok(const struct app *a, unsigned t, const uint8_t *pkt, const st
 	return diff == 0;
 }
 
+void nhrp_put_request_exts(const struct app *a, unsigned t, struct nhrp_buf *b, int responder)
+{
+	if (responder) {
+		nhrp_ext_begin(b, NHRP_EXT_RESPONDER, 1);
+		nhrp_ext_end(b);
+	}
+	nhrp_ext_begin(b, NHRP_EXT_FWD_TRANSIT, 1);
+	nhrp_ext_end(b);
+	nhrp_ext_begin(b, NHRP_EXT_REV_TRANSIT, 1);
+	nhrp_ext_end(b);
+	nhrp_put_auth(a, t, b);
+	nhrp_ext_begin(b, NHRP_EXT_NAT_ADDRESS, 0);
+	nhrp_ext_end(b);
+}
+
 void nhrp_copy_exts(struct app *a, unsigned t, const uint8_t *pkt, const struct nhrp_msg *m,
 		    struct nhrp_buf *b, nhrp_ext_fn fn, void *arg)
 {

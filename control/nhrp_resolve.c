@@ -28,20 +28,6 @@ static void pending_del(struct app *a, struct nhrp_pending *p)
 	*p = a->nh.pending[--a->nh.n_pending];
 }
 
-/* The empty extensions a request carries so that the path fills them. */
-static void request_exts(struct app *a, unsigned t, struct nhrp_buf *b)
-{
-	nhrp_ext_begin(b, NHRP_EXT_RESPONDER, 1);
-	nhrp_ext_end(b);
-	nhrp_ext_begin(b, NHRP_EXT_FWD_TRANSIT, 1);
-	nhrp_ext_end(b);
-	nhrp_ext_begin(b, NHRP_EXT_REV_TRANSIT, 1);
-	nhrp_ext_end(b);
-	nhrp_put_auth(a, t, b);
-	nhrp_ext_begin(b, NHRP_EXT_NAT_ADDRESS, 0);
-	nhrp_ext_end(b);
-}
-
 static void send_request(struct app *a, struct nhrp_pending *p)
 {
 	const struct nhs_state *h = nhrp_nhs_preferred(a, p->tunnel);
@@ -59,7 +45,7 @@ static void send_request(struct app *a, struct nhrp_pending *p)
 			NHRP_RES_F_Q | NHRP_RES_F_A | NHRP_RES_F_S, p->reqid,
 			nhrp_our_nbma(a, p->tunnel), ct->addr, p->target);
 	nhrp_put_cie(&b, &c);
-	request_exts(a, p->tunnel, &b);
+	nhrp_put_request_exts(a, p->tunnel, &b, 1);
 	nhrp_send(a, p->tunnel, h->nbma, &b);
 }
 
@@ -494,13 +480,7 @@ void nhrp_redirect_send(struct app *a, struct rte_mbuf *m)
 	nhrp_build_traffic_init(&b, buf, sizeof(buf), 255, NHRP_TRAFFIC_REDIRECT,
 				nhrp_our_nbma(a, t), a->cfg.tunnels[t].addr, ih->src);
 	nhrp_put_raw(&b, ih, quote);
-	nhrp_ext_begin(&b, NHRP_EXT_FWD_TRANSIT, 1);
-	nhrp_ext_end(&b);
-	nhrp_ext_begin(&b, NHRP_EXT_REV_TRANSIT, 1);
-	nhrp_ext_end(&b);
-	nhrp_put_auth(a, t, &b);
-	nhrp_ext_begin(&b, NHRP_EXT_NAT_ADDRESS, 0);
-	nhrp_ext_end(&b);
+	nhrp_put_request_exts(a, t, &b, 0);
 	nhrp_send(a, t, pm->nbma_src, &b);
 out:
 	rte_pktmbuf_free(m);

@@ -339,11 +339,6 @@ static int conf_publish(struct app *a, const struct dmvpn_config *cfg)
 	return tables_defer_free(&a->dp.tables, old);
 }
 
-int state_conf_publish(struct app *a)
-{
-	return conf_publish(a, &a->cfg);
-}
-
 static int neighbors_static_sync(struct app *a, const struct dmvpn_config *cfg)
 {
 	int rc;
