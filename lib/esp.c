@@ -135,6 +135,22 @@ static IMB_JOB *job_cipher(IMB_MGR *mgr, const struct esp_crypto *c, IMB_CIPHER_
 	return job;
 }
 
+/* AES-CBC in place over the ct_len bytes after the hdr-byte ESP header and
+ * IV, with the IV that follows the ESP header. */
+static IMB_JOB *job_cbc(IMB_MGR *mgr, const struct esp_crypto *c, IMB_CIPHER_DIRECTION dir,
+			uint8_t *esp, size_t hdr, size_t ct_len)
+{
+	IMB_JOB *job = job_cipher(mgr, c, IMB_CIPHER_CBC, dir);
+
+	job->src = esp;
+	job->dst = esp + hdr;
+	job->cipher_start_src_offset_in_bytes = hdr;
+	job->msg_len_to_cipher_in_bytes = ct_len;
+	job->iv = esp + ESP_HDR_LEN;
+	job->iv_len_in_bytes = 16;
+	return job;
+}
+
 static void job_hmac(IMB_JOB *job, const struct esp_crypto *c, size_t len, uint8_t *tag)
 {
 	job->hash_alg = algs[c->alg].hash;
@@ -333,13 +349,7 @@ size_t esp_seal(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t p
 			wr32(ct + ct_len, (uint32_t)(seq >> 32));
 			hash_len += 4;
 		}
-		job = job_cipher(mgr, c, IMB_CIPHER_CBC, IMB_DIR_ENCRYPT);
-		job->src = esp;
-		job->dst = ct;
-		job->cipher_start_src_offset_in_bytes = hdr;
-		job->msg_len_to_cipher_in_bytes = ct_len;
-		job->iv = esp + ESP_HDR_LEN;
-		job->iv_len_in_bytes = 16;
+		job = job_cbc(mgr, c, IMB_DIR_ENCRYPT, esp, hdr, ct_len);
 		job_hmac(job, c, hash_len, tag);
 		if (job_run(mgr, job))
 			return 0;
@@ -394,13 +404,7 @@ static int open_cbc(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size
 	if (rc || esp_ct_memcmp(got, want, c->icv_len))
 		return ESP_E_ICV;
 
-	job = job_cipher(mgr, c, IMB_CIPHER_CBC, IMB_DIR_DECRYPT);
-	job->src = esp;
-	job->dst = ct;
-	job->cipher_start_src_offset_in_bytes = hdr;
-	job->msg_len_to_cipher_in_bytes = ct_len;
-	job->iv = esp + ESP_HDR_LEN;
-	job->iv_len_in_bytes = 16;
+	job = job_cbc(mgr, c, IMB_DIR_DECRYPT, esp, hdr, ct_len);
 	return job_run(mgr, job) ? ESP_E_ICV : ESP_OK;
 }
 
