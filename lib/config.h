@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/ike_crypto.h"
+
 #define CFG_NAME_MAX 16
 #define CFG_MAX_PORTS 8
 #define CFG_MAX_TUNNELS 4
@@ -82,6 +84,70 @@ struct cfg_sa {
 	struct cfg_sa_dir in, out;
 };
 
+/* IKEv2 (swanctl.conf-shaped `ike` section): one connection per protected
+ * tunnel keys every peer of that tunnel; secrets hold the PSKs. */
+#define CFG_IKE_NAME_MAX 32
+#define CFG_IKE_ID_MAX 128
+#define CFG_IKE_PATH_MAX 256
+#define CFG_IKE_PSK_MAX 128
+#define CFG_IKE_MAX_CONNS CFG_MAX_TUNNELS
+#define CFG_IKE_MAX_SUITES 8
+
+enum cfg_ike_auth { CFG_IKE_AUTH_PSK = 1, CFG_IKE_AUTH_PUBKEY };
+
+struct cfg_ike_end {             /* local { } or remote { } */
+	uint8_t auth;            /* enum cfg_ike_auth */
+	uint8_t id_type;         /* enum ike_id_type; 0 = default (our NBMA address / any) */
+	char id[CFG_IKE_ID_MAX]; /* "" = default; remote: "" or "%any" accepts any */
+	char cert[CFG_IKE_PATH_MAX];   /* local: our certificate (PEM) */
+	char key[CFG_IKE_PATH_MAX];    /* local: its private key (PEM) */
+	char cacert[CFG_IKE_PATH_MAX]; /* remote: CA that signs peers' certificates */
+};
+
+struct cfg_ike_child {           /* children { name { } }: the GRE CHILD_SA */
+	char name[CFG_IKE_NAME_MAX];
+	unsigned n_esp;
+	struct ike_suite esp[CFG_IKE_MAX_SUITES];
+	uint8_t mode;            /* enum cfg_sa_mode: transport (tunnel as fallback) or tunnel */
+	unsigned rekey_time;     /* seconds; 0 = never */
+	unsigned life_time;      /* hard, seconds; default rekey_time * 1.1 */
+	uint64_t rekey_bytes, rekey_packets;
+	unsigned replay_window;
+};
+
+struct cfg_ike_conn {            /* connections { name { } } */
+	char name[CFG_IKE_NAME_MAX];
+	unsigned tunnel;         /* the tunnel whose peers it keys */
+	uint32_t local_addr;     /* the tunnel source port's address (filled by the loader) */
+	unsigned n_ike;
+	struct ike_suite ike[CFG_IKE_MAX_SUITES];
+	struct cfg_ike_end local, remote;
+	unsigned rekey_time;     /* IKE SA rekey, seconds; 0 = never */
+	unsigned over_time;      /* hard end after rekey_time; default 10 % of it */
+	unsigned dpd_delay;      /* seconds of silence before a liveness check; 0 = off */
+	unsigned dpd_timeout;    /* give up after; default 5 retransmits' worth */
+	uint8_t encap;           /* force ESP in UDP even without NAT */
+	struct cfg_ike_child child;
+};
+
+struct cfg_ike_secret {          /* secrets { name { id = ...; secret = ...; } } */
+	char id[CFG_IKE_ID_MAX]; /* "" = any peer */
+	char secret[CFG_IKE_PSK_MAX];
+	size_t secret_len;
+};
+
+struct cfg_ike {
+	unsigned n_conns;
+	struct cfg_ike_conn conns[CFG_IKE_MAX_CONNS];
+	unsigned n_secrets;
+	struct cfg_ike_secret *secrets;
+	unsigned cookie_threshold; /* half-open IKE SAs before cookies are demanded */
+	unsigned half_open_timeout; /* seconds */
+	unsigned retransmit_tries;  /* default 5 */
+	unsigned retransmit_timeout_ms; /* first one; doubles (default 1000) */
+	unsigned max_ike_sas;
+};
+
 enum cfg_route_kind { CFG_ROUTE_VIA, CFG_ROUTE_BLACKHOLE };
 
 struct cfg_route {
@@ -125,6 +191,7 @@ struct dmvpn_config {
 	struct cfg_neighbor *neighbors;
 	unsigned n_sas;
 	struct cfg_sa *sas;
+	struct cfg_ike ike;
 };
 
 /*
