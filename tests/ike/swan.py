@@ -16,6 +16,7 @@ strongSwan side and goes through the TUN into ESP. Namespaces are named by the c
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -276,7 +277,7 @@ class Charon:
     private /var/run (a mount namespace with a tmpfs over it, so its pid file does not
     clash with another charon's), configured from swanctl.conf text."""
 
-    def __init__(self, ns, workdir, name="charon", extra_conf=""):
+    def __init__(self, ns, workdir, name="charon", extra_conf="", log_keys=False):
         self.ns = ns
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir, exist_ok=True)
@@ -286,7 +287,7 @@ class Charon:
         self.conf = os.path.join(self.dir, "strongswan.conf")
         with open(self.conf, "w") as f:
             f.write(STRONGSWAN_CONF % dict(plugins=PLUGINS, vici=self.vici, log=self.log_path,
-                                           extra=extra_conf))
+                                           extra=extra_conf, ike=4 if log_keys else 2))
         self.proc = None
 
     def start(self, timeout=20.0):
@@ -404,7 +405,7 @@ charon {
       path = %(log)s
       time_format = %%T
       default = 1
-      ike = 2
+      ike = %(ike)d
       cfg = 2
       knl = 2
       esp = 2
@@ -695,3 +696,72 @@ def dump_logs(*things):
         log("---- %s log (%s)" % (type(t).__name__, getattr(t, "ns", "")))
         txt = t.log_text()
         log(txt[-6000:])
+
+
+# ---------------------------------------------------------------- tshark as the IKEv2 oracle
+
+# Wireshark's names of the transforms in its ikev2_decryption_table (packet-isakmp.c).
+TSHARK_ENCR = {("gcm16", 128): "AES-GCM-128 with 16 octet ICV [RFC5282]",
+               ("gcm16", 256): "AES-GCM-256 with 16 octet ICV [RFC5282]",
+               ("cbc", 128): "AES-CBC-128 [RFC3602]", ("cbc", 256): "AES-CBC-256 [RFC3602]"}
+TSHARK_INTEG = {None: "NONE [RFC4306]", "sha256": "HMAC_SHA2_256_128 [RFC4868]",
+                "sha384": "HMAC_SHA2_384_192 [RFC4868]", "sha512": "HMAC_SHA2_512_256 [RFC4868]",
+                "sha1": "HMAC_SHA1_96 [RFC2404]"}
+
+
+def tshark_ikev2(pcap, keys, fields=("isakmp.ispi", "isakmp.exch_type", "isakmp.nextpayload"),
+                 dfilter="isakmp"):
+    """Decode pcap with tshark given IKE SA keys, a list of dicts with spi_i, spi_r (hex),
+    sk_ei, sk_er, sk_ai, sk_ar (hex), encr (a TSHARK_ENCR key), integ (TSHARK_INTEG key).
+    The keys go into a private profile's ikev2_decryption_table. Returns tshark -V text."""
+    prof = tempfile.mkdtemp(prefix="ikt-tshark.")
+    try:
+        # The personal configuration directory is $XDG_CONFIG_HOME/wireshark; in a UAT
+        # file byte fields are bare hex, enumerations quoted strings.
+        os.makedirs(os.path.join(prof, "wireshark"))
+        with open(os.path.join(prof, "wireshark", "ikev2_decryption_table"), "w") as f:
+            for k in keys:
+                f.write('%s,%s,%s,%s,"%s",%s,%s,"%s"\n' % (
+                    k["spi_i"], k["spi_r"], k["sk_ei"], k["sk_er"], TSHARK_ENCR[k["encr"]],
+                    k.get("sk_ai", ""), k.get("sk_ar", ""), TSHARK_INTEG[k.get("integ")]))
+        env = dict(os.environ, XDG_CONFIG_HOME=prof, HOME=prof)
+        return run(["tshark", "-n", "-r", pcap, "-V", "-Y", dfilter], env=env, check=False)
+    finally:
+        shutil.rmtree(prof, ignore_errors=True)
+
+
+def charon_ike_keys(log_text):
+    """The IKE SA keys charon logged at ike level 4 ("Sk_ei secret => N bytes @ ..."
+    followed by hex dump lines), as a dict name -> hex, last ones win."""
+    keys, cur = {}, None
+    for line in log_text.splitlines():
+        m = re.match(r".*?\[IKE\] (Sk_\w+) secret => ", line)
+        if m:
+            cur = m.group(1).lower()
+            keys[cur] = ""
+            continue
+        m = re.match(r".*?\[IKE\]\s+\d+: ((?:[0-9A-F]{2} ){1,16})", line)
+        if cur and m:
+            keys[cur] += m.group(1).replace(" ", "").lower()
+            continue
+        cur = None
+    return keys
+
+
+class Capture:
+    """tcpdump on an interface in a namespace, written to a pcap (packets flushed each)."""
+
+    def __init__(self, ns, ifname, path, bpf="udp port 500 or udp port 4500"):
+        self.path = path
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-n", "-U", "--immediate-mode", "-i",
+                                      ifname, "-w", path] + bpf.split(),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for("tcpdump listening", lambda: os.path.exists(path), 10, 0.1)
+        time.sleep(0.5)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            time.sleep(1.0)   # what is in flight reaches the socket
+            self.proc.terminate()
+            self.proc.wait(5)
+        return self.path

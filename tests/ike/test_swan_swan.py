@@ -20,7 +20,8 @@ try:
     nat = topo.nat("nat", "192.0.2.254/24")
     topo.veth(nat, "in0", nb, "eth0", addr1="198.19.0.1/24", addr2="198.19.0.22/24")
     swan.ns_run(nb, ["ip", "route", "add", "default", "via", "198.19.0.1"])
-    a = swan.Charon(na, work, "a").start()
+    # ike = 4: charon logs its SK_* keys, for checking tshark decryption of the capture
+    a = swan.Charon(na, work, "a", log_keys=True).start()
     b = swan.Charon(nb, work, "b").start()
     pki = swan.Pki(work, "rsa")
 
@@ -61,8 +62,18 @@ try:
     b.load(swan.swanctl_conf("s", "198.19.0.22", "192.0.2.21", "198.19.0.22", "192.0.2.21",
                              psk="interop", remote_ts="dynamic[gre]",
                              local_ts="dynamic[gre]"))
+    cap = swan.Capture(na, "eth0", os.path.join(work, "ike.pcap"))
     out = b.initiate("gre", "s")
     chk.ok("successfully" in out, "PSK: swanctl --initiate succeeded")
+    cap.stop()
+    # The oracle the interop tests use for our keys, checked here on charon's.
+    k = swan.charon_ike_keys(a.log_text())
+    isa = a.sas()["s"]
+    txt = swan.tshark_ikev2(cap.path, [dict(spi_i=isa["initiator-spi"], spi_r=isa["responder-spi"],
+                                            sk_ei=k.get("sk_ei", ""), sk_er=k.get("sk_er", ""),
+                                            encr=("gcm16", 128))])
+    chk.ok("Decrypted Data" in txt and "Identification - Initiator" in txt,
+           "tshark decrypts IKE_AUTH with the keys from the log (%d keys)" % len(k))
     exchange("PSK", "s")
     b.terminate_ike("s")
     swan.wait_for("a's SA gone", lambda: "s" not in a.sas(), 15)
