@@ -1,0 +1,375 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""dmvpnd's IKEv2 against strongSwan 5.9 (charon, kernel-libipsec), each in its own
+namespace, over real veths and a bridge; one scenario per run (argv[1]):
+
+  swan-init-psk-gcm    strongSwan initiates (PSK, AES-GCM-128, ECP-256), registers with the
+                       hub through ESP, pings a host behind it; strongSwan rekeys the
+                       CHILD_SA under traffic; tshark decrypts the hub's IKE messages with
+                       the keys dmvpnd logs; swanctl --terminate cleans up on our side.
+  swan-init-nat-rsa    strongSwan behind the NAT namespace (NAT-T), RSA certificates, IKE
+                       AES-CBC-256/SHA-256/MODP-2048, ESP AES-CBC-128 + HMAC-SHA-256;
+                       registration and pings through the NAT; DPD: charon killed, the hub
+                       removes its IKE SA and ESP SAs.
+  swan-init-ecdsa      ECDSA certificates; the hub rekeys the CHILD_SA itself (short
+                       rekey_time) under traffic with nothing lost.
+  swan-resp-psk        dmvpnd is the spoke: it initiates IKE to strongSwan (its NHS) and
+                       its Registration Request arrives on strongSwan's side through ESP.
+
+Every check is what a user checks: swanctl --list-sas, dmvpnctl / the control API, packets
+arriving (or not) on the other side, and tshark."""
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+
+import swan
+
+HUB_NBMA, HUB_TUN, HOST0 = "192.0.2.1", "198.51.100.1", "198.18.0.10"
+SW_NBMA, SW_TUN = "192.0.2.11", "198.51.100.11"
+NAT_OUT, SW_PRIV = "192.0.2.254", "198.19.0.11"
+PSK = "interop-secret-0123456789"
+
+scenario = sys.argv[1] if len(sys.argv) > 1 else "swan-init-psk-gcm"
+swan.require()
+chk = swan.Checker("ike_" + scenario)
+work = swan.workdir(scenario)
+topo = hub = sw = None
+
+
+def ike_conf(auth="psk", proposals="aes128gcm16-prfsha256-ecp256", esp="aes128gcm16",
+             cert=None, key=None, cacert=None, child_rekey=None, dpd=None):
+    """dmvpnd's ike section (swanctl-shaped: /work/notes/ikeglue-config.md)."""
+    local = 'auth = "%s";' % auth
+    remote = 'auth = "%s";' % auth
+    if auth == "pubkey":
+        local += ' cert = "%s"; key = "%s";' % (cert, key)
+        remote += ' cacert = "%s";' % cacert
+    child = 'esp_proposals = [ "%s" ]; mode = "transport";' % esp
+    if child_rekey:
+        child += " rekey_time = %d;" % child_rekey
+    conn = 'tunnel = "tunnel0"; proposals = [ "%s" ];' % proposals
+    if dpd:
+        conn += " dpd_delay = %d; dpd_timeout = %d;" % dpd
+    s = ("ike = {\n  connections = {\n    dmvpn = {\n      %s\n      local = { %s };\n"
+         "      remote = { %s };\n      children = { gre = { %s }; };\n    };\n  };\n" %
+         (conn, local, remote, child))
+    if auth == "psk":
+        s += '  secrets = { s = { id = "%%any"; secret = "%s"; }; };\n' % PSK
+    return s + "};\n"
+
+
+def build(behind_nat=False, hub_ike="", hub_nhrp="redirect = true;", hub_is_spoke=False):
+    """Topology and the two peers (not yet connected)."""
+    global topo, hub, sw
+    topo = swan.Topology("ikt-" + scenario[:8].replace("-", ""))
+    nh, nhost = topo.ns("hub"), topo.ns("host0")
+    topo.on_wan(nh, "wan0")
+    topo.veth(nh, "lan0", nhost, "eth0", addr2=HOST0 + "/24")
+    swan.ns_run(nhost, ["ip", "route", "add", "default", "via", "198.18.0.1"])
+    ns_sw = topo.ns("sw")
+    if behind_nat:
+        nat = topo.nat("nat", NAT_OUT + "/24")
+        topo.veth(nat, "in0", ns_sw, "eth0", addr1="198.19.0.1/24", addr2=SW_PRIV + "/24")
+        swan.ns_run(ns_sw, ["ip", "route", "add", "default", "via", "198.19.0.1"])
+    else:
+        topo.on_wan(ns_sw, "eth0", SW_NBMA + "/24")
+    hub = swan.Dmvpnd(nh, work, "hub", swan.dmvpnd_conf(
+        HUB_NBMA + "/24", "198.18.0.1/24", HUB_TUN + "/24", nhrp=hub_nhrp, rest=hub_ike))
+    r = swan.subprocess.run([swan.dmvpnd_path(), "--check", "-c", hub.conf],
+                            stdout=swan.subprocess.PIPE, stderr=swan.subprocess.STDOUT, text=True)
+    if not chk.ok(r.returncode == 0, "dmvpnd --check accepts the configuration: " +
+                  r.stdout.strip()[-300:]):
+        raise RuntimeError("configuration refused")
+    hub.start()
+    sw = swan.Charon(ns_sw, work, "sw").start()
+    return ns_sw
+
+
+def ike_sas():
+    return hub.get("/v1/ike/sa")
+
+
+def ike_sa_of(addr):
+    for e in ike_sas():
+        if addr in json.dumps(e):
+            return e
+    return None
+
+
+def ipsec_sa_of(addr):
+    for e in hub.get("/v1/ipsec/sa"):
+        if e.get("peer") == addr:
+            return e
+    return None
+
+
+def wait_up(ike, seen_as):
+    c = swan.wait_for("strongSwan's CHILD_SA", lambda: sw.child(ike, "gre"), 40)
+    isa = sw.established(ike)
+    chk.ok(True, "strongSwan: IKE SA %s ESTABLISHED (%s-%s, %s), CHILD_SA INSTALLED %s %s%s" % (
+        ike, isa.get("encr-alg"), isa.get("encr-keysize"), isa.get("dh-group"), c.get("mode"),
+        c.get("encr-alg"), "/" + c["integ-alg"] if c.get("integ-alg") else ""))
+    ours = swan.wait_for("the hub's IKE SA with %s" % seen_as, lambda: ike_sa_of(seen_as), 10)
+    chk.ok("ESTABLISHED" in json.dumps(ours), "hub: /v1/ike/sa lists %s ESTABLISHED" % seen_as)
+    esp = swan.wait_for("the hub's ESP SA", lambda: ipsec_sa_of(seen_as), 10)
+    chk.eq("hub's inbound SPI is strongSwan's outbound", esp.get("spi_in"),
+           c.get("spi-out", "").zfill(8))
+    chk.eq("hub's outbound SPI is strongSwan's inbound", esp.get("spi_out"),
+           c.get("spi-in", "").zfill(8))
+    chk.eq("hub's SA mode (kernel-libipsec does tunnel mode only)", esp.get("mode"), "tunnel")
+    chk.eq("hub's SA is ESP in UDP", esp.get("encapsulation"), "udp")
+    shown = hub.ctl("show", "ike", "sa")
+    chk.ok(seen_as in shown, "dmvpnctl show ike sa names the peer:\n" + shown.strip())
+    return c
+
+
+def register(gre, src_nbma, seen_as, reqid=1):
+    """NHRP Registration Request from the strongSwan spoke through ESP; the hub's reply
+    must come back the same way, and its cache must hold the spoke."""
+    req = swan.registration_request(src_nbma, SW_TUN, HUB_TUN, reqid)
+    got = None
+    for _ in range(5):
+        gre.send(HUB_NBMA, 0x2001, req)
+        t_end = time.monotonic() + 2
+        while time.monotonic() < t_end:
+            r = gre.recv(0.5)
+            if r and r[1] == 0x2001:
+                p = swan.parse_nhrp(r[2])
+                if p and p[0] == 4 and p[1] == reqid:   # Registration Reply
+                    got = p
+                    break
+        if got:
+            break
+    chk.ok(got is not None and got[2] == 0,
+           "the hub answered the registration through ESP (reply %r)" % (got,))
+    cache = hub.get("/v1/nhrp/cache")
+    ent = [e for e in cache if SW_TUN in json.dumps(e)]
+    chk.ok(len(ent) == 1 and seen_as in json.dumps(ent[0]),
+           "hub's NHRP cache: %s at %s (%s)" % (SW_TUN, seen_as, json.dumps(ent)))
+
+
+def ping_stream(gre, stop, stats, interval=0.02):
+    """ICMP echoes in GRE from the spoke's tunnel address to host0 behind the hub, and
+    their replies back: what a rekey must not lose."""
+    seq = 0
+    while not stop.is_set():
+        seq += 1
+        gre.send(HUB_NBMA, 0x0800, swan.icmp_echo(SW_TUN, HOST0, 0x77, seq))
+        stats["sent"] += 1
+        t_end = time.monotonic() + interval
+        while time.monotonic() < t_end:
+            r = gre.recv(max(0.001, t_end - time.monotonic()))
+            if r and r[1] == 0x0800 and len(r[2]) >= 28 and r[2][20] == 0:
+                stats["got"].add(int.from_bytes(r[2][26:28], "big"))
+    t_end = time.monotonic() + 1.0      # the last replies in flight
+    while time.monotonic() < t_end:
+        r = gre.recv(0.1)
+        if r and r[1] == 0x0800 and len(r[2]) >= 28 and r[2][20] == 0:
+            stats["got"].add(int.from_bytes(r[2][26:28], "big"))
+
+
+def pings(gre, n=10):
+    stop, stats = threading.Event(), {"sent": 0, "got": set()}
+    stop.set()
+    for i in range(n):
+        gre.send(HUB_NBMA, 0x0800, swan.icmp_echo(SW_TUN, HOST0, 0x78, i + 1))
+        r = gre.recv(1.0)
+        while r and not (r[1] == 0x0800 and r[2][20] == 0):
+            r = gre.recv(1.0)
+        if r:
+            stats["got"].add(i + 1)
+    return len(stats["got"])
+
+
+def rekey_under_traffic(gre, what, do_rekey, old_spi, ike):
+    stop, stats = threading.Event(), {"sent": 0, "got": set()}
+    th = threading.Thread(target=ping_stream, args=(gre, stop, stats))
+    th.start()
+    try:
+        time.sleep(1.0)
+        do_rekey()
+        new = swan.wait_for("a new CHILD_SA (%s)" % what,
+                            lambda: (lambda c: c if c and c.get("spi-in") != old_spi else None)(
+                                sw.child(ike, "gre")), 60, 0.5)
+        time.sleep(2.0)
+    finally:
+        stop.set()
+        th.join()
+    lost = stats["sent"] - len(stats["got"])
+    chk.ok(stats["sent"] > 50 and lost == 0,
+           "%s: %d pings through the hub across the rekey, %d lost (SPI %s -> %s)" % (
+               what, stats["sent"], lost, old_spi, new.get("spi-in")))
+    return new
+
+
+def cleaned_up(seen_as, why):
+    ok = swan.wait_for("the hub to forget %s (%s)" % (seen_as, why),
+                       lambda: ike_sa_of(seen_as) is None and ipsec_sa_of(seen_as) is None, 60, 0.5)
+    chk.ok(ok, "%s: /v1/ike/sa and /v1/ipsec/sa no longer list %s" % (why, seen_as))
+
+
+def hub_keys():
+    """The key lines dmvpnd logs at debug level, as given (the UAT record)."""
+    out = []
+    for line in hub.log_text().splitlines():
+        if "ikev2_decryption_table: " in line:
+            out.append(line.split("ikev2_decryption_table: ", 1)[1].strip())
+    return out
+
+
+def tshark_decrypts(pcap, records):
+    prof = swan.tempfile.mkdtemp(prefix="ikt-tshark.")
+    try:
+        os.makedirs(os.path.join(prof, "wireshark"))
+        with open(os.path.join(prof, "wireshark", "ikev2_decryption_table"), "w") as f:
+            f.write("\n".join(records) + "\n")
+        env = dict(os.environ, XDG_CONFIG_HOME=prof, HOME=prof)
+        return swan.run(["tshark", "-n", "-r", pcap, "-V", "-Y", "isakmp"], env=env, check=False)
+    finally:
+        shutil.rmtree(prof, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- scenarios
+
+def swan_init_psk_gcm():
+    ns_sw = build(hub_ike=ike_conf(dpd=(5, 20)))
+    cap = swan.Capture(topo.wan, "br0", os.path.join(work, "wan.pcap"))
+    sw.load(swan.swanctl_conf("hub", SW_NBMA, HUB_NBMA, SW_NBMA, HUB_NBMA, psk=PSK))
+    out = sw.initiate("gre", "hub")
+    chk.ok("successfully" in out, "swanctl --initiate (PSK, aes128gcm16-prfsha256-ecp256)")
+    c = wait_up("hub", SW_NBMA)
+    cap.stop()
+    recs = hub_keys()
+    chk.ok(len(recs) >= 1, "dmvpnd -v logged the IKE SA's keys (%d record)" % len(recs))
+    txt = tshark_decrypts(cap.path, recs)
+    chk.ok(txt.count("Decrypted Data") >= 2 and "Identification - Responder" in txt,
+           "tshark decrypts the hub's IKE_AUTH with the logged keys")
+    gre = swan.GreSocket(ns_sw)
+    try:
+        register(gre, SW_NBMA, SW_NBMA)
+        chk.eq("pings to host0 through the hub and back in ESP", pings(gre), 10)
+        c = rekey_under_traffic(gre, "strongSwan rekeys the CHILD_SA",
+                                lambda: sw.rekey_child("gre"), c.get("spi-in"), "hub")
+        esp = ipsec_sa_of(SW_NBMA)
+        chk.eq("the hub uses the new SA", esp and esp.get("spi_out"), c.get("spi-in", "").zfill(8))
+        isa = sw.established("hub")
+        sw.rekey_ike("hub")
+        swan.wait_for("strongSwan's rekeyed IKE SA",
+                      lambda: (lambda s: s and s.get("initiator-spi") != isa.get("initiator-spi"))(
+                          sw.established("hub")), 30, 0.5)
+        chk.eq("pings after the IKE SA rekey", pings(gre), 10)
+    finally:
+        gre.close()
+    sw.terminate_ike("hub")
+    cleaned_up(SW_NBMA, "swanctl --terminate")
+
+
+def swan_init_nat_rsa():
+    pki = swan.Pki(work, "rsa")
+    hc, hk = pki.leaf("hub", HUB_NBMA, "rsa")
+    sc, sk = pki.leaf("sw", SW_PRIV, "rsa")
+    ns_sw = build(behind_nat=True, hub_ike=ike_conf(
+        "pubkey", "aes256-sha256-modp2048", "aes128-sha256", hc, hk, pki.ca_cert, dpd=(2, 10)))
+    swan.install_credentials(sw, [sc], [pki.ca_cert], [sk])
+    sw.load(swan.swanctl_conf("hub", SW_PRIV, HUB_NBMA, SW_PRIV, HUB_NBMA, auth="pubkey",
+                              cert="sw.pem", cacert="ca.pem", proposals="aes256-sha256-modp2048",
+                              esp="aes128-sha256"))
+    out = sw.initiate("gre", "hub")
+    chk.ok("successfully" in out, "swanctl --initiate from behind the NAT (RSA certificates)")
+    wait_up("hub", NAT_OUT)
+    isa = sw.established("hub")
+    chk.ok(isa.get("nat-local") == "yes", "strongSwan detected the NAT in front of it")
+    ours = ike_sa_of(NAT_OUT)
+    chk.ok(ours.get("nat_remote") in (1, True) or '"nat_remote": true' in json.dumps(ours) or
+           "nat" in json.dumps(ours), "the hub detected the NAT (%s)" % json.dumps(ours))
+    gre = swan.GreSocket(ns_sw)
+    try:
+        register(gre, SW_PRIV, NAT_OUT)
+        chk.eq("pings to host0 from behind the NAT", pings(gre), 10)
+    finally:
+        gre.close()
+    sw.kill()
+    cleaned_up(NAT_OUT, "DPD after charon was killed")
+
+
+def swan_init_ecdsa():
+    pki = swan.Pki(work, "ecdsa")
+    hc, hk = pki.leaf("hub", HUB_NBMA, "ecdsa")
+    sc, sk = pki.leaf("sw", SW_NBMA, "ecdsa")
+    ns_sw = build(hub_ike=ike_conf("pubkey", cert=hc, key=hk, cacert=pki.ca_cert, child_rekey=20))
+    swan.install_credentials(sw, [sc], [pki.ca_cert], [sk])
+    sw.load(swan.swanctl_conf("hub", SW_NBMA, HUB_NBMA, SW_NBMA, HUB_NBMA, auth="pubkey",
+                              cert="sw.pem", cacert="ca.pem"))
+    out = sw.initiate("gre", "hub")
+    chk.ok("successfully" in out, "swanctl --initiate (ECDSA certificates)")
+    c = wait_up("hub", SW_NBMA)
+    gre = swan.GreSocket(ns_sw)
+    try:
+        register(gre, SW_NBMA, SW_NBMA)
+        # The hub's rekey_time is 20 s: it starts the CHILD_SA rekey on its own.
+        rekey_under_traffic(gre, "the hub rekeys the CHILD_SA (rekey_time 20 s)", lambda: None,
+                            c.get("spi-in"), "hub")
+    finally:
+        gre.close()
+    sw.terminate_ike("hub")
+    cleaned_up(SW_NBMA, "swanctl --terminate")
+
+
+def swan_resp_psk():
+    # dmvpnd is a spoke whose NHS is strongSwan: it must key the tunnel before it registers.
+    ns_sw = build(hub_ike=ike_conf(), hub_nhrp='nhs = ( { protocol = "%s"; nbma = "%s"; } );' %
+                  (SW_TUN, SW_NBMA))
+    sw.load(swan.swanctl_conf("spoke", SW_NBMA, "%any", SW_NBMA, "%any", psk=PSK,
+                              remote_ts="0.0.0.0/0[gre]"))
+    gre = swan.GreSocket(ns_sw)
+    try:
+        got = None
+        end = time.monotonic() + 40
+        while time.monotonic() < end and not got:
+            r = gre.recv(0.5)
+            if r and r[1] == 0x2001:
+                p = swan.parse_nhrp(r[2])
+                if p and p[0] == 3:
+                    got = (r[0], p)
+        chk.ok(got is not None and got[0] == HUB_NBMA,
+               "dmvpnd's Registration Request reached strongSwan through ESP (%r)" % (got,))
+    finally:
+        gre.close()
+    isa = sw.established("spoke")
+    chk.ok(isa is not None and isa.get("initiator") != "yes",
+           "strongSwan is the responder of dmvpnd's IKE SA")
+    ours = ike_sa_of(SW_NBMA)
+    chk.ok(ours is not None and ours.get("initiator") in (1, True),
+           "hub: /v1/ike/sa says we initiated (%s)" % json.dumps(ours))
+    c = sw.child("spoke", "gre")
+    chk.ok(c is not None and c.get("mode") == "TUNNEL",
+           "dmvpnd fell back to tunnel mode for kernel-libipsec (%s)" % (c and c.get("mode")))
+    sw.terminate_ike("spoke")
+    # A spoke that loses its NHS's SA sets it up again.
+    again = swan.wait_for("dmvpnd to set the IKE SA up again",
+                          lambda: sw.established("spoke"), 40, 0.5)
+    chk.ok(again is not None, "after swanctl --terminate, dmvpnd keyed its NHS again")
+
+
+SCENARIOS = {"swan-init-psk-gcm": swan_init_psk_gcm, "swan-init-nat-rsa": swan_init_nat_rsa,
+             "swan-init-ecdsa": swan_init_ecdsa, "swan-resp-psk": swan_resp_psk}
+
+try:
+    SCENARIOS[scenario]()
+except Exception as e:  # noqa: BLE001
+    chk.ok(False, "%s: %s" % (scenario, e))
+    swan.dump_logs(hub, sw)
+finally:
+    if sw:
+        sw.stop()
+    if hub:
+        hub.stop()
+    if topo:
+        topo.close()
+if chk.fails == 0:
+    shutil.rmtree(work, ignore_errors=True)
+else:
+    swan.log("kept %s" % work)
+chk.finish()
