@@ -109,6 +109,10 @@ struct ike_dh_ctx *ike_dh_new(uint16_t group, uint8_t *pub, size_t *pub_len);
 int ike_dh_shared(struct ike_dh_ctx *c, const uint8_t *peer, size_t peer_len, uint8_t *out,
 		  size_t *out_len);
 void ike_dh_free(struct ike_dh_ctx *c);
+/* Like ike_dh_new but with a given private value (big-endian scalar or
+ * exponent; X25519: the 32 raw bytes): for known-answer tests. */
+struct ike_dh_ctx *ike_dh_new_priv(uint16_t group, const uint8_t *priv, size_t priv_len, uint8_t *pub,
+				   size_t *pub_len);
 /* Public value length for group (256, 64, 96, 32), 0 if unsupported. */
 size_t ike_dh_pub_len(uint16_t group);
 
@@ -120,9 +124,14 @@ size_t ike_dh_pub_len(uint16_t group);
  * flags, msg id): IV, ciphertext with padding, ICV; the header length is
  * set and the ICV covers header to end of ciphertext (GCM: header and SK
  * payload header as AAD). first is the inner chain's first payload type.
- * iv_seed: 8 or 16 fresh bytes for the IV (GCM uses the message counter
- * style 8-byte IV from it). Returns the message length or -errno.
+ * iv_seed: fresh random bytes for the IV: 16 for CBC (used as the IV), at
+ * least 8 for GCM (the first 8 are the explicit IV; never reuse one under
+ * a key). The chain being built in w must not be a bare chain (ike_w_hdr
+ * first). Returns the message length or -errno (-ENOSPC: does not fit).
  */
+/* Bytes an SK payload adds around its plaintext at most (generic header,
+ * IV, padding, ICV), so callers can size buffers; 0 for an unusable suite. */
+size_t ike_sk_overhead(const struct ike_suite *s);
 int ike_sk_seal(struct ike_w *w, const struct ike_suite *s, const uint8_t *encr_key,
 		const uint8_t *integ_key, uint8_t first, const uint8_t *plain, size_t plen,
 		const uint8_t *iv_seed);

@@ -116,7 +116,7 @@ enum ike_notify {
 
 #define IKE_MAX_PAYLOADS 32
 #define IKE_MAX_PROPOSALS 8
-#define IKE_MAX_TRANSFORMS 16
+#define IKE_MAX_TRANSFORMS 32     /* stored per proposal; see ike_sa_parse for more */
 #define IKE_MAX_TS 4
 #define IKE_MAX_DEL_SPIS 16
 
@@ -134,6 +134,7 @@ struct ike_hdr_view {
 struct ike_payload {
 	uint8_t type;
 	uint8_t critical;
+	uint8_t next;             /* its next-payload field; for SK the inner chain's first type */
 	uint16_t len;             /* body length */
 	const uint8_t *body;
 };
@@ -190,7 +191,13 @@ struct ike_sa_view {
 };
 
 /* Each returns 0 or -EINVAL (malformed: lengths, counts, unknown attribute
- * format); reads only body[0..len). */
+ * format); reads only body[0..len).
+ * ike_sa_parse: proposals past IKE_MAX_PROPOSALS are checked and dropped;
+ * past IKE_MAX_TRANSFORMS in one proposal, a transform we support
+ * (ike_transform_supported) takes the place of a stored one we do not, so
+ * a peer's long default proposal still shows every transform we could
+ * pick. Unknown attributes are skipped (RFC 7296 3.3.6). */
+int ike_transform_supported(const struct ike_transform *t);
 int ike_sa_parse(const uint8_t *body, size_t len, struct ike_sa_view *sa);
 
 struct ike_ke_view { uint16_t group; uint16_t len; const uint8_t *data; };
@@ -246,10 +253,15 @@ struct ike_w {
 	uint8_t *buf;
 	size_t cap, len;
 	int err;
-	size_t next_at;           /* where the next-payload byte to patch is */
+	size_t next_at;           /* where the next-payload byte to patch is, or SIZE_MAX */
 	size_t pl_start;          /* start of the open payload, or SIZE_MAX */
+	uint8_t first;            /* type of the first payload written (an inner chain's
+				   * first type for ike_sk_seal); IKE_PL_NONE if none */
+	uint8_t has_hdr;          /* ike_w_hdr was called: ike_w_finish sets its length */
 };
 
+/* Without ike_w_hdr the writer builds a bare payload chain (the plaintext
+ * of an SK payload): ike_w_finish then returns its length. */
 void ike_w_init(struct ike_w *w, uint8_t *buf, size_t cap);
 void ike_w_bytes(struct ike_w *w, const void *p, size_t n);
 void ike_w_u8(struct ike_w *w, uint8_t v);
@@ -267,7 +279,8 @@ void ike_w_end(struct ike_w *w);
  * length, or -ENOSPC if anything did not fit. */
 int ike_w_finish(struct ike_w *w);
 
-/* Whole payloads (open, write body, close). */
+/* Whole payloads (open, write body, close). ike_w_sa: 0, or -EINVAL (more
+ * than 255 proposals/transforms, bad SPI size) with nothing written. */
 int ike_w_sa(struct ike_w *w, const struct ike_sa_view *sa);
 void ike_w_ke(struct ike_w *w, uint16_t group, const uint8_t *pub, size_t len);
 void ike_w_nonce(struct ike_w *w, const uint8_t *n, size_t len);
@@ -280,10 +293,14 @@ void ike_w_notify(struct ike_w *w, uint8_t proto, const uint8_t *spi, size_t spi
 void ike_w_delete(struct ike_w *w, uint8_t proto, const uint32_t *spis_be, unsigned n);
 void ike_w_ts(struct ike_w *w, uint8_t pl_type, const struct ike_ts *ts, unsigned n);
 void ike_w_vendor(struct ike_w *w, const uint8_t *id, size_t len);
+/* Any other payload (e.g. NONCE, CP): open, body bytes, close. */
+void ike_w_raw(struct ike_w *w, uint8_t type, int critical, const uint8_t *body, size_t len);
 
 /* Human-readable names, for logs and `show ike sa`. */
 const char *ike_exchange_name(uint8_t ex);
 const char *ike_payload_name(uint8_t type);
 const char *ike_notify_name(uint16_t type);
+/* Parse errors (enum ike_parse_err) as words. */
+const char *ike_parse_err_name(int err);
 
 #endif
