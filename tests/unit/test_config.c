@@ -477,6 +477,303 @@ static void test_good_nhrp(void)
 	}
 }
 
+/* ---- ike ---- */
+
+/* A protected tunnel (lines 5-8), a PSK (9-10) and connection dmvpn left
+ * open: its first setting is on line 13. */
+#define IKE_TUNNEL PORTS                                                       \
+	"tunnels = (\n"                                                        \
+	"  { name = \"tunnel0\"; address = \"198.51.100.1/24\"; source = \"wan\";\n" \
+	"    key = 1000; protection = \"ipsec\"; }\n);\n"                     /* 5-8 */
+#define IKE_PSK "ike = {\n  secrets = { dmvpn-psk = { secret = \"s3cret\"; }; };\n" /* 9-10 */
+#define IKE_OPEN IKE_TUNNEL IKE_PSK "  connections = {\n    dmvpn = {\n"     /* 11-12 */
+#define IKE_CLOSE "    };\n  };\n};\n"
+
+static const struct {
+	const char *name;
+	const char *text;
+	const char *err;
+} bad_ike[] = {
+	{"ike not a group", IKE_TUNNEL "ike = ( );\n", "%s:9: setting 'ike': expected a group "
+	 "{ connections = { ... }; secrets = { ... }; }"},
+	{"ike unknown setting", IKE_TUNNEL "ike = {\n  cookies = 10;\n};\n",
+	 "%s:10: setting 'ike.cookies': unknown setting"},
+	{"ike half_open_timeout 0", IKE_TUNNEL "ike = {\n  half_open_timeout = 0;\n};\n",
+	 "%s:10: setting 'ike.half_open_timeout': 0 out of range 1..3600"},
+	{"connections not a group", IKE_TUNNEL IKE_PSK "  connections = ( );\n};\n",
+	 "%s:11: setting 'ike.connections': expected a group { name = { tunnel = ...; ... }; }"},
+	{"connection unknown setting", IKE_OPEN "      tunnel = \"tunnel0\";\n      rekey = 10;\n"
+	 IKE_CLOSE, "%s:14: setting 'ike.connections.dmvpn.rekey': unknown setting"},
+	{"connection tunnel not a tunnel", IKE_OPEN "      tunnel = \"wan\";\n" IKE_CLOSE,
+	 "%s:13: setting 'ike.connections.dmvpn.tunnel': 'wan' is not a tunnel"},
+	{"connection tunnel unprotected", PORTS TUNNEL IKE_PSK
+	 "  connections = { c = {\n    tunnel = \"tunnel0\"; }; };\n};\n",
+	 "%s:12: setting 'ike.connections.c.tunnel': tunnel 'tunnel0' needs protection = \"ipsec\""},
+	{"connection without tunnel, none protected", PORTS TUNNEL IKE_PSK
+	 "  connections = {\n    c = { }; };\n};\n",
+	 "%s:12: setting 'ike.connections.c.tunnel': missing"},
+	{"two connections, one tunnel", IKE_TUNNEL IKE_PSK "  connections = {\n"
+	 "    a = { tunnel = \"tunnel0\"; };\n    b = {\n      tunnel = \"tunnel0\"; };\n  };\n};\n",
+	 "%s:14: setting 'ike.connections.b.tunnel': tunnel 'tunnel0' is keyed by connection 'a' already"},
+	{"dpd_delay not a number", IKE_OPEN "      dpd_delay = \"30\";\n" IKE_CLOSE,
+	 "%s:13: setting 'ike.connections.dmvpn.dpd_delay': expected an integer"},
+	{"encap not a boolean", IKE_OPEN "      encap = 1;\n" IKE_CLOSE,
+	 "%s:13: setting 'ike.connections.dmvpn.encap': expected true or false"},
+	{"proposals empty", IKE_OPEN "      proposals = [ ];\n" IKE_CLOSE,
+	 "%s:13: setting 'ike.connections.dmvpn.proposals': 1..8 proposals"},
+	{"proposals not strings", IKE_OPEN "      proposals = [ 1 ];\n" IKE_CLOSE,
+	 "%s:13: setting 'ike.connections.dmvpn.proposals[0]': expected a string"},
+	{"proposal unknown", IKE_OPEN "      proposals = [ \"aes128gcm16-prfsha256-ecp256\",\n"
+	 "                    \"aes128-md5-modp2048\" ];\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.proposals[1]': 'aes128-md5-modp2048': unknown algorithm 'md5'"},
+	{"local auth unknown", IKE_OPEN "      local = {\n        auth = \"eap\"; };\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.local.auth': 'eap': use \"psk\" or \"pubkey\""},
+	{"local unknown setting", IKE_OPEN "      local = {\n        cacert = \"ca.pem\"; };\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.local.cacert': unknown setting"},
+	{"local id %any", IKE_OPEN "      local = {\n        id = \"%any\"; };\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.local.id': %%any is for the remote end only"},
+	{"remote id odd key-id", IKE_OPEN "      remote = {\n        id = \"@#abc\"; };\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.remote.id': '@#abc' is not an identity (an IPv4 "
+	 "address, a name, @name, @#hex key-id, user@domain or a DN)"},
+	{"pubkey without cert", IKE_OPEN "      local = {\n        auth = \"pubkey\"; };\n" IKE_CLOSE,
+	 "%s:13: setting 'ike.connections.dmvpn.local.cert': missing"},
+	{"cert unreadable", IKE_OPEN "      local = {\n        cert = \"/nonexistent/cert.pem\"; };\n"
+	 IKE_CLOSE, "%s:14: setting 'ike.connections.dmvpn.local.cert': cannot read "
+	 "'/nonexistent/cert.pem': No such file or directory"},
+	{"remote pubkey without cacert", IKE_OPEN "      remote = {\n        auth = \"pubkey\"; };\n"
+	 IKE_CLOSE, "%s:13: setting 'ike.connections.dmvpn.remote.cacert': missing"},
+	{"psk without secrets", IKE_TUNNEL "ike = {\n  connections = {\n    dmvpn = { }; };\n};\n",
+	 "%s:11: setting 'ike.connections.dmvpn': PSK authentication and no secret in ike.secrets "
+	 "for its peers"},
+	{"psk for another peer only", IKE_TUNNEL "ike = {\n  secrets = { a = { id = \"192.0.2.99\";"
+	 " secret = \"x\"; }; };\n  connections = {\n    dmvpn = {\n"
+	 "      remote = { id = \"192.0.2.11\"; }; }; };\n};\n",
+	 "%s:12: setting 'ike.connections.dmvpn': PSK authentication and no secret in ike.secrets "
+	 "for 192.0.2.11"},
+	{"two children", IKE_OPEN "      children = { a = { };\n        b = { }; };\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.children.b': one CHILD_SA per connection (the GRE one)"},
+	{"child mode", IKE_OPEN "      children = { gre = {\n        mode = \"beet\"; }; };\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.children.gre.mode': 'beet': use \"transport\" or "
+	 "\"tunnel\""},
+	{"child unknown setting", IKE_OPEN "      children = { gre = {\n        start_action = \"trap\";"
+	 " }; };\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.children.gre.start_action': unknown setting"},
+	{"child replay window 32", IKE_OPEN "      children = { gre = {\n        replay_window = 32;"
+	 " }; };\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.children.gre.replay_window': 0 (off) or 64..4096"},
+	{"child life_time not after rekey", IKE_OPEN "      children = { gre = { rekey_time = 600;\n"
+	 "        life_time = 600; }; };\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.children.gre.life_time': must be longer than "
+	 "rekey_time (600)"},
+	{"child esp proposal unknown", IKE_OPEN "      children = { gre = {\n"
+	 "        esp_proposals = [ \"aes128gcm16\", \"blowfish\" ]; }; };\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.children.gre.esp_proposals[1]': 'blowfish': "
+	 "unknown algorithm 'blowfish'"},
+	{"child esp proposal the dataplane lacks", IKE_OPEN "      children = { gre = {\n"
+	 "        esp_proposals = [ \"aes256-sha512\" ]; }; };\n" IKE_CLOSE,
+	 "%s:14: setting 'ike.connections.dmvpn.children.gre.esp_proposals[0]': 'aes256-sha512': "
+	 "the ESP dataplane does not implement it"},
+	{"secret empty", IKE_TUNNEL "ike = {\n  secrets = { a = {\n    secret = \"\"; }; };\n};\n",
+	 "%s:11: setting 'ike.secrets.a.secret': must be 1..127 characters"},
+	{"secret bad hex", IKE_TUNNEL "ike = {\n  secrets = { a = {\n    secret = \"0x0g\"; }; };\n};\n",
+	 "%s:11: setting 'ike.secrets.a.secret': not a hex string"},
+	{"secret missing", IKE_TUNNEL "ike = {\n  secrets = {\n    a = { id = \"%any\"; }; };\n};\n",
+	 "%s:11: setting 'ike.secrets.a.secret': missing"},
+	{"secret twice for any", IKE_TUNNEL "ike = {\n  secrets = { a = { secret = \"x\"; };\n"
+	 "    b = { id = \"%any\"; secret = \"y\"; }; };\n};\n",
+	 "%s:11: setting 'ike.secrets.b.id': a second secret for any peer"},
+};
+
+static void test_bad_ike(void)
+{
+	for (size_t i = 0; i < sizeof(bad_ike) / sizeof(bad_ike[0]); i++) {
+		char path[PATH_MAX], want[768], err[768] = "";
+		struct dmvpn_config cfg;
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/bad-ike%02zu.conf", tmpdir, i);
+		write_file(path, bad_ike[i].text);
+		rc = config_load(path, &cfg, err, sizeof(err));
+		snprintf(want, sizeof(want), bad_ike[i].err, path);
+		CHECK_MSG(rc == -EINVAL, "%s: rc %d", bad_ike[i].name, rc);
+		CHECK_MSG(!strcmp(err, want), "%s:\n   got '%s'\n  want '%s'", bad_ike[i].name, err, want);
+		CHECK_MSG(cfg.ike.n_conns == 0 && cfg.ike.secrets == NULL, "%s: not emptied",
+			  bad_ike[i].name);
+		unlink(path);
+	}
+}
+
+/* The profile defaults: a PSK is all a DMVPN needs. */
+static void test_ike_defaults(void)
+{
+	static const char text[] = IKE_TUNNEL IKE_PSK "  connections = { dmvpn = { }; };\n};\n";
+	char path[PATH_MAX], err[512] = "", buf[64];
+	const struct cfg_ike_conn *c;
+	struct dmvpn_config cfg;
+
+	snprintf(path, sizeof(path), "%s/ike-defaults.conf", tmpdir);
+	write_file(path, text);
+	if (config_load(path, &cfg, err, sizeof(err))) {
+		CHECK_MSG(0, "%s", err);
+		return;
+	}
+	CHECK_INT(cfg.ike.n_conns, 1);
+	CHECK_INT(cfg.ike.cookie_threshold, 10);
+	CHECK_INT(cfg.ike.half_open_timeout, 30);
+	CHECK_INT(cfg.ike.retransmit_tries, 5);
+	CHECK_INT(cfg.ike.retransmit_timeout_ms, 1000);
+	CHECK_INT(cfg.ike.max_ike_sas, cfg.max_peers);
+	CHECK_INT(cfg.ike.n_secrets, 1);
+	CHECK_STR(cfg.ike.secrets[0].id, "");
+	CHECK_INT(cfg.ike.secrets[0].secret_len, 6);
+	CHECK(!memcmp(cfg.ike.secrets[0].secret, "s3cret", 6));
+	c = &cfg.ike.conns[0];
+	CHECK_STR(c->name, "dmvpn");
+	CHECK_INT(c->tunnel, 0);                    /* the one protected tunnel */
+	CHECK_INT(c->local_addr, htonl(0xc0000201)); /* wan's address */
+	CHECK_INT(c->n_ike, 2);
+	ike_suite_format(&c->ike[0], 0, buf, sizeof(buf));
+	CHECK_STR(buf, "aes128gcm16-prfsha256-ecp256");
+	ike_suite_format(&c->ike[1], 0, buf, sizeof(buf));
+	CHECK_STR(buf, "aes256-sha256-modp2048");
+	CHECK_INT(c->rekey_time, 14400);
+	CHECK_INT(c->over_time, 1440);
+	CHECK_INT(c->dpd_delay, 30);
+	CHECK_INT(c->dpd_timeout, 63);              /* 1 + 2 + 4 + 8 + 16 + 32 s */
+	CHECK_INT(c->encap, 0);
+	CHECK_INT(c->local.auth, CFG_IKE_AUTH_PSK);
+	CHECK_INT(c->remote.auth, CFG_IKE_AUTH_PSK);
+	CHECK_STR(c->local.id, "");
+	CHECK_INT(c->local.id_type, 0);
+	CHECK_STR(c->remote.id, "");
+	CHECK_STR(c->child.name, "gre");
+	CHECK_INT(c->child.n_esp, 3);
+	ike_suite_format(&c->child.esp[0], 1, buf, sizeof(buf));
+	CHECK_STR(buf, "aes128gcm16");
+	CHECK_INT(c->child.mode, CFG_SA_TRANSPORT);
+	CHECK_INT(c->child.rekey_time, 3600);
+	CHECK_INT(c->child.life_time, 3960);
+	CHECK_INT(c->child.replay_window, 64);
+	CHECK_INT(c->child.rekey_bytes, 0);
+	config_free(&cfg);
+	unlink(path);
+}
+
+/* Everything the section can say. */
+static void test_ike_everything(void)
+{
+	static const char text[] = PORTS
+		"tunnels = (\n"
+		"  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\"; key = 1; },\n"
+		"  { name = \"t1\"; address = \"198.51.101.1/24\"; source = \"lan\"; key = 2;\n"
+		"    protection = \"ipsec\"; },\n"
+		"  { name = \"t2\"; address = \"198.51.102.1/24\"; source = \"wan\"; key = 3;\n"
+		"    protection = \"ipsec\"; }\n"
+		");\n"
+		"ike = {\n"
+		"  cookie_threshold = 0; half_open_timeout = 5; retransmit_tries = 2;\n"
+		"  retransmit_timeout_ms = 500; max_ike_sas = 100;\n"
+		"  secrets = {\n"
+		"    spoke = { id = \"@spoke.example\"; secret = \"0x00ff10\"; };\n"
+		"    other = { id = \"198.51.101.7\"; secret = \"text\"; };\n"
+		"  };\n"
+		"  connections = {\n"
+		"    certs = {\n"
+		"      tunnel = \"t1\";\n"
+		"      proposals = [ \"aes256gcm16-prfsha384-ecp384\", \"aes128-sha256-x25519\" ];\n"
+		"      rekey_time = 0; over_time = 60; dpd_delay = 0; dpd_timeout = 20; encap = true;\n"
+		"      local = { cert = \"cert.pem\"; key = \"key.pem\"; id = \"@#0a0B\"; };\n"
+		"      remote = { cacert = \"ca.pem\"; id = \"C=CH, O=example, CN=peer\"; };\n"
+		"      children = { dmvpn-gre = { esp_proposals = [ \"aes256-sha1\" ];\n"
+		"        mode = \"tunnel\"; rekey_time = 100; rekey_bytes = 4000000000L;\n"
+		"        rekey_packets = 1000; replay_window = 0; }; };\n"
+		"    };\n"
+		"    psk = {\n"
+		"      tunnel = \"t2\";\n"
+		"      local = { auth = \"psk\"; id = \"user@spoke.example\"; };\n"
+		"      remote = { auth = \"psk\"; id = \"@spoke.example\"; };\n"
+		"      children = { gre = { rekey_time = 600; life_time = 700; }; };\n"
+		"    };\n"
+		"  };\n"
+		"};\n";
+	char path[PATH_MAX], pem[PATH_MAX], err[512] = "", buf[64];
+	const char *files[] = {"cert.pem", "key.pem", "ca.pem"};
+	const struct cfg_ike_conn *c;
+	struct dmvpn_config cfg;
+
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(pem, sizeof(pem), "%s/%s", tmpdir, files[i]);
+		write_file(pem, "-----BEGIN nothing-----\n");
+	}
+	snprintf(path, sizeof(path), "%s/ike-everything.conf", tmpdir);
+	write_file(path, text);
+	if (config_load(path, &cfg, err, sizeof(err))) {
+		CHECK_MSG(0, "%s", err);
+		goto out;
+	}
+	CHECK_INT(cfg.ike.cookie_threshold, 0);
+	CHECK_INT(cfg.ike.half_open_timeout, 5);
+	CHECK_INT(cfg.ike.retransmit_tries, 2);
+	CHECK_INT(cfg.ike.retransmit_timeout_ms, 500);
+	CHECK_INT(cfg.ike.max_ike_sas, 100);
+	CHECK_INT(cfg.ike.n_secrets, 2);
+	CHECK_STR(cfg.ike.secrets[0].id, "@spoke.example");
+	CHECK_INT(cfg.ike.secrets[0].secret_len, 3);
+	CHECK(!memcmp(cfg.ike.secrets[0].secret, "\x00\xff\x10", 3));
+	CHECK_INT(cfg.ike.n_conns, 2);
+	c = &cfg.ike.conns[0];
+	CHECK_STR(c->name, "certs");
+	CHECK_INT(c->tunnel, 1);
+	CHECK_INT(c->local_addr, htonl(0xc6120001)); /* lan's address: t1's source */
+	CHECK_INT(c->n_ike, 2);
+	ike_suite_format(&c->ike[0], 0, buf, sizeof(buf));
+	CHECK_STR(buf, "aes256gcm16-prfsha384-ecp384");
+	CHECK_INT(c->ike[1].dh, IKE_DH_CURVE25519);
+	CHECK_INT(c->rekey_time, 0);
+	CHECK_INT(c->over_time, 60);
+	CHECK_INT(c->dpd_delay, 0);
+	CHECK_INT(c->dpd_timeout, 20);
+	CHECK_INT(c->encap, 1);
+	CHECK_INT(c->local.auth, CFG_IKE_AUTH_PUBKEY);
+	CHECK_INT(c->remote.auth, CFG_IKE_AUTH_PUBKEY);
+	snprintf(pem, sizeof(pem), "%s/cert.pem", tmpdir);
+	CHECK_STR(c->local.cert, pem);
+	snprintf(pem, sizeof(pem), "%s/key.pem", tmpdir);
+	CHECK_STR(c->local.key, pem);
+	snprintf(pem, sizeof(pem), "%s/ca.pem", tmpdir);
+	CHECK_STR(c->remote.cacert, pem);
+	CHECK_STR(c->local.id, "@#0a0B");
+	CHECK_INT(c->local.id_type, IKE_ID_KEY_ID);
+	CHECK_INT(c->remote.id_type, IKE_ID_DER_DN);
+	CHECK_STR(c->child.name, "dmvpn-gre");
+	CHECK_INT(c->child.n_esp, 1);
+	CHECK_INT(c->child.esp[0].encr, IKE_ENCR_AES_CBC);
+	CHECK_INT(c->child.esp[0].encr_bits, 256);
+	CHECK_INT(c->child.esp[0].integ, IKE_INTEG_HMAC_SHA1_96);
+	CHECK_INT(c->child.mode, CFG_SA_TUNNEL);
+	CHECK_INT(c->child.rekey_time, 100);
+	CHECK_INT(c->child.life_time, 110);
+	CHECK_INT(c->child.rekey_bytes, 4000000000ull);
+	CHECK_INT(c->child.rekey_packets, 1000);
+	CHECK_INT(c->child.replay_window, 0);
+	c = &cfg.ike.conns[1];
+	CHECK_INT(c->tunnel, 2);
+	CHECK_INT(c->local_addr, htonl(0xc0000201));
+	CHECK_INT(c->local.auth, CFG_IKE_AUTH_PSK);
+	CHECK_INT(c->local.id_type, IKE_ID_RFC822);
+	CHECK_STR(c->remote.id, "@spoke.example");
+	CHECK_INT(c->remote.id_type, IKE_ID_FQDN);
+	CHECK_INT(c->child.rekey_time, 600);
+	CHECK_INT(c->child.life_time, 700);
+	config_free(&cfg);
+out:
+	unlink(path);
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(pem, sizeof(pem), "%s/%s", tmpdir, files[i]);
+		unlink(pem);
+	}
+}
+
 /* The shipped examples load and say what the lab (SPEC.md) says: the hub
  * is the NHS, each spoke registers with it. */
 static void test_examples(const char *dir)
@@ -534,6 +831,9 @@ int main(int argc, char **argv)
 	test_unreadable();
 	test_good();
 	test_good_nhrp();
+	test_bad_ike();
+	test_ike_defaults();
+	test_ike_everything();
 	if (argc > 1)
 		test_examples(argv[1]);
 	else
