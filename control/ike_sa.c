@@ -1,0 +1,1189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* IKE SA table, message-ID windows, retransmission, the task queue, timers and the engine API. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+
+#include "control/ike_priv.h"
+
+/* ---- small services over the env ---- */
+
+void ike_log(struct ike_engine *e, int debug, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!e->env.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	e->env.log(e->env.ctx, debug, line);
+}
+
+uint64_t ike_now(const struct ike_engine *e)
+{
+	return e->env.now_ms(e->env.ctx);
+}
+
+void ike_rand(struct ike_engine *e, void *buf, size_t len)
+{
+	e->env.random(e->env.ctx, buf, len);
+}
+
+uint64_t ike_spi_new(struct ike_engine *e)
+{
+	uint64_t spi = 0;
+
+	/* Zero means "unknown yet" in the header; a clash with a live SA of
+	 * ours would make lookups ambiguous. */
+	while (!spi || ike_sa_by_spi(e, spi, 0) || ike_sa_by_spi(e, spi, 1))
+		ike_rand(e, &spi, sizeof(spi));
+	return spi;
+}
+
+uint32_t ike_child_spi_new(struct ike_engine *e)
+{
+	uint32_t spi = 0;
+
+	/* SPIs 0-255 are reserved (RFC 4303 2.1). */
+	while (spi < 256)
+		ike_rand(e, &spi, sizeof(spi));
+	return spi;
+}
+
+static const char *ike_state_name(uint8_t s)
+{
+	switch (s) {
+	case IKE_S_INIT_SENT:
+	case IKE_S_INIT_DONE:
+	case IKE_S_AUTH_SENT:
+		return "CONNECTING";
+	case IKE_S_ESTABLISHED:
+		return "ESTABLISHED";
+	case IKE_S_REKEYED:
+		return "REKEYING";
+	default:
+		return "DELETING";
+	}
+}
+
+/* ---- the SA table ---- */
+
+const struct cfg_ike_conn *ike_sa_conn(const struct ike_sa *sa)
+{
+	return &sa->e->conf.conns[sa->conn];
+}
+
+static int ike_sa_half_open(const struct ike_sa *sa)
+{
+	return !sa->initiator && sa->state == IKE_S_INIT_DONE;
+}
+
+struct ike_sa *ike_sa_new(struct ike_engine *e, unsigned conn, int initiator, uint32_t local,
+			  uint16_t lport, uint32_t remote, uint16_t rport)
+{
+	struct ike_sa *sa;
+
+	if (e->conf.max_ike_sas && e->n_sas >= e->conf.max_ike_sas)
+		return NULL;
+	sa = calloc(1, sizeof(*sa));
+	if (!sa)
+		return NULL;
+	sa->e = e;
+	sa->conn = conn;
+	sa->tunnel = e->conf.conns[conn].tunnel;
+	sa->initiator = (uint8_t)initiator;
+	sa->local = local;
+	sa->lport = lport;
+	sa->remote = remote;
+	sa->rport = rport;
+	sa->created_ms = sa->last_rx_ms = ike_now(e);
+	sa->next = e->sas;
+	e->sas = sa;
+	e->n_sas++;
+	return sa;
+}
+
+struct ike_sa *ike_sa_by_spi(struct ike_engine *e, uint64_t spi, int initiator)
+{
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == IKE_S_DEAD || sa->initiator != initiator)
+			continue;
+		if ((initiator ? sa->spi_i : sa->spi_r) == spi)
+			return sa;
+	}
+	return NULL;
+}
+
+void ike_child_remove(struct ike_sa *sa, struct ike_child *c)
+{
+	struct ike_engine *e = sa->e;
+
+	if (c->state == IKE_C_FREE)
+		return;
+	if (c->in_dp) {
+		e->env.child_remove(e->env.ctx, sa->tunnel, sa->remote, c->spi_in);
+		e->cnt.child_deleted++;
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+void ike_sa_kill(struct ike_sa *sa, int quiet)
+{
+	struct ike_engine *e = sa->e;
+
+	if (sa->state == IKE_S_DEAD)
+		return;
+	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
+		ike_child_remove(sa, &sa->child[i]);
+	/* Down also for a connection that never came up: whoever waits for
+	 * it (NHRP traffic queued) learns that it failed. */
+	if (!quiet && (sa->announced_up || (sa->initiator && sa->state < IKE_S_ESTABLISHED)))
+		e->env.peer_event(e->env.ctx, sa->tunnel, sa->remote, 0);
+	sa->announced_up = 0;
+	if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED ||
+	    sa->state == IKE_S_DELETING)
+		e->cnt.ike_deleted++;
+	ike_rekey_abort(sa);
+	sa->state = IKE_S_DEAD;
+	sa->req_busy = 0;
+	sa->tasks = 0;
+}
+
+static void ike_sa_free(struct ike_sa *sa)
+{
+	ike_dh_free(sa->dh);
+	ike_rekey_abort(sa);
+	free(sa->init_req);
+	free(sa->init_resp);
+	free(sa->cookie);
+	free(sa->req);
+	free(sa->resp);
+	explicit_bzero(&sa->keys, sizeof(sa->keys));
+	free(sa);
+}
+
+/* Free the DEAD SAs; nothing holds a pointer to an SA across API calls
+ * except the rekey bookkeeping of its siblings, cleared here. */
+static void ike_sa_sweep(struct ike_engine *e)
+{
+	struct ike_sa **pp = &e->sas;
+	unsigned half = 0;
+
+	while (*pp) {
+		struct ike_sa *sa = *pp;
+
+		if (sa->state != IKE_S_DEAD) {
+			half += ike_sa_half_open(sa);
+			pp = &sa->next;
+			continue;
+		}
+		*pp = sa->next;
+		for (struct ike_sa *o = e->sas; o; o = o->next) {
+			if (o->rk.new_sa == sa)
+				o->rk.new_sa = NULL;
+			if (o->prk.new_sa == sa)
+				o->prk.new_sa = NULL;
+		}
+		e->n_sas--;
+		ike_sa_free(sa);
+	}
+	e->n_half_open = half;
+}
+
+/* ---- keys ---- */
+
+const uint8_t *ike_sa_ke_out(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->keys.sk_ei : sa->keys.sk_er;
+}
+
+const uint8_t *ike_sa_ka_out(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->keys.sk_ai : sa->keys.sk_ar;
+}
+
+static void hex(char *out, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+	out[2 * n] = 0;
+}
+
+/*
+ * The line tshark's ikev2_decryption_table UAT takes (one record, CSV):
+ * SPIi, SPIr, SK_ei, SK_er, encryption algorithm, SK_ai, SK_ar, integrity
+ * algorithm, with the algorithm names Wireshark's isakmp dissector lists.
+ */
+void ike_sa_log_keys(struct ike_sa *sa)
+{
+	const struct ike_keys *k = &sa->keys;
+	char ei[2 * IKE_MAX_KEY + 1], er[2 * IKE_MAX_KEY + 1], ai[2 * IKE_MAX_KEY + 1],
+		ar[2 * IKE_MAX_KEY + 1];
+	const char *encr, *integ;
+	int gcm = sa->suite.encr == IKE_ENCR_AES_GCM16;
+
+	if (gcm)
+		encr = sa->suite.encr_bits == 256 ? "AES-GCM-256 with 16 octet ICV [RFC5282]"
+						  : "AES-GCM-128 with 16 octet ICV [RFC5282]";
+	else
+		encr = sa->suite.encr_bits == 256 ? "AES-CBC-256 [RFC3602]" : "AES-CBC-128 [RFC3602]";
+	switch (sa->suite.integ) {
+	case IKE_INTEG_HMAC_SHA1_96:
+		integ = "HMAC_SHA1_96 [RFC2404]";
+		break;
+	case IKE_INTEG_HMAC_SHA2_256_128:
+		integ = "HMAC_SHA2_256_128 [RFC4868]";
+		break;
+	case IKE_INTEG_HMAC_SHA2_384_192:
+		integ = "HMAC_SHA2_384_192 [RFC4868]";
+		break;
+	case IKE_INTEG_HMAC_SHA2_512_256:
+		integ = "HMAC_SHA2_512_256 [RFC4868]";
+		break;
+	default:
+		integ = "NONE [RFC4306]";
+	}
+	hex(ei, k->sk_ei, k->encr_len);
+	hex(er, k->sk_er, k->encr_len);
+	hex(ai, k->sk_ai, k->integ_len);
+	hex(ar, k->sk_ar, k->integ_len);
+	ike_log(sa->e, 1, "ike keys ikev2_decryption_table: \"%016llx\",\"%016llx\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"",
+		(unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, ei, er, encr, ai, ar,
+		integ);
+	explicit_bzero(ei, sizeof(ei));
+	explicit_bzero(er, sizeof(er));
+	explicit_bzero(ai, sizeof(ai));
+	explicit_bzero(ar, sizeof(ar));
+}
+
+/* ---- lifetimes ---- */
+
+static uint64_t ike_jitter(struct ike_engine *e, uint64_t ms)
+{
+	uint32_t r;
+
+	/* Up to 10 % earlier, so both ends of many SAs do not rekey in step. */
+	ike_rand(e, &r, sizeof(r));
+	return ms - (ms / 10 ? r % (ms / 10) : 0);
+}
+
+void ike_sa_schedule(struct ike_sa *sa)
+{
+	const struct cfg_ike_conn *c = ike_sa_conn(sa);
+	uint64_t now = ike_now(sa->e);
+
+	sa->rekey_at = c->rekey_time ? now + ike_jitter(sa->e, (uint64_t)c->rekey_time * 1000) : 0;
+	if (c->rekey_time) {
+		unsigned over = c->over_time ? c->over_time : c->rekey_time / 10;
+
+		sa->expire_at = now + ((uint64_t)c->rekey_time + over) * 1000;
+	} else {
+		sa->expire_at = 0;
+	}
+}
+
+void ike_sa_established(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->e;
+
+	sa->state = IKE_S_ESTABLISHED;
+	sa->established_ms = ike_now(e);
+	e->cnt.ike_established++;
+	ike_sa_schedule(sa);
+	/* The IKE_SA_INIT leftovers are no longer needed. */
+	ike_dh_free(sa->dh);
+	sa->dh = NULL;
+	free(sa->init_req);
+	free(sa->init_resp);
+	free(sa->cookie);
+	sa->init_req = sa->init_resp = sa->cookie = NULL;
+	ike_log(e, 0, "ike: SA %016llx_i %016llx_r with %s established (%s)",
+		(unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+		inet_ntoa((struct in_addr){sa->remote}), sa->initiator ? "initiator" : "responder");
+}
+
+/* ---- children ---- */
+
+struct ike_child *ike_child_slot(struct ike_sa *sa)
+{
+	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
+		if (sa->child[i].state == IKE_C_FREE)
+			return &sa->child[i];
+	return NULL;
+}
+
+struct ike_child *ike_child_current(struct ike_sa *sa)
+{
+	struct ike_child *best = NULL;
+
+	/* The newest installed one carries our outbound traffic. */
+	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
+		if (sa->child[i].state == IKE_C_INSTALLED &&
+		    (!best || sa->child[i].seq > best->seq))
+			best = &sa->child[i];
+	return best;
+}
+
+struct ike_child *ike_child_by_in(struct ike_sa *sa, uint32_t spi_in)
+{
+	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
+		if (sa->child[i].state != IKE_C_FREE && sa->child[i].spi_in == spi_in)
+			return &sa->child[i];
+	return NULL;
+}
+
+struct ike_child *ike_child_by_out(struct ike_sa *sa, uint32_t spi_out)
+{
+	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
+		if (sa->child[i].state != IKE_C_FREE && sa->child[i].spi_out == spi_out)
+			return &sa->child[i];
+	return NULL;
+}
+
+int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, const uint8_t *keymat)
+{
+	struct ike_engine *e = sa->e;
+	const struct cfg_ike_child *cc = &ike_sa_conn(sa)->child;
+	size_t el, il;
+	const uint8_t *ki, *kr, *kin, *kout;
+	struct cfg_sa p;
+	uint64_t now = ike_now(e);
+	int rc;
+
+	ike_suite_key_lens(&c->suite, &el, &il);
+	if (el > sizeof(p.in.key) || il > sizeof(p.in.auth_key))
+		return -EINVAL;
+	ki = keymat;
+	kr = keymat + el + il;
+	kout = we_initiated ? ki : kr;
+	kin = we_initiated ? kr : ki;
+	memset(&p, 0, sizeof(p));
+	p.peer = sa->remote;
+	p.tunnel = sa->tunnel;
+	p.mode = c->mode;
+	p.udp = c->encap;
+	p.udp_port = c->encap ? sa->rport : 0;
+	p.esn = c->suite.esn;
+	p.alg = ike_suite_esp_alg(&c->suite);
+	if (p.alg < 0)
+		return -EINVAL;
+	p.replay_window = cc->replay_window;
+	/* The dataplane reports the soft limit at 90 % of the hard one. */
+	p.life_bytes = cc->rekey_bytes ? cc->rekey_bytes + cc->rekey_bytes / 9 : 0;
+	p.life_packets = cc->rekey_packets ? cc->rekey_packets + cc->rekey_packets / 9 : 0;
+	p.life_seconds = cc->life_time ? cc->life_time
+				       : (cc->rekey_time ? cc->rekey_time + cc->rekey_time / 10 : 0);
+	p.in.spi = c->spi_in;
+	p.out.spi = c->spi_out;
+	p.in.key_len = p.out.key_len = (uint8_t)el;
+	p.in.auth_len = p.out.auth_len = (uint8_t)il;
+	memcpy(p.in.key, kin, el);
+	memcpy(p.in.auth_key, kin + el, il);
+	memcpy(p.out.key, kout, el);
+	memcpy(p.out.auth_key, kout + el, il);
+	rc = e->env.child_install(e->env.ctx, &p);
+	explicit_bzero(&p, sizeof(p));
+	if (rc)
+		return rc;
+	c->state = IKE_C_INSTALLED;
+	c->in_dp = 1;
+	c->installed_ms = now;
+	c->seq = ++e->install_seq;
+	c->rekey_at = cc->rekey_time ? now + ike_jitter(e, (uint64_t)cc->rekey_time * 1000) : 0;
+	c->expire_at = p.life_seconds ? now + (uint64_t)p.life_seconds * 1000 : 0;
+	e->cnt.child_installed++;
+	if (!sa->announced_up) {
+		sa->announced_up = 1;
+		e->env.peer_event(e->env.ctx, sa->tunnel, sa->remote, 1);
+	}
+	ike_log(e, 0, "ike: CHILD_SA %08x_i %08x_o with %s installed (%s%s)", c->spi_in, c->spi_out,
+		inet_ntoa((struct in_addr){sa->remote}),
+		c->mode == CFG_SA_TUNNEL ? "tunnel" : "transport", c->encap ? ", udp" : "");
+	return 0;
+}
+
+/* ---- sending ---- */
+
+void ike_out_init(struct ike_out *o)
+{
+	ike_w_init(&o->w, o->buf, sizeof(o->buf));
+}
+
+void ike_send_raw(struct ike_engine *e, uint32_t local, uint16_t lport, uint32_t remote,
+		  uint16_t rport, const uint8_t *msg, size_t len)
+{
+	e->cnt.tx_msgs++;
+	e->env.send(e->env.ctx, local, lport, remote, rport, msg, len);
+}
+
+void ike_send_cached(struct ike_sa *sa, const uint8_t *msg, size_t len)
+{
+	ike_send_raw(sa->e, sa->local, sa->lport, sa->remote, sa->rport, msg, len);
+}
+
+/* Close an inner chain: its bytes and its first payload type (what the
+ * SK payload's next-payload field names). */
+static uint8_t ike_out_first(struct ike_out *o, const uint8_t **plain, size_t *plen)
+{
+	int n = ike_w_finish(&o->w);
+
+	*plain = o->buf;
+	*plen = n > 0 ? (size_t)n : 0;
+	return o->w.first;
+}
+
+static int ike_seal(struct ike_sa *sa, uint8_t exchange, int response, uint32_t msg_id,
+		    struct ike_out *o, uint8_t *msg, size_t cap)
+{
+	struct ike_w w;
+	uint8_t iv[16];
+	const uint8_t *plain;
+	size_t plen;
+	uint8_t first;
+	uint8_t flags = (uint8_t)((sa->initiator ? IKE_FLAG_INITIATOR : 0) |
+				  (response ? IKE_FLAG_RESPONSE : 0));
+
+	if (o->w.err)
+		return -ENOSPC;
+	first = ike_out_first(o, &plain, &plen);
+	ike_w_init(&w, msg, cap);
+	ike_w_hdr(&w, sa->spi_i, sa->spi_r, exchange, flags, msg_id);
+	ike_rand(sa->e, iv, sizeof(iv));
+	return ike_sk_seal(&w, &sa->suite, ike_sa_ke_out(sa), ike_sa_ka_out(sa), first, plain, plen,
+			   iv);
+}
+
+int ike_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id, struct ike_out *o)
+{
+	uint8_t msg[IKE_MAX_MSG];
+	int n = ike_seal(sa, exchange, 1, msg_id, o, msg, sizeof(msg));
+
+	if (n < 0)
+		return n;
+	free(sa->resp);
+	sa->resp = malloc((size_t)n);
+	if (sa->resp) {
+		memcpy(sa->resp, msg, (size_t)n);
+		sa->resp_len = (size_t)n;
+	}
+	sa->resp_exchange = exchange;
+	ike_send_cached(sa, msg, (size_t)n);
+	return 0;
+}
+
+static void ike_req_arm(struct ike_sa *sa, uint8_t task)
+{
+	uint64_t now = ike_now(sa->e);
+
+	sa->req_busy = 1;
+	sa->req_task = task;
+	sa->req_tries = 0;
+	sa->req_first_ms = now;
+	sa->req_next_ms = now + sa->e->conf.retransmit_timeout_ms;
+}
+
+int ike_send_request(struct ike_sa *sa, uint8_t exchange, uint8_t task, struct ike_out *o)
+{
+	uint8_t msg[IKE_MAX_MSG];
+	int n;
+
+	if (sa->req_busy)
+		return -EBUSY;
+	n = ike_seal(sa, exchange, 0, sa->req_id, o, msg, sizeof(msg));
+	if (n < 0)
+		return n;
+	free(sa->req);
+	sa->req = malloc((size_t)n);
+	if (!sa->req)
+		return -ENOMEM;
+	memcpy(sa->req, msg, (size_t)n);
+	sa->req_len = (size_t)n;
+	ike_req_arm(sa, task);
+	ike_send_cached(sa, msg, (size_t)n);
+	return 0;
+}
+
+/* IKE_SA_INIT requests are not sealed; ike_init.c builds them whole. */
+int ike_send_request_plain(struct ike_sa *sa, uint8_t task, const uint8_t *msg, size_t len)
+{
+	uint8_t *copy = malloc(len);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, msg, len);
+	free(sa->req);
+	sa->req = copy;
+	sa->req_len = len;
+	ike_req_arm(sa, task);
+	ike_send_cached(sa, msg, len);
+	return 0;
+}
+
+/* ---- tasks ---- */
+
+void ike_task_queue(struct ike_sa *sa, uint8_t task)
+{
+	sa->tasks |= IKE_TB(task);
+	ike_task_next(sa);
+}
+
+void ike_task_next(struct ike_sa *sa)
+{
+	static const uint8_t order[] = {IKE_T_DELETE_IKE, IKE_T_DELETE_CHILD, IKE_T_IKE_REKEY,
+					IKE_T_CHILD_REKEY, IKE_T_DPD};
+
+	while (!sa->req_busy && sa->tasks && sa->state != IKE_S_DEAD) {
+		uint8_t t = 0;
+		int rc = 0;
+
+		for (unsigned i = 0; i < sizeof(order); i++)
+			if (sa->tasks & IKE_TB(order[i])) {
+				t = order[i];
+				break;
+			}
+		if (!t) {
+			sa->tasks = 0;
+			return;
+		}
+		sa->tasks &= ~IKE_TB(t);
+		/* Only an established SA takes new exchanges; a Delete goes out
+		 * from any state that has keys. */
+		if (t != IKE_T_DELETE_IKE && t != IKE_T_DELETE_CHILD && sa->state != IKE_S_ESTABLISHED)
+			continue;
+		switch (t) {
+		case IKE_T_DELETE_IKE:
+			rc = ike_info_delete_ike_start(sa);
+			break;
+		case IKE_T_DELETE_CHILD:
+			rc = ike_info_delete_child_start(sa);
+			break;
+		case IKE_T_IKE_REKEY:
+			rc = ike_ike_rekey_start(sa);
+			break;
+		case IKE_T_CHILD_REKEY:
+			rc = ike_child_rekey_start(sa);
+			break;
+		case IKE_T_DPD:
+			rc = ike_info_dpd_start(sa);
+			break;
+		}
+		if (rc)
+			ike_log(sa->e, 0, "ike: %016llx_i task %u failed: %d",
+				(unsigned long long)sa->spi_i, t, rc);
+	}
+}
+
+/* ---- input ---- */
+
+static int ike_known_payload(uint8_t t)
+{
+	return (t >= IKE_PL_SA && t <= IKE_PL_EAP);
+}
+
+/* The first unknown payload with the critical bit set, or 0. */
+static uint8_t ike_unknown_critical(const struct ike_chain *c)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->pl[i].critical && !ike_known_payload(c->pl[i].type))
+			return c->pl[i].type;
+	return 0;
+}
+
+uint8_t ike_chain_unknown_critical(const struct ike_chain *c)
+{
+	return ike_unknown_critical(c);
+}
+
+static void ike_response_in(struct ike_sa *sa, const struct ike_hdr_view *h, const struct ike_chain *c)
+{
+	uint8_t task = sa->req_task;
+
+	sa->req_busy = 0;
+	sa->req_id++;
+	free(sa->req);
+	sa->req = NULL;
+	switch (h->exchange) {
+	case IKE_AUTH:
+		if (task == IKE_T_AUTH)
+			ike_auth_response(sa, c);
+		break;
+	case IKE_CREATE_CHILD_SA:
+		if (task == IKE_T_CHILD_REKEY || task == IKE_T_IKE_REKEY)
+			ike_create_response(sa, c);
+		break;
+	case IKE_INFORMATIONAL:
+		ike_info_response(sa, c);
+		break;
+	}
+	(void)task;
+}
+
+static void ike_request_in(struct ike_sa *sa, const struct ike_hdr_view *h, const struct ike_chain *c)
+{
+	struct ike_engine *e = sa->e;
+	uint8_t crit = ike_unknown_critical(c);
+
+	if (sa->state == IKE_S_INIT_DONE && h->exchange != IKE_AUTH) {
+		/* The first exchange after IKE_SA_INIT must be IKE_AUTH
+		 * (RFC 7296 1.2): refuse, and keep nothing of this SA. */
+		struct ike_out o;
+
+		e->cnt.rx_malformed++;
+		ike_out_init(&o);
+		ike_w_notify(&o.w, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
+		ike_send_response(sa, h->exchange, h->msg_id, &o);
+		ike_sa_kill(sa, 1);
+		return;
+	}
+	if (crit) {
+		struct ike_out o;
+
+		e->cnt.rx_unsupported_critical++;
+		ike_out_init(&o);
+		ike_w_notify(&o.w, 0, NULL, 0, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &crit, 1);
+		sa->resp_id++;
+		ike_send_response(sa, h->exchange, h->msg_id, &o);
+		return;
+	}
+	sa->resp_id++;
+	switch (h->exchange) {
+	case IKE_AUTH:
+		ike_auth_request(sa, h->msg_id, c);
+		break;
+	case IKE_CREATE_CHILD_SA:
+		ike_create_request(sa, h->msg_id, c);
+		break;
+	case IKE_INFORMATIONAL:
+		ike_info_request(sa, h->msg_id, c);
+		break;
+	default: {
+		struct ike_out o;
+
+		e->cnt.rx_malformed++;
+		ike_out_init(&o);
+		ike_w_notify(&o.w, 0, NULL, 0, IKE_N_INVALID_SYNTAX, NULL, 0);
+		ike_send_response(sa, h->exchange, h->msg_id, &o);
+	}
+	}
+}
+
+static void ike_input_sa(struct ike_engine *e, uint32_t local, uint16_t lport, uint32_t remote,
+			 uint16_t rport, const uint8_t *msg, size_t len, const struct ike_hdr_view *h)
+{
+	int we_init = !(h->flags & IKE_FLAG_INITIATOR);
+	int response = !!(h->flags & IKE_FLAG_RESPONSE);
+	struct ike_sa *sa = ike_sa_by_spi(e, we_init ? h->spi_i : h->spi_r, we_init);
+	struct ike_chain outer, inner;
+	const struct ike_payload *sk;
+	uint8_t plain[IKE_MAX_MSG];
+	size_t plen;
+	int rc;
+
+	if (!sa || sa->spi_i != h->spi_i || sa->spi_r != h->spi_r || !sa->keys_ok) {
+		e->cnt.rx_bad_spi++;
+		return;
+	}
+	if (ike_chain_parse(h->next, msg + IKE_HDR_LEN, len - IKE_HDR_LEN, &outer) != IKE_PARSE_OK ||
+	    !(sk = ike_chain_find(&outer, IKE_PL_SK))) {
+		e->cnt.rx_malformed++;
+		return;
+	}
+	/* Integrity first: nothing of an unauthenticated message counts. */
+	rc = ike_sk_open(msg, len, sk, &sa->suite, we_init ? sa->keys.sk_er : sa->keys.sk_ei,
+			 we_init ? sa->keys.sk_ar : sa->keys.sk_ai, plain, sizeof(plain), &plen);
+	if (rc == -EBADMSG) {
+		e->cnt.rx_bad_integrity++;
+		return;
+	}
+	if (rc) {
+		e->cnt.rx_malformed++;
+		return;
+	}
+	/* The first inner payload is the SK payload's next-payload field. */
+	if (ike_chain_parse(sk->next, plain, plen, &inner) != IKE_PARSE_OK) {
+		e->cnt.rx_malformed++;
+		return;
+	}
+	if (response) {
+		if (!sa->req_busy || h->msg_id != sa->req_id) {
+			e->cnt.rx_bad_msgid++;
+			return;
+		}
+	} else if (h->msg_id != sa->resp_id) {
+		if (sa->resp && h->msg_id + 1 == sa->resp_id) {
+			/* A retransmitted request: our answer was lost. */
+			e->cnt.rx_duplicates++;
+			ike_send_cached(sa, sa->resp, sa->resp_len);
+		} else {
+			e->cnt.rx_bad_msgid++;
+		}
+		return;
+	}
+	sa->last_rx_ms = ike_now(e);
+	/* Behind a NAT the peer's mapping may change; follow authenticated
+	 * messages (RFC 7296 2.23). */
+	if ((sa->nat_local || sa->nat_remote) && (sa->remote != remote || sa->rport != rport)) {
+		sa->remote = remote;
+		sa->rport = rport;
+	}
+	sa->local = local;
+	sa->lport = lport;
+	if (response)
+		ike_response_in(sa, h, &inner);
+	else
+		ike_request_in(sa, h, &inner);
+	explicit_bzero(plain, sizeof(plain));
+	ike_task_next(sa);
+}
+
+void ike_input(struct ike_engine *e, uint32_t local, uint16_t lport, uint32_t remote, uint16_t rport,
+	       const uint8_t *msg, size_t len)
+{
+	struct ike_hdr_view h;
+
+	e->cnt.rx_msgs++;
+	if (ike_hdr_parse(msg, len, &h) != IKE_PARSE_OK) {
+		e->cnt.rx_malformed++;
+		return;
+	}
+	if (h.exchange == IKE_SA_INIT) {
+		if (!(h.flags & IKE_FLAG_RESPONSE)) {
+			ike_init_request(e, local, lport, remote, rport, msg, len, &h);
+		} else {
+			struct ike_sa *sa = ike_sa_by_spi(e, h.spi_i, 1);
+
+			if (!sa || sa->state != IKE_S_INIT_SENT)
+				e->cnt.rx_bad_spi++;
+			else if (h.msg_id != 0)
+				e->cnt.rx_bad_msgid++;
+			else
+				ike_init_response(sa, msg, len, &h);
+		}
+	} else if (h.exchange >= IKE_AUTH && h.exchange <= IKE_INFORMATIONAL) {
+		ike_input_sa(e, local, lport, remote, rport, msg, len, &h);
+	} else {
+		e->cnt.rx_malformed++;
+	}
+	ike_sa_sweep(e);
+}
+
+/* ---- timers ---- */
+
+static void ike_sa_retransmit(struct ike_sa *sa, uint64_t now)
+{
+	struct ike_engine *e = sa->e;
+	const struct cfg_ike_conn *c = ike_sa_conn(sa);
+	unsigned tries = e->conf.retransmit_tries;
+	int give_up = sa->req_tries >= tries;
+
+	if (sa->req_task == IKE_T_DPD && c->dpd_timeout &&
+	    now - sa->req_first_ms >= (uint64_t)c->dpd_timeout * 1000)
+		give_up = 1;
+	if (give_up) {
+		ike_log(e, 0, "ike: %s not answering, giving up on %016llx_i",
+			inet_ntoa((struct in_addr){sa->remote}), (unsigned long long)sa->spi_i);
+		if (sa->req_task == IKE_T_DPD)
+			e->cnt.dpd_failed++;
+		ike_sa_kill(sa, 0);
+		return;
+	}
+	sa->req_tries++;
+	e->cnt.retransmits++;
+	sa->req_next_ms = now + ((uint64_t)e->conf.retransmit_timeout_ms << sa->req_tries);
+	if (sa->req)
+		ike_send_cached(sa, sa->req, sa->req_len);
+}
+
+static void ike_sa_timers(struct ike_sa *sa, uint64_t now)
+{
+	struct ike_engine *e = sa->e;
+	const struct cfg_ike_conn *c = ike_sa_conn(sa);
+
+	if (sa->state == IKE_S_DEAD)
+		return;
+	if (ike_sa_half_open(sa) && now >= sa->half_open_until) {
+		e->cnt.half_open_expired++;
+		ike_sa_kill(sa, 1);
+		return;
+	}
+	if (sa->req_busy && now >= sa->req_next_ms) {
+		ike_sa_retransmit(sa, now);
+		if (sa->state == IKE_S_DEAD)
+			return;
+	}
+	if (sa->state == IKE_S_REKEYED && now - sa->last_rx_ms > 60000 && !sa->req_busy) {
+		/* The peer never deleted the replaced SA: do it ourselves. */
+		ike_task_queue(sa, IKE_T_DELETE_IKE);
+	}
+	if (sa->state != IKE_S_ESTABLISHED)
+		return;
+	if (sa->expire_at && now >= sa->expire_at) {
+		ike_log(e, 0, "ike: %016llx_i reached its hard lifetime", (unsigned long long)sa->spi_i);
+		ike_task_queue(sa, IKE_T_DELETE_IKE);
+		return;
+	}
+	if (sa->rekey_at && now >= sa->rekey_at) {
+		sa->rekey_at = 0;
+		ike_task_queue(sa, IKE_T_IKE_REKEY);
+	}
+	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++) {
+		struct ike_child *ch = &sa->child[i];
+
+		if (ch->state != IKE_C_INSTALLED)
+			continue;
+		if (ch->expire_at && now >= ch->expire_at) {
+			/* Hard end with no rekey done: the tunnel is down. */
+			ike_task_queue(sa, IKE_T_DELETE_IKE);
+			return;
+		}
+		if (ch->rekey_at && now >= ch->rekey_at) {
+			ch->rekey_at = 0;
+			ike_task_queue(sa, IKE_T_CHILD_REKEY);
+		}
+	}
+	if (c->dpd_delay && !sa->req_busy && now - sa->last_rx_ms >= (uint64_t)c->dpd_delay * 1000)
+		ike_task_queue(sa, IKE_T_DPD);
+	ike_task_next(sa);
+}
+
+void ike_tick(struct ike_engine *e)
+{
+	uint64_t now = ike_now(e);
+
+	if (now >= e->cookie_rotate_ms)
+		ike_cookie_rotate(e);
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		ike_sa_timers(sa, now);
+	ike_sa_sweep(e);
+}
+
+static uint64_t ike_min_due(uint64_t best, uint64_t at, uint64_t now)
+{
+	uint64_t d;
+
+	if (!at)
+		return best;
+	d = at > now ? at - now : 0;
+	return d < best ? d : best;
+}
+
+uint64_t ike_next_timer_ms(const struct ike_engine *e)
+{
+	uint64_t now = ike_now(e), best = UINT64_MAX;
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		const struct cfg_ike_conn *c = &e->conf.conns[sa->conn];
+
+		if (sa->state == IKE_S_DEAD)
+			continue;
+		if (sa->req_busy)
+			best = ike_min_due(best, sa->req_next_ms, now);
+		if (!sa->initiator && sa->state == IKE_S_INIT_DONE)
+			best = ike_min_due(best, sa->half_open_until, now);
+		if (sa->state != IKE_S_ESTABLISHED)
+			continue;
+		best = ike_min_due(best, sa->rekey_at, now);
+		best = ike_min_due(best, sa->expire_at, now);
+		for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++) {
+			if (sa->child[i].state != IKE_C_INSTALLED)
+				continue;
+			best = ike_min_due(best, sa->child[i].rekey_at, now);
+			best = ike_min_due(best, sa->child[i].expire_at, now);
+		}
+		if (c->dpd_delay && !sa->req_busy)
+			best = ike_min_due(best, sa->last_rx_ms + (uint64_t)c->dpd_delay * 1000, now);
+	}
+	if (e->cookie_rotate_ms)
+		best = ike_min_due(best, e->cookie_rotate_ms, now);
+	return best;
+}
+
+/* ---- engine ---- */
+
+static int ike_conf_copy(struct cfg_ike *dst, const struct cfg_ike *src)
+{
+	*dst = *src;
+	dst->secrets = NULL;
+	if (src->n_secrets) {
+		dst->secrets = calloc(src->n_secrets, sizeof(*dst->secrets));
+		if (!dst->secrets)
+			return -ENOMEM;
+		memcpy(dst->secrets, src->secrets, src->n_secrets * sizeof(*dst->secrets));
+	}
+	if (!dst->retransmit_tries)
+		dst->retransmit_tries = 5;
+	if (!dst->retransmit_timeout_ms)
+		dst->retransmit_timeout_ms = 1000;
+	if (!dst->half_open_timeout)
+		dst->half_open_timeout = 30;
+	return 0;
+}
+
+static void ike_conf_free(struct cfg_ike *c)
+{
+	if (c->secrets)
+		explicit_bzero(c->secrets, c->n_secrets * sizeof(*c->secrets));
+	free(c->secrets);
+	c->secrets = NULL;
+}
+
+int ike_cred_setup(struct ike_engine *e, const struct cfg_ike *conf, struct ike_cred **out);
+
+struct ike_engine *ike_engine_create(const struct ike_env *env, const struct cfg_ike *conf)
+{
+	struct ike_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->env = *env;
+	if (ike_conf_copy(&e->conf, conf)) {
+		free(e);
+		return NULL;
+	}
+	if (ike_cred_setup(e, &e->conf, e->cred)) {
+		ike_conf_free(&e->conf);
+		free(e);
+		return NULL;
+	}
+	ike_cookie_rotate(e);
+	return e;
+}
+
+static void ike_cred_drop(struct ike_cred **cred)
+{
+	for (unsigned i = 0; i < CFG_IKE_MAX_CONNS; i++) {
+		if (ike_cred_free)
+			ike_cred_free(cred[i]);
+		cred[i] = NULL;
+	}
+}
+
+void ike_engine_destroy(struct ike_engine *e)
+{
+	if (!e)
+		return;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED) {
+			/* Best effort: one Delete, no retransmits. */
+			sa->req_busy = 0;
+			ike_info_delete_ike_start(sa);
+		}
+		ike_sa_kill(sa, 0);
+	}
+	ike_sa_sweep(e);
+	ike_cred_drop(e->cred);
+	ike_conf_free(&e->conf);
+	explicit_bzero(e, sizeof(*e));
+	free(e);
+}
+
+static int ike_conn_find_name(const struct cfg_ike *c, const char *name)
+{
+	for (unsigned i = 0; i < c->n_conns; i++)
+		if (!strcmp(c->conns[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int ike_engine_reconfigure(struct ike_engine *e, const struct cfg_ike *conf)
+{
+	struct cfg_ike nc;
+	struct ike_cred *cred[CFG_IKE_MAX_CONNS] = {0};
+	int rc;
+
+	if ((rc = ike_conf_copy(&nc, conf)))
+		return rc;
+	if ((rc = ike_cred_setup(e, &nc, cred))) {
+		ike_conf_free(&nc);
+		return rc;
+	}
+	/* SAs follow their connection by name; those of a removed one go. */
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		int idx = ike_conn_find_name(&nc, e->conf.conns[sa->conn].name);
+
+		if (sa->state == IKE_S_DEAD)
+			continue;
+		if (idx < 0 || nc.conns[idx].tunnel != sa->tunnel) {
+			if (sa->state == IKE_S_ESTABLISHED) {
+				sa->req_busy = 0;
+				ike_info_delete_ike_start(sa);
+			}
+			ike_sa_kill(sa, 0);
+			sa->conn = 0;
+		} else {
+			sa->conn = (unsigned)idx;
+		}
+	}
+	ike_sa_sweep(e);
+	ike_cred_drop(e->cred);
+	memcpy(e->cred, cred, sizeof(cred));
+	ike_conf_free(&e->conf);
+	e->conf = nc;
+	return 0;
+}
+
+/* ---- peers ---- */
+
+static int ike_conn_for_tunnel(const struct ike_engine *e, unsigned tunnel)
+{
+	for (unsigned i = 0; i < e->conf.n_conns; i++)
+		if (e->conf.conns[i].tunnel == tunnel)
+			return (int)i;
+	return -1;
+}
+
+static int ike_sa_state_of(const struct ike_sa *sa)
+{
+	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
+		if (sa->child[i].state == IKE_C_INSTALLED)
+			return IKE_PEER_UP;
+	return IKE_PEER_CONNECTING;
+}
+
+int ike_peer_state(const struct ike_engine *e, unsigned tunnel, uint32_t peer)
+{
+	int best = IKE_PEER_NONE;
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		int s;
+
+		if (sa->state == IKE_S_DEAD || sa->state == IKE_S_DELETING || sa->tunnel != tunnel ||
+		    sa->remote != peer)
+			continue;
+		s = ike_sa_state_of(sa);
+		if (s > best)
+			best = s;
+	}
+	return best;
+}
+
+int ike_connect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
+{
+	int conn = ike_conn_for_tunnel(e, tunnel), st, rc;
+	struct ike_sa *sa;
+
+	if (conn < 0)
+		return -ENOENT;
+	st = ike_peer_state(e, tunnel, peer);
+	if (st != IKE_PEER_NONE)
+		return st;
+	sa = ike_sa_new(e, (unsigned)conn, 1, e->conf.conns[conn].local_addr, IKE_PORT, peer, IKE_PORT);
+	if (!sa)
+		return -ENOMEM;
+	if ((rc = ike_init_start(sa))) {
+		ike_sa_kill(sa, 1);
+		ike_sa_sweep(e);
+		return rc;
+	}
+	return IKE_PEER_CONNECTING;
+}
+
+void ike_disconnect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
+{
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == IKE_S_DEAD || sa->tunnel != tunnel || sa->remote != peer)
+			continue;
+		if (sa->keys_ok && (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED)) {
+			/* Children go now; the IKE SA when the Delete is answered. */
+			for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
+				ike_child_remove(sa, &sa->child[i]);
+			if (sa->announced_up)
+				e->env.peer_event(e->env.ctx, sa->tunnel, sa->remote, 0);
+			sa->announced_up = 0;
+			/* An exchange in flight is abandoned: the Delete wins. */
+			ike_rekey_abort(sa);
+			sa->req_busy = 0;
+			sa->tasks = 0;
+			sa->state = IKE_S_DELETING;
+			ike_task_queue(sa, IKE_T_DELETE_IKE);
+		} else {
+			ike_sa_kill(sa, 0);
+		}
+	}
+	ike_sa_sweep(e);
+}
+
+void ike_child_expiring(struct ike_engine *e, unsigned tunnel, uint32_t peer, int hard)
+{
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state != IKE_S_ESTABLISHED || sa->tunnel != tunnel || sa->remote != peer ||
+		    !ike_child_current(sa))
+			continue;
+		if (hard) {
+			/* Its keys are spent: the dataplane dropped it. */
+			struct ike_child *c = ike_child_current(sa);
+
+			ike_child_remove(sa, c);
+			ike_task_queue(sa, IKE_T_DELETE_IKE);
+		} else {
+			ike_task_queue(sa, IKE_T_CHILD_REKEY);
+		}
+	}
+	ike_sa_sweep(e);
+}
+
+/* ---- show ---- */
+
+unsigned ike_sa_list(const struct ike_engine *e, struct ike_sa_info *out, unsigned max)
+{
+	unsigned n = 0;
+	uint64_t now = ike_now(e);
+
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		struct ike_sa_info *o;
+		const struct ike_child *ch = NULL;
+		const struct cfg_ike_conn *c = &e->conf.conns[sa->conn];
+
+		if (sa->state == IKE_S_DEAD)
+			continue;
+		if (n >= max) {
+			n++;
+			continue;
+		}
+		o = &out[n++];
+		memset(o, 0, sizeof(*o));
+		o->tunnel = sa->tunnel;
+		snprintf(o->conn, sizeof(o->conn), "%s", c->name);
+		o->local = sa->local;
+		o->remote = sa->remote;
+		o->lport = sa->lport;
+		o->rport = sa->rport;
+		o->spi_i = sa->spi_i;
+		o->spi_r = sa->spi_r;
+		o->initiator = sa->initiator;
+		o->state = ike_state_name(sa->state);
+		snprintf(o->local_id, sizeof(o->local_id), "%s", sa->local_id);
+		snprintf(o->remote_id, sizeof(o->remote_id), "%s", sa->remote_id);
+		if (sa->keys_ok)
+			ike_suite_format(&sa->suite, 0, o->suite, sizeof(o->suite));
+		o->nat_local = sa->nat_local;
+		o->nat_remote = sa->nat_remote;
+		o->established_ms = sa->established_ms;
+		o->rekey_in_ms = sa->rekey_at > now ? sa->rekey_at - now : 0;
+		o->dpd_idle_ms = now - sa->last_rx_ms;
+		for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
+			if (sa->child[i].state == IKE_C_INSTALLED &&
+			    (!ch || sa->child[i].seq > ch->seq))
+				ch = &sa->child[i];
+		if (ch) {
+			o->child_up = 1;
+			ike_suite_format(&ch->suite, 1, o->child_suite, sizeof(o->child_suite));
+			o->child_mode = ch->mode;
+			o->child_encap = ch->encap;
+			o->child_spi_in = ch->spi_in;
+			o->child_spi_out = ch->spi_out;
+			o->child_rekey_in_ms = ch->rekey_at > now ? ch->rekey_at - now : 0;
+		}
+	}
+	return n;
+}
+
+const struct ike_counters *ike_engine_counters(const struct ike_engine *e)
+{
+	return &e->cnt;
+}

@@ -1,0 +1,1320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Two IKEv2 engines in one process: mocked network, clock, random and SA installer; every exchange. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "control/ike.h"
+#include "lib/esp.h"
+#include "lib/ike_crypto.h"
+#include "lib/ike_wire.h"
+
+/* ---- the mocked world ---- */
+
+#define NET_MAX 64
+#define REC_MAX 64
+
+struct dgram {
+	uint32_t src, dst;        /* network order */
+	uint16_t sport, dport;
+	size_t len;
+	uint8_t data[IKE_MAX_MSG];
+};
+
+struct rec {                      /* one call of the SA installer */
+	int install;              /* 1: child_install, 0: child_remove */
+	struct cfg_sa sa;         /* install */
+	uint32_t spi;             /* remove: the inbound SPI */
+	uint32_t peer;
+};
+
+struct node {
+	const char *name;
+	struct ike_engine *e;
+	uint32_t addr;            /* network order */
+	uint64_t rng;
+	struct rec rec[REC_MAX];
+	unsigned n_rec;
+	int ups, downs;
+	int install_fail;
+	char keyline[1024];       /* the last tshark key line logged */
+};
+
+static struct dgram net[NET_MAX];
+static unsigned n_net;
+static uint64_t now_ms = 1000000;
+static int verbose;
+static struct node *nodes[2];
+/* NAT in front of nodes[0]: its address/ports as the other side sees them. */
+static int nat_on;
+static uint32_t nat_pub;
+#define NAT_PORT_OFFSET 30000
+
+static uint32_t ip(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a.s_addr;
+}
+
+static void env_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote, uint16_t rport,
+		     const uint8_t *msg, size_t len)
+{
+	struct node *n = ctx;
+	struct dgram *d;
+
+	if (n_net == NET_MAX || len > IKE_MAX_MSG) {
+		fprintf(stderr, "mock network full\n");
+		exit(2);
+	}
+	d = &net[n_net++];
+	d->src = local;
+	d->sport = lport;
+	d->dst = remote;
+	d->dport = rport;
+	d->len = len;
+	memcpy(d->data, msg, len);
+	/* Source NAT: the node behind it leaves with the public address. */
+	if (nat_on && n == nodes[0]) {
+		d->src = nat_pub;
+		d->sport = (uint16_t)(lport + NAT_PORT_OFFSET);
+	}
+}
+
+static int env_install(void *ctx, const struct cfg_sa *sa)
+{
+	struct node *n = ctx;
+
+	if (n->install_fail)
+		return -ENOSPC;
+	if (n->n_rec < REC_MAX) {
+		n->rec[n->n_rec].install = 1;
+		n->rec[n->n_rec].sa = *sa;
+		n->rec[n->n_rec].peer = sa->peer;
+		n->n_rec++;
+	}
+	return 0;
+}
+
+static void env_remove(void *ctx, unsigned tunnel, uint32_t peer, uint32_t in_spi)
+{
+	struct node *n = ctx;
+
+	if (n->n_rec < REC_MAX) {
+		n->rec[n->n_rec].install = 0;
+		n->rec[n->n_rec].spi = in_spi;
+		n->rec[n->n_rec].peer = peer;
+		n->n_rec++;
+	}
+}
+
+static void env_event(void *ctx, unsigned tunnel, uint32_t peer, int up)
+{
+	struct node *n = ctx;
+
+	if (up)
+		n->ups++;
+	else
+		n->downs++;
+}
+
+static uint64_t env_now(void *ctx)
+{
+	return now_ms;
+}
+
+/* Deterministic: xorshift64* seeded per node. */
+static void env_random(void *ctx, void *buf, size_t len)
+{
+	struct node *n = ctx;
+	uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		n->rng ^= n->rng >> 12;
+		n->rng ^= n->rng << 25;
+		n->rng ^= n->rng >> 27;
+		p[i] = (uint8_t)((n->rng * 2685821657736338717ULL) >> 56);
+	}
+}
+
+static void env_log(void *ctx, int debug, const char *line)
+{
+	struct node *n = ctx;
+
+	if (strstr(line, "ikev2_decryption_table"))
+		snprintf(n->keyline, sizeof(n->keyline), "%s", line);
+	if (verbose)
+		fprintf(stderr, "[%s%s] %s\n", n->name, debug ? " debug" : "", line);
+}
+
+static struct node *node_of(uint32_t addr)
+{
+	for (int i = 0; i < 2; i++)
+		if (nodes[i] && (nodes[i]->addr == addr || (nat_on && i == 0 && addr == nat_pub)))
+			return nodes[i];
+	return NULL;
+}
+
+/* Deliver datagram i (removing it from the queue). */
+static void net_deliver_at(unsigned i)
+{
+	static struct dgram d;
+	struct node *to;
+
+	d = net[i];
+	memmove(&net[i], &net[i + 1], (n_net - i - 1) * sizeof(net[0]));
+	n_net--;
+	if (nat_on && d.dst == nat_pub) {
+		/* Back through the NAT to the private side. */
+		d.dst = nodes[0]->addr;
+		d.dport = (uint16_t)(d.dport - NAT_PORT_OFFSET);
+	}
+	to = node_of(d.dst);
+	if (!to)
+		return;
+	ike_input(to->e, d.dst, d.dport, d.src, d.sport, d.data, d.len);
+}
+
+static void net_deliver(void)
+{
+	if (n_net)
+		net_deliver_at(0);
+}
+
+static void net_drop(void)
+{
+	if (n_net) {
+		memmove(&net[0], &net[1], (n_net - 1) * sizeof(net[0]));
+		n_net--;
+	}
+}
+
+/* Deliver everything until quiet. Returns how many were delivered. */
+static unsigned net_run(void)
+{
+	unsigned k = 0;
+
+	while (n_net && k < 500) {
+		net_deliver();
+		k++;
+	}
+	return k;
+}
+
+/* The header of the queued datagram i. */
+static struct ike_hdr_view net_hdr(unsigned i)
+{
+	struct ike_hdr_view h;
+
+	memset(&h, 0, sizeof(h));
+	if (i < n_net)
+		ike_hdr_parse(net[i].data, net[i].len, &h);
+	return h;
+}
+
+static void tick_both(uint64_t advance_ms)
+{
+	now_ms += advance_ms;
+	for (int i = 0; i < 2; i++)
+		ike_tick(nodes[i]->e);
+}
+
+/* ---- configuration ---- */
+
+struct setup {
+	const char *ike[4];
+	const char *esp[4];
+	const char *psk;
+	int cookies_always;
+	uint8_t mode;
+	uint8_t encap;
+	unsigned dpd_delay, rekey_time, child_rekey_time;
+};
+
+static void conf_make(struct cfg_ike *k, struct cfg_ike_secret *sec, uint32_t local,
+		      const struct setup *s)
+{
+	struct cfg_ike_conn *c = &k->conns[0];
+	char err[128];
+
+	memset(k, 0, sizeof(*k));
+	memset(sec, 0, sizeof(*sec));
+	k->n_conns = 1;
+	snprintf(c->name, sizeof(c->name), "dmvpn");
+	c->tunnel = 0;
+	c->local_addr = local;
+	for (int i = 0; i < 4 && s->ike[i]; i++)
+		if (ike_suite_parse(s->ike[i], 0, &c->ike[c->n_ike++], err, sizeof(err))) {
+			fprintf(stderr, "bad proposal %s: %s\n", s->ike[i], err);
+			exit(2);
+		}
+	for (int i = 0; i < 4 && s->esp[i]; i++)
+		if (ike_suite_parse(s->esp[i], 1, &c->child.esp[c->child.n_esp++], err, sizeof(err))) {
+			fprintf(stderr, "bad ESP proposal %s: %s\n", s->esp[i], err);
+			exit(2);
+		}
+	c->local.auth = c->remote.auth = CFG_IKE_AUTH_PSK;
+	c->rekey_time = s->rekey_time;
+	c->dpd_delay = s->dpd_delay;
+	c->encap = s->encap;
+	snprintf(c->child.name, sizeof(c->child.name), "gre");
+	c->child.mode = s->mode;
+	c->child.rekey_time = s->child_rekey_time;
+	c->child.replay_window = 64;
+	k->n_secrets = 1;
+	k->secrets = sec;
+	snprintf(sec->secret, sizeof(sec->secret), "%s", s->psk ? s->psk : "dmvpn-test-psk");
+	sec->secret_len = strlen(sec->secret);
+	k->cookie_threshold = s->cookies_always ? 0 : 10;
+	k->half_open_timeout = 30;
+	k->retransmit_tries = 3;
+	k->retransmit_timeout_ms = 1000;
+	k->max_ike_sas = 100;
+}
+
+static struct node node_i, node_r;
+static const struct ike_env env_tmpl = {
+	.send = env_send,
+	.child_install = env_install,
+	.child_remove = env_remove,
+	.peer_event = env_event,
+	.now_ms = env_now,
+	.random = env_random,
+	.log = env_log,
+};
+
+static const struct setup default_setup = {
+	.ike = {"aes128gcm16-prfsha256-ecp256"},
+	.esp = {"aes128gcm16"},
+};
+
+/* A fresh pair: I = 192.0.2.1 (initiator), R = 192.0.2.2. */
+static void pair_up(const struct setup *si, const struct setup *sr, uint64_t seed)
+{
+	struct cfg_ike k;
+	struct cfg_ike_secret sec;
+	struct ike_env env = env_tmpl;
+
+	n_net = 0;
+	nat_on = 0;
+	memset(&node_i, 0, sizeof(node_i));
+	memset(&node_r, 0, sizeof(node_r));
+	node_i.name = "I";
+	node_r.name = "R";
+	node_i.addr = ip("192.0.2.1");
+	node_r.addr = ip("192.0.2.2");
+	node_i.rng = seed * 2 + 1;
+	node_r.rng = seed * 2 + 0x9e3779b97f4a7c15ULL;
+	nodes[0] = &node_i;
+	nodes[1] = &node_r;
+	conf_make(&k, &sec, node_i.addr, si);
+	env.ctx = &node_i;
+	node_i.e = ike_engine_create(&env, &k);
+	conf_make(&k, &sec, node_r.addr, sr ? sr : si);
+	env.ctx = &node_r;
+	node_r.e = ike_engine_create(&env, &k);
+	if (!node_i.e || !node_r.e) {
+		fprintf(stderr, "ike_engine_create failed\n");
+		exit(2);
+	}
+}
+
+static void pair_down(void)
+{
+	ike_engine_destroy(node_i.e);
+	ike_engine_destroy(node_r.e);
+	node_i.e = node_r.e = NULL;
+	n_net = 0;
+	nat_on = 0;
+}
+
+static const struct ike_counters *cnt(struct node *n)
+{
+	return ike_engine_counters(n->e);
+}
+
+static unsigned n_sas(struct node *n)
+{
+	struct ike_sa_info info[8];
+
+	return ike_sa_list(n->e, info, 8);
+}
+
+/* The last install of node n, or NULL. */
+static const struct cfg_sa *last_install(const struct node *n)
+{
+	for (unsigned i = n->n_rec; i-- > 0;)
+		if (n->rec[i].install)
+			return &n->rec[i].sa;
+	return NULL;
+}
+
+static unsigned count_recs(const struct node *n, int install)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n->n_rec; i++)
+		k += n->rec[i].install == install;
+	return k;
+}
+
+static int removed(const struct node *n, uint32_t spi)
+{
+	for (unsigned i = 0; i < n->n_rec; i++)
+		if (!n->rec[i].install && n->rec[i].spi == spi)
+			return 1;
+	return 0;
+}
+
+/* Index of the install of in-SPI spi / of the remove of spi; -1 if none. */
+static int rec_index(const struct node *n, int install, uint32_t spi)
+{
+	for (unsigned i = 0; i < n->n_rec; i++) {
+		if (install && n->rec[i].install && n->rec[i].sa.in.spi == spi)
+			return (int)i;
+		if (!install && !n->rec[i].install && n->rec[i].spi == spi)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int dir_same(const struct cfg_sa_dir *a, const struct cfg_sa_dir *b)
+{
+	return a->spi == b->spi && a->key_len == b->key_len && a->auth_len == b->auth_len &&
+	       !memcmp(a->key, b->key, a->key_len) && !memcmp(a->auth_key, b->auth_key, a->auth_len);
+}
+
+/* Both sides' SAs are mirror images: I's out is R's in and the reverse. */
+static void check_mirror(const struct cfg_sa *a, const struct cfg_sa *b, const char *what)
+{
+	CHECK_MSG(a && b, "%s: no SA installed", what);
+	if (!a || !b)
+		return;
+	CHECK_MSG(dir_same(&a->out, &b->in), "%s: I out != R in", what);
+	CHECK_MSG(dir_same(&a->in, &b->out), "%s: I in != R out", what);
+	CHECK_MSG(a->in.spi != a->out.spi, "%s: SPIs not distinct", what);
+	CHECK_MSG(a->alg == b->alg && a->mode == b->mode && a->esn == b->esn && a->udp == b->udp,
+		  "%s: parameters differ", what);
+	CHECK_MSG(a->peer == node_r.addr || (nat_on && a->peer == node_r.addr), "%s: I's peer", what);
+}
+
+/* The standard exchange, each message checked as it goes. */
+static void establish(void)
+{
+	struct ike_hdr_view h;
+
+	CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
+	/* I -> R: HDR, SAi1, KEi, Ni, N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP), N(SIGNATURE_HASH_ALGORITHMS) */
+	h = net_hdr(0);
+	CHECK_INT(h.exchange, IKE_SA_INIT);
+	CHECK_INT(h.flags & (IKE_FLAG_INITIATOR | IKE_FLAG_RESPONSE), IKE_FLAG_INITIATOR);
+	net_deliver();
+	/* R -> I: HDR, SAr1, KEr, Nr, N(NAT_DETECTION_*), N(SIGNATURE_HASH_ALGORITHMS) */
+	h = net_hdr(0);
+	CHECK_INT(h.exchange, IKE_SA_INIT);
+	CHECK_INT(h.flags & IKE_FLAG_RESPONSE, IKE_FLAG_RESPONSE);
+	net_deliver();
+	/* I -> R: HDR, SK {IDi, AUTH, N(INITIAL_CONTACT), N(USE_TRANSPORT_MODE), SAi2, TSi, TSr} */
+	h = net_hdr(0);
+	CHECK_INT(h.exchange, IKE_AUTH);
+	CHECK_INT(h.msg_id, 1);
+	net_deliver();
+	/* R -> I: HDR, SK {IDr, AUTH, N(USE_TRANSPORT_MODE), SAr2, TSi, TSr} */
+	h = net_hdr(0);
+	CHECK_INT(h.exchange, IKE_AUTH);
+	CHECK_INT(h.flags & IKE_FLAG_RESPONSE, IKE_FLAG_RESPONSE);
+	net_deliver();
+	CHECK_INT(n_net, 0);
+}
+
+/* ---- scenarios ---- */
+
+static void t_establish_matrix(void)
+{
+	static const char *const groups[] = {"modp2048", "ecp256", "ecp384", "x25519"};
+	static const char *const esps[] = {"aes128gcm16", "aes256gcm16", "aes128-sha256", "aes256-sha1"};
+	static const int algs[] = {ESP_ALG_AES128_GCM16, ESP_ALG_AES256_GCM16, ESP_ALG_AES128_CBC_SHA256,
+				   ESP_ALG_AES256_CBC_SHA1};
+
+	for (int g = 0; g < 4; g++)
+		for (int x = 0; x < 4; x++) {
+			char ike[64], what[96];
+			struct setup s = {.esp = {esps[x]}};
+			const struct cfg_sa *a, *b;
+
+			snprintf(ike, sizeof(ike), "%s-prfsha256-%s", g % 2 ? "aes256gcm16" : "aes128-sha256",
+				 groups[g]);
+			s.ike[0] = ike;
+			snprintf(what, sizeof(what), "%s / %s", ike, esps[x]);
+			pair_up(&s, NULL, (uint64_t)(g * 4 + x + 1));
+			establish();
+			a = last_install(&node_i);
+			b = last_install(&node_r);
+			check_mirror(a, b, what);
+			CHECK_MSG(a && a->alg == algs[x], "%s: alg", what);
+			CHECK_MSG(a && a->mode == CFG_SA_TRANSPORT && !a->udp, "%s: transport, no udp", what);
+			CHECK_MSG(b && b->peer == node_i.addr && a && a->peer == node_r.addr, "%s: peers", what);
+			CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+			CHECK_INT(ike_peer_state(node_r.e, 0, node_i.addr), IKE_PEER_UP);
+			CHECK_INT(node_i.ups, 1);
+			CHECK_INT(node_r.ups, 1);
+			CHECK_INT(cnt(&node_i)->ike_established, 1);
+			CHECK_INT(cnt(&node_r)->ike_established, 1);
+			CHECK_INT(cnt(&node_r)->child_installed, 1);
+			/* The key line tshark needs, on both sides and equal. */
+			CHECK_MSG(node_i.keyline[0] && !strcmp(node_i.keyline, node_r.keyline),
+				  "%s: key lines differ", what);
+			pair_down();
+		}
+}
+
+static void t_list(void)
+{
+	struct ike_sa_info info[2];
+
+	pair_up(&default_setup, NULL, 77);
+	establish();
+	CHECK_INT(ike_sa_list(node_i.e, info, 2), 1);
+	CHECK_STR(info[0].state, "ESTABLISHED");
+	CHECK_INT(info[0].initiator, 1);
+	CHECK_STR(info[0].suite, "aes128gcm16-prfsha256-ecp256");
+	CHECK_STR(info[0].child_suite, "aes128gcm16");
+	CHECK_STR(info[0].local_id, "192.0.2.1");
+	CHECK_STR(info[0].remote_id, "192.0.2.2");
+	CHECK_INT(info[0].child_up, 1);
+	CHECK_INT(info[0].child_spi_out, last_install(&node_r)->in.spi);
+	CHECK_INT(ike_sa_list(node_r.e, info, 2), 1);
+	CHECK_INT(info[0].initiator, 0);
+	CHECK_STR(info[0].remote_id, "192.0.2.1");
+	/* ike_connect on an existing SA does nothing new. */
+	CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	CHECK_INT(n_net, 0);
+	CHECK_INT(ike_connect(node_i.e, 7, node_r.addr), -ENOENT);
+	pair_down();
+}
+
+static void t_invalid_ke(void)
+{
+	struct setup si = {.ike = {"aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-x25519"},
+			   .esp = {"aes128gcm16"}};
+	struct setup sr = {.ike = {"aes128gcm16-prfsha256-x25519"}, .esp = {"aes128gcm16"}};
+	struct ike_sa_info info;
+
+	pair_up(&si, &sr, 3);
+	ike_connect(node_i.e, 0, node_r.addr);
+	/* I -> R: HDR, SAi1 (ecp256, x25519), KEi(ecp256), Ni, N(NAT_D) */
+	net_deliver();
+	/* R -> I: HDR, N(INVALID_KE_PAYLOAD, 31) (no state kept) */
+	CHECK_INT(cnt(&node_r)->invalid_ke_sent, 1);
+	CHECK_INT(n_sas(&node_r), 0);
+	net_deliver();
+	/* I -> R: HDR, SAi1, KEi(x25519), Ni, N(NAT_D) ... then IKE_AUTH */
+	net_run();
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	CHECK_INT(ike_sa_list(node_i.e, &info, 1), 1);
+	CHECK_STR(info.suite, "aes128gcm16-prfsha256-x25519");
+	check_mirror(last_install(&node_i), last_install(&node_r), "after INVALID_KE");
+	pair_down();
+}
+
+static void t_no_proposal(void)
+{
+	struct setup sr = {.ike = {"aes256-sha256-modp2048"}, .esp = {"aes128gcm16"}};
+
+	pair_up(&default_setup, &sr, 4);
+	ike_connect(node_i.e, 0, node_r.addr);
+	/* I -> R: HDR, SAi1(aes128gcm16-prfsha256-ecp256), KEi, Ni */
+	net_deliver();
+	/* R -> I: HDR, N(NO_PROPOSAL_CHOSEN) */
+	CHECK_INT(cnt(&node_r)->no_proposal_chosen, 1);
+	net_deliver();
+	CHECK_INT(n_sas(&node_i), 0);
+	CHECK_INT(n_sas(&node_r), 0);
+	CHECK_INT(node_i.downs, 1);
+	CHECK_INT(node_i.n_rec + node_r.n_rec, 0);
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_NONE);
+
+	/* ESP proposals that do not meet: refused in IKE_AUTH, nothing left. */
+	pair_down();
+	sr = (struct setup){.ike = {"aes128gcm16-prfsha256-ecp256"}, .esp = {"aes256-sha1"}};
+	pair_up(&default_setup, &sr, 5);
+	ike_connect(node_i.e, 0, node_r.addr);
+	/* IKE_SA_INIT; I -> R: SK{..., SAi2(aes128gcm16)}; R -> I: SK{N(NO_PROPOSAL_CHOSEN)} */
+	net_run();
+	CHECK_INT(n_sas(&node_i), 0);
+	CHECK_INT(n_sas(&node_r), 0);
+	CHECK_INT(node_i.n_rec + node_r.n_rec, 0);
+	CHECK_INT(cnt(&node_r)->no_proposal_chosen, 1);
+	pair_down();
+}
+
+static void t_wrong_psk(void)
+{
+	struct setup sr = default_setup;
+
+	sr.psk = "another-secret";
+	pair_up(&default_setup, &sr, 6);
+	ike_connect(node_i.e, 0, node_r.addr);
+	/* IKE_SA_INIT request and response */
+	net_deliver();
+	net_deliver();
+	/* I -> R: SK{IDi, AUTH (with I's PSK), ...} */
+	net_deliver();
+	CHECK_INT(cnt(&node_r)->auth_failed, 1);
+	CHECK_INT(n_sas(&node_r), 0);
+	/* R -> I: SK{N(AUTHENTICATION_FAILED)} */
+	net_deliver();
+	CHECK_INT(cnt(&node_i)->auth_failed, 1);
+	CHECK_INT(n_sas(&node_i), 0);
+	CHECK_INT(node_i.n_rec + node_r.n_rec, 0);
+	CHECK_INT(node_i.downs, 1);
+	CHECK_INT(node_r.ups + node_r.downs, 0);
+	/* A retransmitted IKE_AUTH finds nothing: silence. */
+	CHECK_INT(n_net, 0);
+	pair_down();
+}
+
+static void t_cookies(void)
+{
+	struct setup sr = default_setup;
+	struct ike_hdr_view h;
+
+	sr.cookies_always = 1;         /* threshold 0: demand cookies always */
+	pair_up(&default_setup, &sr, 7);
+	ike_connect(node_i.e, 0, node_r.addr);
+	/* I -> R: HDR, SAi1, KEi, Ni */
+	net_deliver();
+	/* R -> I: HDR(SPIr = 0), N(COOKIE) */
+	CHECK_INT(cnt(&node_r)->cookies_sent, 1);
+	CHECK_INT(n_sas(&node_r), 0);
+	h = net_hdr(0);
+	CHECK_MSG(h.spi_r == 0 && (h.flags & IKE_FLAG_RESPONSE), "cookie reply header");
+	net_deliver();
+	/* I -> R: HDR, N(COOKIE), SAi1, KEi, Ni: spoil the cookie first */
+	CHECK_INT(n_net, 1);
+	CHECK_INT(net[0].data[IKE_HDR_LEN], IKE_PL_SA);   /* next after N(COOKIE) */
+	net[0].data[IKE_HDR_LEN + 8 + 5] ^= 0x55;
+	net_deliver();
+	CHECK_INT(cnt(&node_r)->cookies_rejected, 1);
+	CHECK_INT(n_sas(&node_r), 0);
+	/* R -> I: HDR, N(COOKIE) again; I -> R with the fresh one works */
+	net_run();
+	CHECK_INT(cnt(&node_r)->cookies_sent, 2);
+	CHECK_INT(cnt(&node_r)->cookies_rejected, 1);
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	check_mirror(last_install(&node_i), last_install(&node_r), "with cookies");
+	pair_down();
+
+	/* Below the threshold: no cookie. */
+	pair_up(&default_setup, NULL, 8);
+	establish();
+	CHECK_INT(cnt(&node_r)->cookies_sent, 0);
+	pair_down();
+}
+
+static void t_lost_request(void)
+{
+	pair_up(&default_setup, NULL, 9);
+	ike_connect(node_i.e, 0, node_r.addr);
+	/* I -> R: IKE_SA_INIT request, lost */
+	net_drop();
+	tick_both(500);
+	CHECK_INT(n_net, 0);
+	tick_both(600);
+	/* I -> R: the same request again after 1 s */
+	CHECK_INT(cnt(&node_i)->retransmits, 1);
+	CHECK_INT(n_net, 1);
+	net_deliver();
+	net_deliver();
+	/* I -> R: IKE_AUTH request, lost; retransmitted after 1 s */
+	net_drop();
+	tick_both(1000);
+	CHECK_INT(cnt(&node_i)->retransmits, 2);
+	net_run();
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	CHECK_INT(count_recs(&node_r, 1), 1);
+	pair_down();
+
+	/* Never answered: back-off 1, 2, 4 s, then give up with peer_event down. */
+	pair_up(&default_setup, NULL, 10);
+	ike_connect(node_i.e, 0, node_r.addr);
+	for (int i = 0; i < 20; i++) {
+		n_net = 0;
+		tick_both(1000);
+	}
+	CHECK_INT(cnt(&node_i)->retransmits, 3);
+	CHECK_INT(n_sas(&node_i), 0);
+	CHECK_INT(node_i.downs, 1);
+	pair_down();
+}
+
+static void t_lost_response(void)
+{
+	pair_up(&default_setup, NULL, 11);
+	ike_connect(node_i.e, 0, node_r.addr);
+	/* IKE_SA_INIT; a lost response is answered again from the cache too */
+	net_deliver();
+	net_drop();
+	tick_both(1000);
+	CHECK_INT(n_net, 1);
+	net_deliver();
+	CHECK_INT(cnt(&node_r)->rx_duplicates, 1);
+	CHECK_INT(n_sas(&node_r), 1);
+	net_deliver();
+	/* I -> R: IKE_AUTH; R installs and answers; the answer is lost */
+	net_deliver();
+	CHECK_INT(count_recs(&node_r, 1), 1);
+	net_drop();
+	tick_both(1000);
+	/* I -> R: IKE_AUTH again; R -> I: the cached answer, nothing redone */
+	net_deliver();
+	CHECK_INT(cnt(&node_r)->rx_duplicates, 2);
+	CHECK_INT(count_recs(&node_r, 1), 1);
+	CHECK_INT(cnt(&node_r)->ike_established, 1);
+	net_deliver();
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	check_mirror(last_install(&node_i), last_install(&node_r), "after lost response");
+	/* A duplicated datagram also gets the cached answer. */
+	ike_tick(node_i.e);
+	pair_down();
+}
+
+static void t_msgid_window(void)
+{
+	struct dgram old_req, old_resp;
+
+	pair_up(&default_setup, NULL, 12);
+	establish();
+	/* Liveness checks from I: INFORMATIONAL ids 2 and 3 */
+	ike_child_expiring(node_i.e, 0, node_r.addr, 0); /* keep R busy answering something real */
+	net_run();
+	CHECK_INT(cnt(&node_i)->child_rekeyed, 1);
+	/* Rekey used ids 2 (CREATE_CHILD_SA) and 3 (Delete). Record the next exchange. */
+	ike_child_expiring(node_i.e, 0, node_r.addr, 0);
+	/* I -> R: SK{N(REKEY_SA), SA, Ni, TSi, TSr} (id 4) */
+	old_req = net[0];
+	net_deliver();
+	/* R -> I: SK{SA, Nr, TSi, TSr} */
+	old_resp = net[0];
+	net_run();
+	CHECK_INT(cnt(&node_i)->child_rekeyed, 2);
+	/* An old request (id 4, now two behind) is out of the window: dropped. */
+	net[n_net++] = old_req;
+	net_deliver();
+	CHECK_INT(cnt(&node_r)->rx_bad_msgid, 1);
+	CHECK_INT(n_net, 0);
+	/* A response to nothing outstanding: dropped. */
+	net[n_net++] = old_resp;
+	net_deliver();
+	CHECK_INT(cnt(&node_i)->rx_bad_msgid, 1);
+	CHECK_INT(n_net, 0);
+	CHECK_INT(count_recs(&node_r, 1), 3);
+	pair_down();
+}
+
+/* A node's address as the other side sees it (through the NAT). */
+static uint32_t seen_addr(const struct node *n)
+{
+	return nat_on && n == nodes[0] ? nat_pub : n->addr;
+}
+
+/* Rekey the CHILD_SA from `from`; the other side answers. No gap. */
+static void child_rekey(struct node *from, struct node *to)
+{
+	const struct cfg_sa *old_f = last_install(from), *old_t = last_install(to);
+	uint32_t old_in_f = old_f->in.spi, old_in_t = old_t->in.spi;
+	int ri_f, ri_t;
+	struct ike_hdr_view h;
+
+	ike_child_expiring(from->e, 0, seen_addr(to), 0);
+	/* from -> to: HDR, SK {N(REKEY_SA), SA, Ni, TSi, TSr} */
+	h = net_hdr(0);
+	CHECK_INT(h.exchange, IKE_CREATE_CHILD_SA);
+	net_deliver();
+	/* to -> from: HDR, SK {SA, Nr, TSi, TSr} (to has the new pair installed) */
+	CHECK_INT(count_recs(to, 0), 0);
+	net_deliver();
+	/* from -> to: HDR, SK {D(ESP, old SPI)} (from installed the new pair first) */
+	h = net_hdr(0);
+	CHECK_INT(h.exchange, IKE_INFORMATIONAL);
+	net_deliver();
+	/* to -> from: HDR, SK {D(ESP, its old SPI)} */
+	net_deliver();
+	CHECK_INT(n_net, 0);
+	check_mirror(from == &node_i ? last_install(from) : last_install(to),
+		     from == &node_i ? last_install(to) : last_install(from), "after CHILD_SA rekey");
+	CHECK_MSG(last_install(from)->in.spi != old_in_f, "new SPI");
+	CHECK(removed(from, old_in_f));
+	CHECK(removed(to, old_in_t));
+	/* No gap: each side installed its new pair before removing the old. */
+	ri_f = rec_index(from, 0, old_in_f);
+	ri_t = rec_index(to, 0, old_in_t);
+	CHECK(rec_index(from, 1, last_install(from)->in.spi) < ri_f);
+	CHECK(rec_index(to, 1, last_install(to)->in.spi) < ri_t);
+	CHECK_INT(cnt(from)->child_rekeyed, 1);
+	CHECK_INT(cnt(to)->child_rekeyed, 1);
+	CHECK_INT(ike_peer_state(from->e, 0, seen_addr(to)), IKE_PEER_UP);
+	CHECK_INT(from->downs + to->downs, 0);
+}
+
+static void t_child_rekey(void)
+{
+	struct setup pfs = {.ike = {"aes128gcm16-prfsha256-x25519"}, .esp = {"aes128-sha256-ecp256"}};
+
+	pair_up(&default_setup, NULL, 13);
+	establish();
+	child_rekey(&node_i, &node_r);
+	pair_down();
+
+	pair_up(&default_setup, NULL, 14);
+	establish();
+	child_rekey(&node_r, &node_i);
+	pair_down();
+
+	/* With PFS (a DH group in the ESP proposal): KE in CREATE_CHILD_SA. */
+	pair_up(&pfs, NULL, 15);
+	establish();
+	CHECK_INT(last_install(&node_i)->alg, ESP_ALG_AES128_CBC_SHA256);
+	child_rekey(&node_i, &node_r);
+	pair_down();
+
+	/* By time: the child's rekey_time passes. */
+	struct setup timed = default_setup;
+
+	timed.child_rekey_time = 100;
+	pair_up(&timed, NULL, 16);
+	establish();
+	for (int i = 0; i < 110 && !cnt(&node_i)->child_rekeyed && !cnt(&node_r)->child_rekeyed; i++) {
+		tick_both(1000);
+		net_run();
+	}
+	CHECK_INT(cnt(&node_i)->child_rekeyed, 1);
+	check_mirror(last_install(&node_i), last_install(&node_r), "timed rekey");
+	CHECK_INT(node_i.downs + node_r.downs, 0);
+	pair_down();
+}
+
+static void t_child_rekey_collision(void)
+{
+	for (uint64_t seed = 20; seed < 26; seed++) {
+		const struct cfg_sa *a, *b;
+		struct ike_sa_info ii, ri;
+
+		pair_up(&default_setup, NULL, seed);
+		establish();
+		/* Both ends' soft limits at once. */
+		ike_child_expiring(node_i.e, 0, node_r.addr, 0);
+		ike_child_expiring(node_r.e, 0, node_i.addr, 0);
+		/* I -> R: SK{N(REKEY_SA), SA, Ni, TSi, TSr}; R -> I: the same from R */
+		CHECK_INT(n_net, 2);
+		/* R answers I's, I answers R's; each gets its answer; the lowest
+		 * nonce's SA is deleted by its maker, the winner deletes the old. */
+		net_run();
+		CHECK_INT(cnt(&node_i)->collisions + cnt(&node_r)->collisions, 2);
+		CHECK_INT(ike_sa_list(node_i.e, &ii, 1), 1);
+		CHECK_INT(ike_sa_list(node_r.e, &ri, 1), 1);
+		CHECK_INT(ii.child_spi_in, ri.child_spi_out);
+		CHECK_INT(ii.child_spi_out, ri.child_spi_in);
+		a = last_install(&node_i);
+		b = last_install(&node_r);
+		check_mirror(a, b, "collision");
+		CHECK_INT(ii.child_spi_in, a->in.spi);
+		/* exactly one CHILD_SA left on both sides: all others removed */
+		CHECK_INT(count_recs(&node_i, 1) - count_recs(&node_i, 0), 1);
+		CHECK_INT(count_recs(&node_r, 1) - count_recs(&node_r, 0), 1);
+		CHECK_INT(node_i.downs + node_r.downs, 0);
+		pair_down();
+	}
+}
+
+static void t_ike_rekey(void)
+{
+	struct ike_sa_info before, after;
+
+	pair_up(&default_setup, NULL, 30);
+	establish();
+	ike_sa_list(node_i.e, &before, 1);
+	struct setup timed = default_setup;
+
+	pair_down();
+	timed.rekey_time = 200;
+	pair_up(&timed, &default_setup, 31);
+	establish();
+	ike_sa_list(node_i.e, &before, 1);
+	/* Time passes to the rekey: I -> R: SK{SA(IKE, new SPIi), Ni, KEi}; R -> I: SK{SA, Nr, KEr};
+	 * then on the old SA: I -> R: SK{D(IKE)}; R -> I: SK{} */
+	for (int i = 0; i < 210 && !cnt(&node_i)->ike_rekeyed && !cnt(&node_r)->ike_rekeyed; i++) {
+		tick_both(1000);
+		net_run();
+	}
+	CHECK_INT(cnt(&node_i)->ike_rekeyed + cnt(&node_r)->ike_rekeyed, 2);
+	CHECK_INT(ike_sa_list(node_i.e, &after, 1), 1);
+	CHECK_INT(n_sas(&node_r), 1);
+	CHECK_MSG(after.spi_i != before.spi_i && after.spi_r != before.spi_r, "new SPIs");
+	CHECK_STR(after.state, "ESTABLISHED");
+	CHECK_INT(after.child_up, 1);
+	CHECK_INT(after.child_spi_in, before.child_spi_in);
+	CHECK_INT(node_i.downs + node_r.downs, 0);
+	CHECK_INT(count_recs(&node_i, 0) + count_recs(&node_r, 0), 0);
+	/* The rekeyed SA works: a CHILD_SA rekey over it. */
+	child_rekey(&node_r, &node_i);
+	/* ...and so does Delete. */
+	ike_disconnect(node_i.e, 0, node_r.addr);
+	net_run();
+	CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 0);
+	pair_down();
+}
+
+static void t_ike_rekey_collision(void)
+{
+	for (uint64_t seed = 40; seed < 46; seed++) {
+		struct setup timed = default_setup;
+		struct ike_sa_info ii, ri;
+
+		timed.rekey_time = 100;
+		pair_up(&timed, NULL, seed);
+		establish();
+		/* Jump past both rekey times at once: both start an IKE SA rekey. */
+		now_ms += 101000;
+		ike_tick(node_i.e);
+		ike_tick(node_r.e);
+		CHECK_INT(n_net, 2);
+		/* I -> R and R -> I: SK{SA(IKE), Ni, KEi}; answers; the redundant
+		 * new SA and the old one are deleted. */
+		net_run();
+		CHECK_INT(cnt(&node_i)->collisions + cnt(&node_r)->collisions, 2);
+		CHECK_INT(ike_sa_list(node_i.e, &ii, 1), 1);
+		CHECK_INT(ike_sa_list(node_r.e, &ri, 1), 1);
+		CHECK_MSG(ii.spi_i == ri.spi_i && ii.spi_r == ri.spi_r, "the same IKE SA survives");
+		CHECK_INT(ii.child_up, 1);
+		CHECK_INT(ri.child_up, 1);
+		CHECK_INT(node_i.downs + node_r.downs, 0);
+		CHECK_INT(count_recs(&node_i, 0) + count_recs(&node_r, 0), 0);
+		/* and it carries on: a CHILD_SA rekey through it */
+		node_i.n_rec = node_r.n_rec = 0;
+		pair_down();
+	}
+}
+
+static void t_delete(void)
+{
+	const struct cfg_sa *a;
+
+	pair_up(&default_setup, NULL, 50);
+	establish();
+	a = last_install(&node_i);
+	ike_disconnect(node_i.e, 0, node_r.addr);
+	/* I -> R: HDR, SK{D(IKE)} */
+	CHECK_INT(net_hdr(0).exchange, IKE_INFORMATIONAL);
+	net_deliver();
+	/* R -> I: HDR, SK{} */
+	CHECK_INT(n_sas(&node_r), 0);
+	net_deliver();
+	CHECK_INT(n_sas(&node_i), 0);
+	CHECK(removed(&node_i, a->in.spi));
+	CHECK(removed(&node_r, a->out.spi));
+	CHECK_INT(node_i.downs, 1);
+	CHECK_INT(node_r.downs, 1);
+	CHECK_INT(cnt(&node_i)->ike_deleted, 1);
+	CHECK_INT(cnt(&node_r)->ike_deleted, 1);
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_NONE);
+	pair_down();
+
+	/* The Delete lost for good: the initiator gives up after retransmits. */
+	pair_up(&default_setup, NULL, 51);
+	establish();
+	ike_disconnect(node_r.e, 0, node_i.addr);
+	for (int i = 0; i < 20; i++) {
+		n_net = 0;
+		tick_both(1000);
+	}
+	CHECK_INT(n_sas(&node_r), 0);
+	pair_down();
+
+	/* engine_destroy sends a Delete for what is up. */
+	pair_up(&default_setup, NULL, 52);
+	establish();
+	ike_engine_destroy(node_i.e);
+	node_i.e = NULL;
+	CHECK_INT(n_net, 1);
+	net_deliver();
+	CHECK_INT(n_sas(&node_r), 0);
+	CHECK_INT(node_r.downs, 1);
+	ike_engine_destroy(node_r.e);
+	node_r.e = NULL;
+}
+
+static void t_dpd(void)
+{
+	struct setup s = default_setup;
+
+	s.dpd_delay = 10;
+	pair_up(&s, NULL, 60);
+	establish();
+	/* 10 s of silence: I -> R: HDR, SK{} ; R -> I: HDR, SK{} */
+	tick_both(10000);
+	CHECK_INT(cnt(&node_i)->dpd_sent + cnt(&node_r)->dpd_sent, 2);
+	net_run();
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	/* R goes away: I's checks go unanswered; I gives up. */
+	tick_both(10000);
+	for (int i = 0; i < 30; i++) {
+		n_net = 0;
+		now_ms += 1000;
+		ike_tick(node_i.e);
+	}
+	CHECK(cnt(&node_i)->dpd_failed >= 1);
+	CHECK_INT(n_sas(&node_i), 0);
+	CHECK_INT(node_i.downs, 1);
+	CHECK(removed(&node_i, last_install(&node_i)->in.spi));
+	pair_down();
+}
+
+static int unhex(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (h[0] && h[1] && h[0] != '"' && n < cap) {
+		unsigned v;
+
+		if (sscanf(h, "%2x", &v) != 1)
+			return -1;
+		out[n++] = (uint8_t)v;
+		h += 2;
+	}
+	return (int)n;
+}
+
+/* The i-th quoted field of a tshark key line. */
+static const char *keyfield(const char *line, int i)
+{
+	const char *p = strstr(line, "table: ");
+
+	if (!p)
+		return "";
+	p += 7;
+	for (int k = 0; k < i; k++) {
+		p = strchr(p + 1, '"');  /* closing quote */
+		p = p ? strchr(p + 1, '"') : NULL;  /* next opening */
+		if (!p)
+			return "";
+	}
+	return p + 1;
+}
+
+static void t_create_before_auth(void)
+{
+	uint8_t spi_i[8], spi_r[8], ke[64], ka[64], plain[64], msg[512], iv[16] = {1};
+	uint64_t si = 0, sr = 0;
+	struct ike_suite suite;
+	struct ike_w w, in;
+	char err[64];
+	int n;
+
+	pair_up(&default_setup, NULL, 70);
+	ike_connect(node_i.e, 0, node_r.addr);
+	/* I -> R: IKE_SA_INIT; R -> I: IKE_SA_INIT */
+	net_deliver();
+	net_deliver();
+	/* I's IKE_AUTH is held back; with I's keys (from the debug key line)
+	 * we send R what I could: I -> R: HDR(id 1, CREATE_CHILD_SA), SK{Ni} */
+	n_net = 0;
+	CHECK(node_i.keyline[0]);
+	CHECK_INT(unhex(keyfield(node_i.keyline, 0), spi_i, 8), 8);
+	CHECK_INT(unhex(keyfield(node_i.keyline, 1), spi_r, 8), 8);
+	CHECK_INT(unhex(keyfield(node_i.keyline, 2), ke, sizeof(ke)), 20);
+	unhex(keyfield(node_i.keyline, 5), ka, sizeof(ka));
+	for (int i = 0; i < 8; i++) {
+		si = si << 8 | spi_i[i];
+		sr = sr << 8 | spi_r[i];
+	}
+	ike_suite_parse("aes128gcm16-prfsha256-ecp256", 0, &suite, err, sizeof(err));
+	ike_w_init(&in, plain, sizeof(plain));
+	memset(iv, 7, sizeof(iv));
+	ike_w_nonce(&in, iv, 16);
+	ike_w_finish(&in);
+	ike_w_init(&w, msg, sizeof(msg));
+	ike_w_hdr(&w, si, sr, IKE_CREATE_CHILD_SA, IKE_FLAG_INITIATOR, 1);
+	n = ike_sk_seal(&w, &suite, ke, ka, in.first, plain, in.len, iv);
+	CHECK(n > 0);
+	CHECK_INT(n_sas(&node_r), 1);
+	ike_input(node_r.e, node_r.addr, 500, node_i.addr, 500, msg, (size_t)n);
+	/* R -> I: SK{N(INVALID_SYNTAX)}, and R keeps nothing */
+	CHECK_INT(cnt(&node_r)->rx_bad_integrity, 0);
+	CHECK_INT(n_net, 1);
+	CHECK_INT(n_sas(&node_r), 0);
+	CHECK_INT(node_r.n_rec, 0);
+	/* I cannot start one itself before IKE_AUTH either. */
+	n_net = 0;
+	ike_child_expiring(node_i.e, 0, node_r.addr, 0);
+	CHECK_INT(n_net, 0);
+	pair_down();
+}
+
+static void t_malformed(void)
+{
+	uint8_t msg[IKE_MAX_MSG];
+	size_t len;
+
+	pair_up(&default_setup, NULL, 80);
+	ike_connect(node_i.e, 0, node_r.addr);
+	memcpy(msg, net[0].data, net[0].len);
+	len = net[0].len;
+	n_net = 0;
+	/* Truncated: the header says more than the datagram holds. */
+	ike_input(node_r.e, node_r.addr, 500, node_i.addr, 500, msg, len - 1);
+	CHECK_INT(cnt(&node_r)->rx_malformed, 1);
+	/* A payload length past the end. */
+	{
+		uint8_t bad[IKE_MAX_MSG];
+
+		memcpy(bad, msg, len);
+		bad[IKE_HDR_LEN + 2] = 0xff;
+		ike_input(node_r.e, node_r.addr, 500, node_i.addr, 500, bad, len);
+		CHECK_INT(cnt(&node_r)->rx_malformed, 2);
+		/* Too short for a header. */
+		ike_input(node_r.e, node_r.addr, 500, node_i.addr, 500, bad, 10);
+		CHECK_INT(cnt(&node_r)->rx_malformed, 3);
+	}
+	CHECK_INT(n_sas(&node_r), 0);
+	CHECK_INT(n_net, 0);
+	/* An unknown payload with the critical bit, appended to the chain. */
+	{
+		uint8_t crit[IKE_MAX_MSG];
+		struct ike_chain ch;
+		struct ike_hdr_view h;
+		size_t at = IKE_HDR_LEN;
+
+		memcpy(crit, msg, len);
+		ike_hdr_parse(crit, len, &h);
+		ike_chain_parse(h.next, crit + IKE_HDR_LEN, len - IKE_HDR_LEN, &ch);
+		/* find the last payload's header and chain a new one */
+		for (unsigned i = 0; i + 1 < ch.n; i++)
+			at += 4 + ch.pl[i].len;
+		crit[at] = 200;                 /* next: an unknown type */
+		crit[len] = 0;
+		crit[len + 1] = 0x80;           /* critical */
+		crit[len + 2] = 0;
+		crit[len + 3] = 8;
+		memset(crit + len + 4, 0, 4);
+		len += 8;
+		crit[24] = (uint8_t)(len >> 24);
+		crit[25] = (uint8_t)(len >> 16);
+		crit[26] = (uint8_t)(len >> 8);
+		crit[27] = (uint8_t)len;
+		ike_input(node_r.e, node_r.addr, 500, node_i.addr, 500, crit, len);
+		CHECK_INT(cnt(&node_r)->rx_unsupported_critical, 1);
+		CHECK_INT(n_sas(&node_r), 0);
+		/* R -> I: HDR, N(UNSUPPORTED_CRITICAL_PAYLOAD, 200) */
+		CHECK_INT(n_net, 1);
+		{
+			struct ike_hdr_view rh;
+			struct ike_chain rc;
+			const struct ike_payload *p;
+			struct ike_notify_view nv;
+
+			ike_hdr_parse(net[0].data, net[0].len, &rh);
+			ike_chain_parse(rh.next, net[0].data + IKE_HDR_LEN, net[0].len - IKE_HDR_LEN, &rc);
+			p = ike_chain_notify(&rc, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+			CHECK(p && !ike_notify_parse(p->body, p->len, &nv) && nv.data_len == 1 &&
+			      nv.data[0] == 200);
+		}
+		n_net = 0;
+		len -= 8;
+	}
+	/* Now the real exchange, then attacks on the established SA. */
+	ike_input(node_r.e, node_r.addr, 500, node_i.addr, 500, msg, len);
+	net_run();
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	ike_child_expiring(node_i.e, 0, node_r.addr, 0);
+	memcpy(msg, net[0].data, net[0].len);
+	len = net[0].len;
+	n_net = 0;
+	/* Bad integrity: one bit of the ciphertext. Silently dropped. */
+	msg[len - 20] ^= 1;
+	ike_input(node_r.e, node_r.addr, 500, node_i.addr, 500, msg, len);
+	CHECK_INT(cnt(&node_r)->rx_bad_integrity, 1);
+	CHECK_INT(n_net, 0);
+	msg[len - 20] ^= 1;
+	/* Bad SPI: unknown responder SPI. Silence, no state. */
+	msg[8] ^= 0xff;
+	ike_input(node_r.e, node_r.addr, 500, node_i.addr, 500, msg, len);
+	CHECK_INT(cnt(&node_r)->rx_bad_spi, 1);
+	CHECK_INT(n_net, 0);
+	msg[8] ^= 0xff;
+	CHECK_INT(n_sas(&node_r), 1);
+	CHECK_INT(count_recs(&node_r, 1), 1);
+	/* The genuine one still works after all that. */
+	ike_input(node_r.e, node_r.addr, 500, node_i.addr, 500, msg, len);
+	net_run();
+	CHECK_INT(cnt(&node_i)->child_rekeyed, 1);
+	/* Garbage to 500 from anywhere. */
+	for (int i = 0; i < 200; i++) {
+		uint8_t junk[300];
+
+		env_random(&node_i, junk, sizeof(junk));
+		junk[17] = 0x20;
+		ike_input(node_r.e, node_r.addr, 500, ip("198.51.100.9"), 500, junk,
+			  (size_t)(28 + i % 250));
+	}
+	CHECK_INT(n_sas(&node_r), 1);
+	pair_down();
+}
+
+static void t_nat(void)
+{
+	struct ike_sa_info ii, ri;
+	const struct cfg_sa *a, *b;
+
+	pair_up(&default_setup, NULL, 90);
+	nat_on = 1;
+	nat_pub = ip("203.0.113.7");
+	/* I (192.0.2.1) is behind a NAT that shows it as 203.0.113.7, ports + 30000. */
+	establish();
+	CHECK_INT(ike_sa_list(node_i.e, &ii, 1), 1);
+	CHECK_INT(ike_sa_list(node_r.e, &ri, 1), 1);
+	CHECK_INT(ii.nat_local, 1);
+	CHECK_INT(ii.nat_remote, 0);
+	CHECK_INT(ri.nat_local, 0);
+	CHECK_INT(ri.nat_remote, 1);
+	/* floated to 4500 */
+	CHECK_INT(ii.lport, 4500);
+	CHECK_INT(ii.rport, 4500);
+	CHECK_INT(ri.lport, 4500);
+	CHECK_INT(ri.rport, 4500 + NAT_PORT_OFFSET);
+	CHECK(ri.remote == nat_pub);
+	a = last_install(&node_i);
+	b = last_install(&node_r);
+	CHECK(a && a->udp && a->udp_port == 4500);
+	CHECK(b && b->udp && b->udp_port == 4500 + NAT_PORT_OFFSET && b->peer == nat_pub);
+	if (a && b) {
+		CHECK(dir_same(&a->out, &b->in));
+		CHECK(dir_same(&a->in, &b->out));
+	}
+	/* The rekey and Delete go through the NAT too. */
+	child_rekey(&node_r, &node_i);
+	ike_disconnect(node_r.e, 0, nat_pub);
+	net_run();
+	CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 0);
+	pair_down();
+
+	/* encap = yes without NAT: both float and encapsulate. */
+	struct setup enc = default_setup;
+
+	enc.encap = 1;
+	pair_up(&enc, &default_setup, 91);
+	establish();
+	CHECK(last_install(&node_i)->udp && last_install(&node_i)->udp_port == 4500);
+	CHECK(last_install(&node_r)->udp && last_install(&node_r)->udp_port == 4500);
+	pair_down();
+}
+
+static void t_tunnel_fallback(void)
+{
+	struct setup tun = default_setup;
+
+	/* A responder that does tunnel mode only (as strongSwan's
+	 * kernel-libipsec): the answer has no USE_TRANSPORT_MODE. */
+	tun.mode = CFG_SA_TUNNEL;
+	pair_up(&default_setup, &tun, 95);
+	establish();
+	CHECK_INT(last_install(&node_i)->mode, CFG_SA_TUNNEL);
+	CHECK_INT(last_install(&node_r)->mode, CFG_SA_TUNNEL);
+	child_rekey(&node_i, &node_r);
+	CHECK_INT(last_install(&node_i)->mode, CFG_SA_TUNNEL);
+	pair_down();
+}
+
+static void t_half_open(void)
+{
+	pair_up(&default_setup, NULL, 96);
+	ike_connect(node_i.e, 0, node_r.addr);
+	net_deliver();
+	n_net = 0;
+	CHECK_INT(n_sas(&node_r), 1);
+	now_ms += 31000;
+	ike_tick(node_r.e);
+	CHECK_INT(n_sas(&node_r), 0);
+	CHECK_INT(cnt(&node_r)->half_open_expired, 1);
+	pair_down();
+}
+
+static void t_install_fail(void)
+{
+	pair_up(&default_setup, NULL, 97);
+	node_r.install_fail = 1;
+	ike_connect(node_i.e, 0, node_r.addr);
+	net_run();
+	CHECK_INT(n_sas(&node_r), 0);
+	CHECK_INT(n_sas(&node_i), 0);
+	CHECK_INT(node_i.downs, 1);
+	pair_down();
+}
+
+/* ---- benchmark: IKE SA setups per second on one thread ---- */
+
+static void bench(const char *ike, int seconds)
+{
+	struct setup s = {.ike = {ike}, .esp = {"aes128gcm16"}};
+	struct timespec t0, t1;
+	unsigned n = 0;
+	double el;
+
+	pair_up(&s, NULL, 1234);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		ike_connect(node_i.e, 0, node_r.addr);
+		net_run();
+		if (ike_peer_state(node_i.e, 0, node_r.addr) != IKE_PEER_UP) {
+			fprintf(stderr, "bench: setup failed\n");
+			exit(1);
+		}
+		ike_disconnect(node_i.e, 0, node_r.addr);
+		net_run();
+		node_i.n_rec = node_r.n_rec = 0;
+		n++;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	} while (el < seconds);
+	printf("bench %s: %u IKE SA setups (IKE_SA_INIT + IKE_AUTH + CHILD_SA + Delete, both ends in one thread) in %.2f s = %.0f/s\n",
+	       ike, n, el, n / el);
+	pair_down();
+}
+
+int main(int argc, char **argv)
+{
+	verbose = getenv("IKE_TEST_VERBOSE") != NULL;
+	if (argc > 1 && !strcmp(argv[1], "--bench")) {
+		int secs = argc > 2 ? atoi(argv[2]) : 3;
+
+		bench("aes128gcm16-prfsha256-ecp256", secs);
+		bench("aes128gcm16-prfsha256-x25519", secs);
+		return 0;
+	}
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} tests[] = {
+		{"establish", t_establish_matrix}, {"list", t_list}, {"invalid_ke", t_invalid_ke},
+		{"no_proposal", t_no_proposal}, {"wrong_psk", t_wrong_psk}, {"cookies", t_cookies},
+		{"lost_request", t_lost_request}, {"lost_response", t_lost_response},
+		{"msgid_window", t_msgid_window}, {"child_rekey", t_child_rekey},
+		{"child_rekey_collision", t_child_rekey_collision}, {"ike_rekey", t_ike_rekey},
+		{"ike_rekey_collision", t_ike_rekey_collision}, {"delete", t_delete}, {"dpd", t_dpd},
+		{"create_before_auth", t_create_before_auth}, {"malformed", t_malformed}, {"nat", t_nat},
+		{"tunnel_fallback", t_tunnel_fallback}, {"half_open", t_half_open},
+		{"install_fail", t_install_fail},
+	};
+
+	/* An argument names the one scenario to run. */
+	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (argc < 2 || !strcmp(argv[1], tests[i].name))
+			tests[i].fn();
+	return check_done("ike_engine");
+}
