@@ -252,7 +252,8 @@ void ike_sa_log_keys(struct ike_sa *sa)
 	hex(er, k->sk_er, k->encr_len);
 	hex(ai, k->sk_ai, k->integ_len);
 	hex(ar, k->sk_ar, k->integ_len);
-	ike_log(sa->e, 1, "ike keys ikev2_decryption_table: \"%016llx\",\"%016llx\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"",
+	/* UAT record: byte fields bare hex, enum names quoted. */
+	ike_log(sa->e, 1, "ike keys ikev2_decryption_table: %016llx,%016llx,%s,%s,\"%s\",%s,%s,\"%s\"",
 		(unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, ei, er, encr, ai, ar,
 		integ);
 	explicit_bzero(ei, sizeof(ei));

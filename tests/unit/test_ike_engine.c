@@ -980,7 +980,7 @@ static int unhex(const char *h, uint8_t *out, size_t cap)
 {
 	size_t n = 0;
 
-	while (h[0] && h[1] && h[0] != '"' && n < cap) {
+	while (h[0] && h[1] && h[0] != ',' && n < cap) {
 		unsigned v;
 
 		if (sscanf(h, "%2x", &v) != 1)
@@ -991,7 +991,7 @@ static int unhex(const char *h, uint8_t *out, size_t cap)
 	return (int)n;
 }
 
-/* The i-th quoted field of a tshark key line. */
+/* The i-th comma-separated field of a tshark key line (hex fields bare). */
 static const char *keyfield(const char *line, int i)
 {
 	const char *p = strstr(line, "table: ");
@@ -999,13 +999,11 @@ static const char *keyfield(const char *line, int i)
 	if (!p)
 		return "";
 	p += 7;
-	for (int k = 0; k < i; k++) {
-		p = strchr(p + 1, '"');  /* closing quote */
-		p = p ? strchr(p + 1, '"') : NULL;  /* next opening */
-		if (!p)
-			return "";
+	for (int k = 0; k < i && p; k++) {
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
 	}
-	return p + 1;
+	return p ? p : "";
 }
 
 static void t_create_before_auth(void)
