@@ -22,19 +22,13 @@ int ike_cred_setup(struct ike_engine *e, const struct cfg_ike *conf, struct ike_
 		out[i] = NULL;
 		if (c->local.auth != CFG_IKE_AUTH_PUBKEY && c->remote.auth != CFG_IKE_AUTH_PUBKEY)
 			continue;
-		if (!ike_cred_load) {
-			ike_log(e, 0, "ike: connection %s: certificates not supported in this build",
-				c->name);
-			return -ENOTSUP;
-		}
 		out[i] = ike_cred_load(c->local.cert[0] ? c->local.cert : NULL,
 				       c->local.key[0] ? c->local.key : NULL,
 				       c->remote.cacert[0] ? c->remote.cacert : NULL, err, sizeof(err));
 		if (!out[i]) {
 			ike_log(e, 0, "ike: connection %s: %s", c->name, err);
 			for (unsigned j = 0; j < i; j++) {
-				if (ike_cred_free)
-					ike_cred_free(out[j]);
+				ike_cred_free(out[j]);
 				out[j] = NULL;
 			}
 			return -EINVAL;

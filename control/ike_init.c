@@ -10,7 +10,6 @@
 #include "control/ike_priv.h"
 
 #define IKE_COOKIE_ROTATE_MS 120000
-#define IKE_HASH_SHA2_256 2       /* RFC 7427 hash algorithm id */
 
 int ike_hash(int sha256, const void *const *p, const size_t *n, unsigned k, uint8_t *out)
 {
@@ -111,7 +110,8 @@ static int ike_init_build(struct ike_sa *sa, uint8_t *msg, size_t cap)
 	struct ike_sa_view v;
 	struct ike_w w;
 	uint8_t natd[20];
-	const uint8_t hash_algs[2] = {0, IKE_HASH_SHA2_256};
+	uint8_t hash_algs[16];
+	size_t hash_len = ike_sighash_ours(hash_algs, sizeof(hash_algs));
 
 	memset(&v, 0, sizeof(v));
 	for (unsigned i = 0; i < c->n_ike && i < IKE_MAX_PROPOSALS; i++)
@@ -134,7 +134,7 @@ static int ike_init_build(struct ike_sa *sa, uint8_t *msg, size_t cap)
 	ike_w_notify(&w, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, natd, sizeof(natd));
 	ike_natd(sa->spi_i, 0, sa->remote, sa->rport, natd);
 	ike_w_notify(&w, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, natd, sizeof(natd));
-	ike_w_notify(&w, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, hash_algs, sizeof(hash_algs));
+	ike_w_notify(&w, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, hash_algs, hash_len);
 	return ike_w_finish(&w);
 }
 
@@ -237,17 +237,15 @@ static void ike_natd_check(struct ike_sa *sa, const struct ike_chain *c, uint64_
 		sa->nat_local = 1;
 }
 
-static int ike_sig_hash_sha256(const struct ike_chain *c)
+/* The hashes the peer takes in RFC 7427 signatures (IKE_SIGHASH_* mask). */
+static uint8_t ike_sig_hashes(const struct ike_chain *c)
 {
 	const struct ike_payload *p = ike_chain_notify(c, IKE_N_SIGNATURE_HASH_ALGORITHMS);
 	struct ike_notify_view nv;
 
 	if (!p || ike_notify_parse(p->body, p->len, &nv))
 		return 0;
-	for (unsigned i = 0; i + 1 < nv.data_len; i += 2)
-		if (nv.data[i] == 0 && nv.data[i + 1] == IKE_HASH_SHA2_256)
-			return 1;
-	return 0;
+	return (uint8_t)ike_sighash_parse(nv.data, nv.data_len);
 }
 
 static int ike_init_keys(struct ike_sa *sa, const struct ike_ke_view *ke)
@@ -378,7 +376,7 @@ void ike_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len, const 
 	sa->init_resp_len = len;
 	/* The reply's source is the responder as we reach it; we are the destination. */
 	ike_natd_check(sa, &ch, sa->spi_r, sa->remote, sa->rport, sa->local, sa->lport);
-	sa->peer_rfc7427 = (uint8_t)ike_sig_hash_sha256(&ch);
+	sa->peer_rfc7427 = (uint8_t)ike_sig_hashes(&ch);
 	sa->peer_certreq = ike_chain_find(&ch, IKE_PL_CERTREQ) != NULL;
 	sa->req_id = 1;
 	sa->last_rx_ms = ike_now(e);
@@ -441,7 +439,8 @@ void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint
 	struct ike_w w;
 	struct ike_sa_view rv;
 	uint8_t natd[20];
-	const uint8_t hash_algs[2] = {0, IKE_HASH_SHA2_256};
+	uint8_t hash_algs[16];
+	size_t hash_len = ike_sighash_ours(hash_algs, sizeof(hash_algs));
 	int n;
 
 	if (h->msg_id != 0 || h->spi_r != 0 || !h->spi_i) {
@@ -532,7 +531,7 @@ void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint
 	}
 	/* The request came from the initiator as we see it, to us. */
 	ike_natd_check(sa, &ch, 0, remote, rport, local, lport);
-	sa->peer_rfc7427 = (uint8_t)ike_sig_hash_sha256(&ch);
+	sa->peer_rfc7427 = (uint8_t)ike_sig_hashes(&ch);
 	sa->peer_certreq = ike_chain_find(&ch, IKE_PL_CERTREQ) != NULL;
 
 	memset(&rv, 0, sizeof(rv));
@@ -556,7 +555,7 @@ void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint
 		if (!ike_cred_ca_keyid(e->cred[conn], keyid))
 			ike_w_certreq(&w, IKE_CERT_X509_SIG, keyid, sizeof(keyid));
 	}
-	ike_w_notify(&w, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, hash_algs, sizeof(hash_algs));
+	ike_w_notify(&w, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, hash_algs, hash_len);
 	n = ike_w_finish(&w);
 	sa->init_req = malloc(len);
 	sa->init_resp = n > 0 ? malloc((size_t)n) : NULL;

@@ -11,17 +11,6 @@
 #include "lib/ike_crypto.h"
 #include "lib/ike_wire.h"
 
-/* TEMPORARY until lib/ike_cert.c has its functions: weak references
- * (NULL when absent). Remove once it lands, or the archive member is not
- * pulled in. */
-#pragma weak ike_cred_load
-#pragma weak ike_cred_free
-#pragma weak ike_cred_cert_der
-#pragma weak ike_cred_ca_keyid
-#pragma weak ike_cred_id
-#pragma weak ike_cred_sign
-#pragma weak ike_cred_verify_peer
-
 enum ike_sa_state {
 	IKE_S_INIT_SENT = 0,      /* initiator: IKE_SA_INIT request out */
 	IKE_S_INIT_DONE,          /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
@@ -98,7 +87,7 @@ struct ike_sa {
 	uint8_t state;            /* enum ike_sa_state */
 	uint8_t initiator;        /* we are the original initiator of this IKE SA */
 	uint8_t nat_local, nat_remote;
-	uint8_t peer_rfc7427;     /* peer announced SIGNATURE_HASH_ALGORITHMS (SHA-256) */
+	uint8_t peer_rfc7427;     /* IKE_SIGHASH_* the peer announced (SIGNATURE_HASH_ALGORITHMS) */
 	uint8_t peer_certreq;
 	uint8_t announced_up;     /* peer_event(up) sent */
 	uint8_t from_rekey;       /* made by an IKE SA rekey: no IKE_AUTH */

@@ -958,8 +958,7 @@ struct ike_engine *ike_engine_create(const struct ike_env *env, const struct cfg
 static void ike_cred_drop(struct ike_cred **cred)
 {
 	for (unsigned i = 0; i < CFG_IKE_MAX_CONNS; i++) {
-		if (ike_cred_free)
-			ike_cred_free(cred[i]);
+		ike_cred_free(cred[i]);
 		cred[i] = NULL;
 	}
 }

@@ -232,6 +232,7 @@ struct setup {
 	const char *esp[4];
 	const char *psk;
 	int cookies_always;
+	const char *cert, *key, *ca, *local_id, *remote_id; /* certificates: auth = pubkey */
 	uint8_t mode;
 	uint8_t encap;
 	unsigned dpd_delay, rekey_time, child_rekey_time;
@@ -260,6 +261,16 @@ static void conf_make(struct cfg_ike *k, struct cfg_ike_secret *sec, uint32_t lo
 			exit(2);
 		}
 	c->local.auth = c->remote.auth = CFG_IKE_AUTH_PSK;
+	if (s->cert) {
+		c->local.auth = c->remote.auth = CFG_IKE_AUTH_PUBKEY;
+		snprintf(c->local.cert, sizeof(c->local.cert), "%s", s->cert);
+		snprintf(c->local.key, sizeof(c->local.key), "%s", s->key);
+		snprintf(c->remote.cacert, sizeof(c->remote.cacert), "%s", s->ca);
+	}
+	if (s->local_id)
+		snprintf(c->local.id, sizeof(c->local.id), "%s", s->local_id);
+	if (s->remote_id)
+		snprintf(c->remote.id, sizeof(c->remote.id), "%s", s->remote_id);
 	c->rekey_time = s->rekey_time;
 	c->dpd_delay = s->dpd_delay;
 	c->encap = s->encap;
@@ -1255,6 +1266,142 @@ static void t_install_fail(void)
 	pair_down();
 }
 
+/*
+ * Certificates made by the openssl CLI at test time: a CA (RSA), leaves
+ * for I (192.0.2.1) and R (192.0.2.2) with RSA and P-256 keys, each with
+ * its address as subjectAltName; "stranger" comes from another CA.
+ */
+static const char cert_script[] =
+	"set -e\n"
+	"q() { \"$@\" >/dev/null 2>&1 || { echo \"failed: $*\" >&2; exit 1; }; }\n"
+	"q openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 "
+	"  -subj '/O=dmvpn test/CN=Engine CA'\n"
+	"q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca2.key "
+	"  -out ca2.pem -days 30 -subj '/CN=Other CA'\n"
+	"leaf() { # name keyopts ca ip\n"
+	"  q openssl req -new -newkey $2 -nodes -keyout $1.key -out $1.csr -subj \"/O=dmvpn test/CN=$1\"\n"
+	"  echo \"subjectAltName=IP:$4,DNS:$1.example\" > $1.ext\n"
+	"  q openssl x509 -req -in $1.csr -CA $3.pem -CAkey $3.key -CAcreateserial -days 30 "
+	"    -extfile $1.ext -out $1.pem\n"
+	"}\n"
+	"leaf i_rsa rsa:2048 ca 192.0.2.1\n"
+	"leaf r_rsa rsa:2048 ca 192.0.2.2\n"
+	"leaf i_ec 'ec -pkeyopt ec_paramgen_curve:P-256' ca 192.0.2.1\n"
+	"leaf r_ec 'ec -pkeyopt ec_paramgen_curve:P-256' ca 192.0.2.2\n"
+	"leaf stranger 'ec -pkeyopt ec_paramgen_curve:P-256' ca2 192.0.2.1\n";
+
+static char cert_dir[64];
+
+static const char *cpath(const char *name, const char *ext)
+{
+	static char buf[8][128];
+	static unsigned i;
+	char *b = buf[i++ % 8];
+
+	snprintf(b, 128, "%s/%s.%s", cert_dir, name, ext);
+	return b;
+}
+
+static void cert_cleanup(void)
+{
+	char cmd[128];
+
+	if (cert_dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cert_dir);
+		if (system(cmd))
+			fprintf(stderr, "could not remove %s\n", cert_dir);
+	}
+}
+
+static void t_certs(void)
+{
+	static const struct {
+		const char *i, *r, *i_id, *r_id;
+	} cases[] = {
+		{"i_rsa", "r_rsa", NULL, NULL},              /* RSA, IDs = subject DNs */
+		{"i_ec", "r_ec", "192.0.2.1", "192.0.2.2"},  /* ECDSA, IDs = addresses (SAN) */
+		{"i_ec", "r_rsa", "i_ec.example", NULL},      /* mixed, an FQDN ID */
+	};
+	char cmd[4096];
+	FILE *f;
+
+	snprintf(cert_dir, sizeof(cert_dir), "/tmp/ike_engine_certs.XXXXXX");
+	if (!mkdtemp(cert_dir)) {
+		CHECK_MSG(0, "mkdtemp");
+		return;
+	}
+	atexit(cert_cleanup);
+	snprintf(cmd, sizeof(cmd), "%s/gen.sh", cert_dir);
+	f = fopen(cmd, "w");
+	if (!f || fputs(cert_script, f) < 0) {
+		CHECK_MSG(0, "cannot write the script");
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && sh gen.sh", cert_dir);
+	CHECK_MSG(system(cmd) == 0, "the openssl CLI made no certificates");
+	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct setup si = default_setup, sr = default_setup;
+		struct ike_sa_info ii, ri;
+
+		si.cert = cpath(cases[k].i, "pem");
+		si.key = cpath(cases[k].i, "key");
+		si.ca = sr.ca = cpath("ca", "pem");
+		sr.cert = cpath(cases[k].r, "pem");
+		sr.key = cpath(cases[k].r, "key");
+		si.local_id = cases[k].i_id;
+		sr.local_id = cases[k].r_id;
+		pair_up(&si, &sr, 100 + k);
+		establish();
+		CHECK_MSG(ike_peer_state(node_i.e, 0, node_r.addr) == IKE_PEER_UP, "certificates %s/%s",
+			  cases[k].i, cases[k].r);
+		check_mirror(last_install(&node_i), last_install(&node_r), cases[k].i);
+		ike_sa_list(node_i.e, &ii, 1);
+		ike_sa_list(node_r.e, &ri, 1);
+		CHECK_STR(ii.remote_id, ri.local_id);
+		CHECK_STR(ri.remote_id, ii.local_id);
+		if (!cases[k].i_id)
+			CHECK_MSG(strstr(ri.remote_id, "CN=i_rsa") != NULL, "DN ID: %s", ri.remote_id);
+		pair_down();
+	}
+	/* A certificate from another CA: AUTHENTICATION_FAILED, nothing left. */
+	{
+		struct setup si = default_setup, sr = default_setup;
+
+		si.cert = cpath("stranger", "pem");
+		si.key = cpath("stranger", "key");
+		si.ca = sr.ca = cpath("ca", "pem");
+		sr.cert = cpath("r_ec", "pem");
+		sr.key = cpath("r_ec", "key");
+		pair_up(&si, &sr, 110);
+		ike_connect(node_i.e, 0, node_r.addr);
+		net_run();
+		CHECK_INT(cnt(&node_r)->auth_failed, 1);
+		CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 0);
+		CHECK_INT(node_i.n_rec + node_r.n_rec, 0);
+		pair_down();
+	}
+	/* Claiming an ID the certificate does not hold: refused too. */
+	{
+		struct setup si = default_setup, sr = default_setup;
+
+		si.cert = cpath("i_ec", "pem");
+		si.key = cpath("i_ec", "key");
+		si.local_id = "192.0.2.77";
+		si.ca = sr.ca = cpath("ca", "pem");
+		sr.cert = cpath("r_ec", "pem");
+		sr.key = cpath("r_ec", "key");
+		pair_up(&si, &sr, 111);
+		ike_connect(node_i.e, 0, node_r.addr);
+		net_run();
+		CHECK_INT(cnt(&node_r)->auth_failed, 1);
+		CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 0);
+		pair_down();
+	}
+}
+
 /* ---- benchmark: IKE SA setups per second on one thread ---- */
 
 static void bench(const char *ike, int seconds)
@@ -1307,7 +1454,7 @@ int main(int argc, char **argv)
 		{"ike_rekey_collision", t_ike_rekey_collision}, {"delete", t_delete}, {"dpd", t_dpd},
 		{"create_before_auth", t_create_before_auth}, {"malformed", t_malformed}, {"nat", t_nat},
 		{"tunnel_fallback", t_tunnel_fallback}, {"half_open", t_half_open},
-		{"install_fail", t_install_fail},
+		{"install_fail", t_install_fail}, {"certs", t_certs},
 	};
 
 	/* An argument names the one scenario to run. */
