@@ -679,8 +679,71 @@ static void test_auth(void)
 	CHECK(memcmp(a1, a2, 16) != 0);
 }
 
-int main(void)
+static void hexout(FILE *f, const uint8_t *p, size_t n)
 {
+	if (!n)
+		fputc('-', f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+/*
+ * --dump FILE: one IKE_AUTH request sealed under each suite, for
+ * ike_tshark.py: "suite spi_i spi_r SK_ei SK_ai message plaintext" (hex).
+ */
+static int dump(const char *file)
+{
+	static const char *const suites[] = {"aes128gcm16-prfsha256-ecp256", "aes256gcm16-prfsha256-ecp256",
+		"aes128-sha256-ecp256", "aes256-sha256-ecp256", "aes128-sha1-ecp256", "aes256-sha1-ecp256",
+		"aes256-sha384-ecp256", "aes256-sha512-ecp256"};
+	FILE *f = fopen(file, "w");
+	uint32_t seed = 0xbeef;
+
+	if (!f)
+		return 2;
+	for (size_t si = 0; si < sizeof(suites) / sizeof(suites[0]); si++) {
+		struct ike_suite s;
+		uint8_t ek[IKE_MAX_KEY], ak[IKE_MAX_KEY], iv[16], plain[256], msg[1024];
+		uint64_t spi_i = 0x1000000000000000ull + si, spi_r = 0x2000000000000000ull + si;
+		size_t el, il;
+		struct ike_w w, p;
+		int pl, n;
+
+		if (ike_suite_parse(suites[si], 0, &s, NULL, 0))
+			return 2;
+		ike_suite_key_lens(&s, &el, &il);
+		for (size_t i = 0; i < sizeof(ek); i++) {
+			ek[i] = (uint8_t)check_rand(&seed);
+			ak[i] = (uint8_t)check_rand(&seed);
+		}
+		for (size_t i = 0; i < sizeof(iv); i++)
+			iv[i] = (uint8_t)check_rand(&seed);
+		ike_w_init(&p, plain, sizeof(plain));
+		ike_w_id(&p, IKE_PL_IDI, IKE_ID_FQDN, (const uint8_t *)"spoke1.example", 14);
+		ike_w_notify(&p, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+		pl = ike_w_finish(&p);
+		ike_w_init(&w, msg, sizeof(msg));
+		ike_w_hdr(&w, spi_i, spi_r, IKE_AUTH, IKE_FLAG_INITIATOR, 1);
+		n = ike_sk_seal(&w, &s, ek, ak, p.first, plain, (size_t)pl, iv);
+		if (pl <= 0 || n <= 0)
+			return 2;
+		fprintf(f, "%s %016llx %016llx ", suites[si], (unsigned long long)spi_i, (unsigned long long)spi_r);
+		hexout(f, ek, el);
+		fputc(' ', f);
+		hexout(f, ak, il);
+		fputc(' ', f);
+		hexout(f, msg, (size_t)n);
+		fputc(' ', f);
+		hexout(f, plain, (size_t)pl);
+		fputc('\n', f);
+	}
+	return fclose(f) ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--dump"))
+		return dump(argv[2]);
 	test_prf();
 	test_kdf();
 	test_dh();
