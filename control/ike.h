@@ -42,6 +42,15 @@ struct ike_env {
 	/* A line for the log; debug lines only when the user asked for them
 	 * (they may carry the keys tshark needs: never at normal level). */
 	void (*log)(void *ctx, int debug, const char *line);
+	/*
+	 * Optional (NULL: child_install does it all at once). Install only
+	 * the inbound half of sa, leaving the current outbound pair as it is.
+	 * The responder of a CHILD_SA rekey uses it for the new pair, then
+	 * calls child_install with the same pair once the initiator deleted
+	 * the old one (or after IKE_OUT_SWITCH_MS): it never sends on an SA
+	 * the initiator cannot open yet. 0 or -errno.
+	 */
+	int (*child_install_inbound)(void *ctx, const struct cfg_sa *sa);
 };
 
 /* Create an engine over conf (copied). NULL on allocation failure. */

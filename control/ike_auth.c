@@ -512,7 +512,7 @@ static int ike_child_keymat(struct ike_sa *sa, const struct ike_suite *esp, cons
 
 int ike_child_make(struct ike_sa *sa, const struct ike_suite *esp, uint32_t spi_in, uint32_t spi_out,
 		   uint8_t mode, int we_initiated, const uint8_t *gir, size_t gir_len,
-		   const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
+		   const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len, int inbound_only)
 {
 	struct ike_child *c = ike_child_slot(sa);
 	uint8_t km[4 * IKE_MAX_KEY + 64];
@@ -529,7 +529,7 @@ int ike_child_make(struct ike_sa *sa, const struct ike_suite *esp, uint32_t spi_
 	c->encap = (uint8_t)(sa->nat_local || sa->nat_remote || ike_sa_conn(sa)->encap);
 	rc = ike_child_keymat(sa, esp, gir, gir_len, ni, ni_len, nr, nr_len, km, &kl);
 	if (!rc)
-		rc = ike_child_install(sa, c, we_initiated, km);
+		rc = ike_child_install(sa, c, we_initiated, km, inbound_only);
 	explicit_bzero(km, sizeof(km));
 	if (rc)
 		memset(c, 0, sizeof(*c));
@@ -660,7 +660,7 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c)
 	/* No USE_TRANSPORT_MODE in the reply: the peer does tunnel mode only. */
 	mode = ike_chain_notify(c, IKE_N_USE_TRANSPORT_MODE) ? CFG_SA_TRANSPORT : CFG_SA_TUNNEL;
 	rc = ike_child_make(sa, &esp, sa->rk.new_spi_in, spi_out, mode, 1, NULL, 0, sa->ni, sa->ni_len,
-			    sa->nr, sa->nr_len);
+			    sa->nr, sa->nr_len, 0);
 	sa->rk.new_spi_in = 0;
 	if (rc) {
 		ike_auth_give_up(sa, "cannot install the CHILD_SA", 1);
@@ -756,7 +756,7 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 	ike_sa_established(sa);
 	/* Inbound ready before the peer can use it: install, then answer. */
 	rc = ike_child_make(sa, &esp, spi_in, spi_out, mode, 0, NULL, 0, sa->ni, sa->ni_len, sa->nr,
-			    sa->nr_len);
+			    sa->nr_len, 0);
 	if (rc) {
 		ike_auth_reply_error(sa, msg_id, IKE_N_TEMPORARY_FAILURE);
 		return;

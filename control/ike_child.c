@@ -182,7 +182,7 @@ static void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 		return;
 	}
 	rc = ike_child_make(sa, &esp, rk->new_spi_in, spi_out, mode, 1, rk->dh ? gir : NULL, gir_len,
-			    rk->ni, IKE_NONCE_LEN, rk->nr, rk->nr_len);
+			    rk->ni, IKE_NONCE_LEN, rk->nr, rk->nr_len, 0);
 	explicit_bzero(gir, sizeof(gir));
 	if (rc) {
 		ike_log(e, 0, "ike: cannot install the rekeyed CHILD_SA: %d", rc);
@@ -195,6 +195,8 @@ static void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 	/* New pair installed first; now the old one goes (no gap). */
 	if (old) {
 		old->state = IKE_C_REKEYED;
+		old->del_by_us = 1;
+		old->rekeyed_at = ike_now(e);
 		ike_task_queue(sa, IKE_T_DELETE_CHILD);
 	}
 	ike_rekey_abort(sa);
@@ -274,8 +276,10 @@ static void ike_child_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const str
 	ike_rand(e, nr, sizeof(nr));
 	spi_in = ike_child_spi_new(e);
 	collide = sa->rk.active && !sa->rk.ike && sa->rk.old_spi_in == old->spi_in;
+	/* Inbound only until the initiator, which switches on our answer,
+	 * deletes the old pair (when the env can do halves). */
 	rc = ike_child_make(sa, &esp, spi_in, spi_out, mode, 0, dh ? gir : NULL, gir_len, np->body,
-			    np->len, nr, sizeof(nr));
+			    np->len, nr, sizeof(nr), 1);
 	explicit_bzero(gir, sizeof(gir));
 	if (rc) {
 		ike_dh_free(dh);
@@ -284,6 +288,8 @@ static void ike_child_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const str
 	}
 	e->cnt.child_rekeyed++;
 	old->state = IKE_C_REKEYED;
+	old->del_by_us = 0;
+	old->rekeyed_at = ike_now(e);
 	if (collide) {
 		sa->prk.active = 1;
 		memcpy(sa->prk.ni, np->body, np->len);

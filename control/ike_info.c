@@ -20,6 +20,11 @@ int ike_info_delete_ike_start(struct ike_sa *sa)
 	return rc;
 }
 
+static int ike_child_ours_to_delete(const struct ike_child *c)
+{
+	return c->state == IKE_C_REDUNDANT || (c->state == IKE_C_REKEYED && c->del_by_us);
+}
+
 int ike_info_delete_child_start(struct ike_sa *sa)
 {
 	struct ike_out o;
@@ -29,7 +34,9 @@ int ike_info_delete_child_start(struct ike_sa *sa)
 	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++) {
 		struct ike_child *c = &sa->child[i];
 
-		if (c->state != IKE_C_REKEYED && c->state != IKE_C_REDUNDANT)
+		/* The one who started a rekey deletes the old pair (RFC 7296
+		 * 2.8); the loser of a collision its redundant new one. */
+		if (!ike_child_ours_to_delete(c))
 			continue;
 		spi_be = htonl(c->spi_in);
 		ike_out_init(&o);
@@ -39,7 +46,7 @@ int ike_info_delete_child_start(struct ike_sa *sa)
 			sa->del_child_spi = c->spi_in;
 		/* More to delete: one exchange at a time. */
 		for (unsigned j = i + 1; j < IKE_MAX_CHILDREN; j++)
-			if (sa->child[j].state == IKE_C_REKEYED || sa->child[j].state == IKE_C_REDUNDANT)
+			if (ike_child_ours_to_delete(&sa->child[j]))
 				sa->tasks |= IKE_TB(IKE_T_DELETE_CHILD);
 		return rc;
 	}
@@ -84,6 +91,12 @@ static unsigned ike_info_delete_children(struct ike_sa *sa, const struct ike_del
 
 		if (!c)
 			continue;
+		/* The peer now sends on the new pair: ours may too, and must
+		 * be the current one before the old goes. */
+		if (c->state == IKE_C_REKEYED)
+			for (unsigned k = 0; k < IKE_MAX_CHILDREN; k++)
+				if (sa->child[k].state == IKE_C_INSTALLED && sa->child[k].out_pending)
+					ike_child_commit(sa, &sa->child[k]);
 		ours_be[n++] = htonl(c->spi_in);
 		ike_log(sa->e, 0, "ike: %s deleted CHILD_SA %08x_i %08x_o",
 			inet_ntoa((struct in_addr){sa->remote}), c->spi_in, c->spi_out);

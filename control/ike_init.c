@@ -339,6 +339,12 @@ void ike_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len, const 
 	for (unsigned i = 0; i < ch.n; i++) {
 		if (ch.pl[i].type != IKE_PL_NOTIFY || ike_notify_parse(ch.pl[i].body, ch.pl[i].len, &nv))
 			continue;
+		if (nv.type == IKE_N_TEMPORARY_FAILURE) {
+			/* Busy, or its own IKE SA toward us wins (crossed
+			 * initiations): ours is retransmitted later, and dropped
+			 * once the peer's arrives. */
+			return;
+		}
 		if (nv.type <= IKE_N_ERROR_MAX) {
 			if (nv.type == IKE_N_NO_PROPOSAL_CHOSEN)
 				e->cnt.no_proposal_chosen++;
@@ -420,6 +426,26 @@ static int ike_init_choose(const struct cfg_ike_conn *c, const struct ike_sa_vie
 	return ike_suite_select(c->ike, c->n_ike, sv, IKE_PROTO_IKE, chosen, which);
 }
 
+/*
+ * Both ends started an IKE SA toward each other at once (two spokes
+ * resolving each other): keep the one the lower address initiated, so the
+ * pair ends with one IKE SA and one CHILD_SA. 1: refuse the peer's.
+ */
+static int ike_init_crossed(struct ike_engine *e, uint32_t local, uint32_t remote, unsigned tunnel)
+{
+	for (struct ike_sa *o = e->sas; o; o = o->next) {
+		if (!o->initiator || o->from_rekey || o->remote != remote || o->tunnel != tunnel ||
+		    (o->state != IKE_S_INIT_SENT && o->state != IKE_S_AUTH_SENT))
+			continue;
+		if (ntohl(local) < ntohl(remote))
+			return 1;
+		ike_log(e, 0, "ike: %s and we initiated at once: taking its IKE SA",
+			inet_ntoa((struct in_addr){remote}));
+		ike_sa_kill(o, 1);
+	}
+	return 0;
+}
+
 void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint32_t remote,
 		      uint16_t rport, const uint8_t *msg, size_t len, const struct ike_hdr_view *h)
 {
@@ -494,6 +520,11 @@ void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint
 		}
 	}
 	conn = ike_conn_for_local(e, local);
+	if (conn >= 0 && ike_init_crossed(e, local, remote, e->conf.conns[conn].tunnel)) {
+		ike_init_notify_reply(e, local, lport, remote, rport, h->spi_i,
+				      IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
 	if (conn < 0 || ike_init_choose(&e->conf.conns[conn], &sv, ke.group, &chosen, &which)) {
 		e->cnt.no_proposal_chosen++;
 		ike_init_notify_reply(e, local, lport, remote, rport, h->spi_i,

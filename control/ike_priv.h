@@ -53,7 +53,18 @@ struct ike_child {
 	struct ike_suite suite;
 	uint64_t installed_ms, rekey_at, expire_at;
 	uint64_t seq;             /* install order: the newest is the dataplane's current pair */
+	/* A rekey responder's new pair installed inbound only (env
+	 * child_install_inbound): the whole pair follows the peer's Delete of
+	 * the old one, or out_at. */
+	uint8_t out_pending;
+	uint8_t we_init;
+	uint8_t del_by_us;        /* REKEYED: we started the rekey, so we delete it */
+	uint64_t rekeyed_at;
+	uint64_t out_at;
+	uint8_t keymat[4 * IKE_MAX_KEY];
 };
+#define IKE_OUT_SWITCH_MS 5000
+#define IKE_OLD_CHILD_MS 30000   /* a rekeyed CHILD_SA the peer does not delete */
 
 /* A CREATE_CHILD_SA we started (rekey of a CHILD_SA or of the IKE SA). */
 struct ike_rekey {
@@ -199,12 +210,15 @@ struct ike_child *ike_child_current(struct ike_sa *sa);
 struct ike_child *ike_child_by_in(struct ike_sa *sa, uint32_t spi_in);
 struct ike_child *ike_child_by_out(struct ike_sa *sa, uint32_t spi_out);
 /* Install a child from KEYMAT (initiator's outbound first). 0 or -errno. */
-int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, const uint8_t *keymat);
+int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, const uint8_t *keymat,
+		      int inbound_only);
+/* Install the whole pair of a child installed inbound only. */
+void ike_child_commit(struct ike_sa *sa, struct ike_child *c);
 void ike_child_remove(struct ike_sa *sa, struct ike_child *c);
 /* Derive KEYMAT (RFC 7296 2.17) and install a new child. 0 or -errno. */
 int ike_child_make(struct ike_sa *sa, const struct ike_suite *esp, uint32_t spi_in, uint32_t spi_out,
 		   uint8_t mode, int we_initiated, const uint8_t *gir, size_t gir_len,
-		   const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len);
+		   const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len, int inbound_only);
 /* ESP suite from the peer's SA payload: its offer (reply = 0) or its
  * answer to ours (reply = 1); the peer's SPI and the proposal number. */
 int ike_esp_pick(struct ike_sa *sa, const struct ike_chain *c, int with_dh, int reply,

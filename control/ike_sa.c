@@ -322,7 +322,8 @@ struct ike_child *ike_child_current(struct ike_sa *sa)
 {
 	struct ike_child *best = NULL;
 
-	/* The newest installed one carries our outbound traffic. */
+	/* The newest installed one carries our outbound traffic (or will:
+	 * one waiting for its outbound half is the one to keep). */
 	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
 		if (sa->child[i].state == IKE_C_INSTALLED &&
 		    (!best || sa->child[i].seq > best->seq))
@@ -346,48 +347,67 @@ struct ike_child *ike_child_by_out(struct ike_sa *sa, uint32_t spi_out)
 	return NULL;
 }
 
-int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, const uint8_t *keymat)
+/* The dataplane's view of child c: the peer, keys in our directions. */
+static int ike_child_params(struct ike_sa *sa, const struct ike_child *c, int we_initiated,
+			    const uint8_t *keymat, struct cfg_sa *p)
 {
-	struct ike_engine *e = sa->e;
 	const struct cfg_ike_child *cc = &ike_sa_conn(sa)->child;
 	size_t el, il;
 	const uint8_t *ki, *kr, *kin, *kout;
-	struct cfg_sa p;
-	uint64_t now = ike_now(e);
-	int rc;
 
 	ike_suite_key_lens(&c->suite, &el, &il);
-	if (el > sizeof(p.in.key) || il > sizeof(p.in.auth_key))
+	if (el > sizeof(p->in.key) || il > sizeof(p->in.auth_key))
 		return -EINVAL;
 	ki = keymat;
 	kr = keymat + el + il;
 	kout = we_initiated ? ki : kr;
 	kin = we_initiated ? kr : ki;
-	memset(&p, 0, sizeof(p));
-	p.peer = sa->remote;
-	p.tunnel = sa->tunnel;
-	p.mode = c->mode;
-	p.udp = c->encap;
-	p.udp_port = c->encap ? sa->rport : 0;
-	p.esn = c->suite.esn;
-	p.alg = ike_suite_esp_alg(&c->suite);
-	if (p.alg < 0)
+	memset(p, 0, sizeof(*p));
+	p->peer = sa->remote;
+	p->tunnel = sa->tunnel;
+	p->mode = c->mode;
+	p->udp = c->encap;
+	p->udp_port = c->encap ? sa->rport : 0;
+	p->esn = c->suite.esn;
+	p->alg = ike_suite_esp_alg(&c->suite);
+	if (p->alg < 0)
 		return -EINVAL;
-	p.replay_window = cc->replay_window;
+	p->replay_window = cc->replay_window;
 	/* The dataplane reports the soft limit at 90 % of the hard one. */
-	p.life_bytes = cc->rekey_bytes ? cc->rekey_bytes + cc->rekey_bytes / 9 : 0;
-	p.life_packets = cc->rekey_packets ? cc->rekey_packets + cc->rekey_packets / 9 : 0;
-	p.life_seconds = cc->life_time ? cc->life_time
-				       : (cc->rekey_time ? cc->rekey_time + cc->rekey_time / 10 : 0);
-	p.in.spi = c->spi_in;
-	p.out.spi = c->spi_out;
-	p.in.key_len = p.out.key_len = (uint8_t)el;
-	p.in.auth_len = p.out.auth_len = (uint8_t)il;
-	memcpy(p.in.key, kin, el);
-	memcpy(p.in.auth_key, kin + el, il);
-	memcpy(p.out.key, kout, el);
-	memcpy(p.out.auth_key, kout + el, il);
-	rc = e->env.child_install(e->env.ctx, &p);
+	p->life_bytes = cc->rekey_bytes ? cc->rekey_bytes + cc->rekey_bytes / 9 : 0;
+	p->life_packets = cc->rekey_packets ? cc->rekey_packets + cc->rekey_packets / 9 : 0;
+	p->life_seconds = cc->life_time ? cc->life_time
+					: (cc->rekey_time ? cc->rekey_time + cc->rekey_time / 10 : 0);
+	p->in.spi = c->spi_in;
+	p->out.spi = c->spi_out;
+	p->in.key_len = p->out.key_len = (uint8_t)el;
+	p->in.auth_len = p->out.auth_len = (uint8_t)il;
+	memcpy(p->in.key, kin, el);
+	memcpy(p->in.auth_key, kin + el, il);
+	memcpy(p->out.key, kout, el);
+	memcpy(p->out.auth_key, kout + el, il);
+	return 0;
+}
+
+int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, const uint8_t *keymat,
+		      int inbound_only)
+{
+	struct ike_engine *e = sa->e;
+	const struct cfg_ike_child *cc = &ike_sa_conn(sa)->child;
+	struct cfg_sa p;
+	uint64_t now = ike_now(e);
+	unsigned life;
+	size_t el, il;
+	int rc;
+
+	if ((rc = ike_child_params(sa, c, we_initiated, keymat, &p)))
+		return rc;
+	life = p.life_seconds;
+	inbound_only = inbound_only && e->env.child_install_inbound;
+	if (inbound_only)
+		rc = e->env.child_install_inbound(e->env.ctx, &p);
+	else
+		rc = e->env.child_install(e->env.ctx, &p);
 	explicit_bzero(&p, sizeof(p));
 	if (rc)
 		return rc;
@@ -396,16 +416,49 @@ int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, 
 	c->installed_ms = now;
 	c->seq = ++e->install_seq;
 	c->rekey_at = cc->rekey_time ? now + ike_jitter(e, (uint64_t)cc->rekey_time * 1000) : 0;
-	c->expire_at = p.life_seconds ? now + (uint64_t)p.life_seconds * 1000 : 0;
+	c->expire_at = life ? now + (uint64_t)life * 1000 : 0;
+	if (inbound_only) {
+		/* The outbound half waits for the peer's Delete of the old one. */
+		ike_suite_key_lens(&c->suite, &el, &il);
+		c->out_pending = 1;
+		c->we_init = (uint8_t)we_initiated;
+		c->out_at = now + IKE_OUT_SWITCH_MS;
+		memcpy(c->keymat, keymat, 2 * (el + il));
+	}
 	e->cnt.child_installed++;
 	if (!sa->announced_up) {
 		sa->announced_up = 1;
 		e->env.peer_event(e->env.ctx, sa->tunnel, sa->remote, 1);
 	}
-	ike_log(e, 0, "ike: CHILD_SA %08x_i %08x_o with %s installed (%s%s)", c->spi_in, c->spi_out,
+	ike_log(e, 0, "ike: CHILD_SA %08x_i %08x_o with %s installed (%s%s%s)", c->spi_in, c->spi_out,
 		inet_ntoa((struct in_addr){sa->remote}),
-		c->mode == CFG_SA_TUNNEL ? "tunnel" : "transport", c->encap ? ", udp" : "");
+		c->mode == CFG_SA_TUNNEL ? "tunnel" : "transport", c->encap ? ", udp" : "",
+		inbound_only ? ", inbound only for now" : "");
 	return 0;
+}
+
+void ike_child_commit(struct ike_sa *sa, struct ike_child *c)
+{
+	struct ike_engine *e = sa->e;
+	struct cfg_sa p;
+	int rc;
+
+	if (!c->out_pending)
+		return;
+	rc = ike_child_params(sa, c, c->we_init, c->keymat, &p);
+	if (!rc)
+		rc = e->env.child_install(e->env.ctx, &p);
+	explicit_bzero(&p, sizeof(p));
+	explicit_bzero(c->keymat, sizeof(c->keymat));
+	c->out_pending = 0;
+	c->seq = ++e->install_seq;
+	if (rc) {
+		ike_log(e, 0, "ike: CHILD_SA %08x_i: cannot switch the outbound: %d", c->spi_in, rc);
+		ike_child_remove(sa, c);
+		return;
+	}
+	ike_log(e, 0, "ike: CHILD_SA %08x_i %08x_o with %s carries our traffic now", c->spi_in,
+		c->spi_out, inet_ntoa((struct in_addr){sa->remote}));
 }
 
 /* ---- sending ---- */
@@ -835,8 +888,16 @@ static void ike_sa_timers(struct ike_sa *sa, uint64_t now)
 	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++) {
 		struct ike_child *ch = &sa->child[i];
 
+		if (ch->state == IKE_C_REKEYED && !ch->del_by_us &&
+		    now - ch->rekeyed_at >= IKE_OLD_CHILD_MS) {
+			/* The peer rekeyed it but never deleted it: we do. */
+			ch->del_by_us = 1;
+			ike_task_queue(sa, IKE_T_DELETE_CHILD);
+		}
 		if (ch->state != IKE_C_INSTALLED)
 			continue;
+		if (ch->out_pending && now >= ch->out_at)
+			ike_child_commit(sa, ch);
 		if (ch->expire_at && now >= ch->expire_at) {
 			/* Hard end with no rekey done: the tunnel is down. */
 			ike_task_queue(sa, IKE_T_DELETE_IKE);
@@ -894,6 +955,8 @@ uint64_t ike_next_timer_ms(const struct ike_engine *e)
 			if (sa->child[i].state != IKE_C_INSTALLED)
 				continue;
 			best = ike_min_due(best, sa->child[i].rekey_at, now);
+			if (sa->child[i].out_pending)
+				best = ike_min_due(best, sa->child[i].out_at, now);
 			best = ike_min_due(best, sa->child[i].expire_at, now);
 		}
 		if (c->dpd_delay && !sa->req_busy)

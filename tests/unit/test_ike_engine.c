@@ -27,7 +27,7 @@ struct dgram {
 };
 
 struct rec {                      /* one call of the SA installer */
-	int install;              /* 1: child_install, 0: child_remove */
+	int install;              /* 1: child_install, 2: inbound half only, 0: child_remove */
 	struct cfg_sa sa;         /* install */
 	uint32_t spi;             /* remove: the inbound SPI */
 	uint32_t peer;
@@ -49,6 +49,7 @@ static struct dgram net[NET_MAX];
 static unsigned n_net;
 static uint64_t now_ms = 1000000;
 static int verbose;
+static int use_inbound = 1;       /* offer env->child_install_inbound */
 static struct node *nodes[2];
 /* NAT in front of nodes[0]: its address/ports as the other side sees them. */
 static int nat_on;
@@ -95,6 +96,22 @@ static int env_install(void *ctx, const struct cfg_sa *sa)
 		return -ENOSPC;
 	if (n->n_rec < REC_MAX) {
 		n->rec[n->n_rec].install = 1;
+		n->rec[n->n_rec].sa = *sa;
+		n->rec[n->n_rec].peer = sa->peer;
+		n->n_rec++;
+	}
+	return 0;
+}
+
+/* The inbound half only (a rekey responder's new pair). */
+static int env_install_inbound(void *ctx, const struct cfg_sa *sa)
+{
+	struct node *n = ctx;
+
+	if (n->install_fail)
+		return -ENOSPC;
+	if (n->n_rec < REC_MAX) {
+		n->rec[n->n_rec].install = 2;
 		n->rec[n->n_rec].sa = *sa;
 		n->rec[n->n_rec].peer = sa->peer;
 		n->n_rec++;
@@ -324,6 +341,7 @@ static void pair_up(const struct setup *si, const struct setup *sr, uint64_t see
 	node_r.rng = seed * 2 + 0x9e3779b97f4a7c15ULL;
 	nodes[0] = &node_i;
 	nodes[1] = &node_r;
+	env.child_install_inbound = use_inbound ? env_install_inbound : NULL;
 	conf_make(&k, &sec, node_i.addr, si);
 	env.ctx = &node_i;
 	node_i.e = ike_engine_create(&env, &k);
@@ -361,7 +379,7 @@ static unsigned n_sas(struct node *n)
 static const struct cfg_sa *last_install(const struct node *n)
 {
 	for (unsigned i = n->n_rec; i-- > 0;)
-		if (n->rec[i].install)
+		if (n->rec[i].install == 1)
 			return &n->rec[i].sa;
 	return NULL;
 }
@@ -373,6 +391,49 @@ static unsigned count_recs(const struct node *n, int install)
 	for (unsigned i = 0; i < n->n_rec; i++)
 		k += n->rec[i].install == install;
 	return k;
+}
+
+/* Whether inbound SPI spi is installed (either way) and not removed since. */
+static int has_inbound(const struct node *n, uint32_t spi)
+{
+	int in = 0;
+
+	for (unsigned i = 0; i < n->n_rec; i++) {
+		if (n->rec[i].install && n->rec[i].sa.in.spi == spi)
+			in = 1;
+		else if (!n->rec[i].install && n->rec[i].spi == spi)
+			in = 0;
+	}
+	return in;
+}
+
+/* CHILD_SAs a node has in its dataplane: inbound SPIs installed, not removed. */
+static unsigned live_children(const struct node *n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n->n_rec; i++) {
+		int first = 1;
+
+		if (!n->rec[i].install)
+			continue;
+		for (unsigned j = 0; j < i; j++)
+			if (n->rec[j].install && n->rec[j].sa.in.spi == n->rec[i].sa.in.spi)
+				first = 0;
+		k += first && has_inbound(n, n->rec[i].sa.in.spi);
+	}
+	return k;
+}
+
+/* Neither side sends on an SA the other cannot open. */
+static void check_no_gap(const char *what)
+{
+	const struct cfg_sa *a = last_install(&node_i), *b = last_install(&node_r);
+
+	CHECK_MSG(a && has_inbound(&node_r, a->out.spi), "%s: I sends on %08x, R cannot open it", what,
+		  a ? a->out.spi : 0);
+	CHECK_MSG(b && has_inbound(&node_i, b->out.spi), "%s: R sends on %08x, I cannot open it", what,
+		  b ? b->out.spi : 0);
 }
 
 static int removed(const struct node *n, uint32_t spi)
@@ -743,21 +804,34 @@ static void child_rekey(struct node *from, struct node *to)
 	int ri_f, ri_t;
 	struct ike_hdr_view h;
 
+	unsigned rm_to = count_recs(to, 0);
+	uint64_t rk_f = cnt(from)->child_rekeyed, rk_t = cnt(to)->child_rekeyed;
+
 	ike_child_expiring(from->e, 0, seen_addr(to), 0);
 	/* from -> to: HDR, SK {N(REKEY_SA), SA, Ni, TSi, TSr} */
 	h = net_hdr(0);
 	CHECK_INT(h.exchange, IKE_CREATE_CHILD_SA);
 	net_deliver();
-	/* to -> from: HDR, SK {SA, Nr, TSi, TSr} (to has the new pair installed) */
-	CHECK_INT(count_recs(to, 0), 0);
+	/* to -> from: HDR, SK {SA, Nr, TSi, TSr} (to has the new pair's inbound
+	 * installed; it keeps sending on the old one) */
+	CHECK_INT(count_recs(to, 0), rm_to);
+	if (use_inbound)
+		check_no_gap("rekey answered");
 	net_deliver();
 	/* from -> to: HDR, SK {D(ESP, old SPI)} (from installed the new pair first) */
+	if (use_inbound)
+		check_no_gap("rekey done at the initiator");
 	h = net_hdr(0);
 	CHECK_INT(h.exchange, IKE_INFORMATIONAL);
 	net_deliver();
-	/* to -> from: HDR, SK {D(ESP, its old SPI)} */
+	/* to -> from: HDR, SK {D(ESP, its old SPI)} (to switched to the new pair first) */
+	if (use_inbound)
+		check_no_gap("old deleted at the responder");
 	net_deliver();
 	CHECK_INT(n_net, 0);
+	check_no_gap("after the rekey");
+	CHECK_INT(live_children(from), 1);
+	CHECK_INT(live_children(to), 1);
 	check_mirror(from == &node_i ? last_install(from) : last_install(to),
 		     from == &node_i ? last_install(to) : last_install(from), "after CHILD_SA rekey");
 	CHECK_MSG(last_install(from)->in.spi != old_in_f, "new SPI");
@@ -768,8 +842,8 @@ static void child_rekey(struct node *from, struct node *to)
 	ri_t = rec_index(to, 0, old_in_t);
 	CHECK(rec_index(from, 1, last_install(from)->in.spi) < ri_f);
 	CHECK(rec_index(to, 1, last_install(to)->in.spi) < ri_t);
-	CHECK_INT(cnt(from)->child_rekeyed, 1);
-	CHECK_INT(cnt(to)->child_rekeyed, 1);
+	CHECK_INT(cnt(from)->child_rekeyed, rk_f + 1);
+	CHECK_INT(cnt(to)->child_rekeyed, rk_t + 1);
 	CHECK_INT(ike_peer_state(from->e, 0, seen_addr(to)), IKE_PEER_UP);
 	CHECK_INT(from->downs + to->downs, 0);
 }
@@ -787,6 +861,15 @@ static void t_child_rekey(void)
 	establish();
 	child_rekey(&node_r, &node_i);
 	pair_down();
+
+	/* An env without child_install_inbound: the responder switches at once. */
+	use_inbound = 0;
+	pair_up(&default_setup, NULL, 17);
+	establish();
+	child_rekey(&node_r, &node_i);
+	child_rekey(&node_i, &node_r);
+	pair_down();
+	use_inbound = 1;
 
 	/* With PFS (a DH group in the ESP proposal): KE in CREATE_CHILD_SA. */
 	pair_up(&pfs, NULL, 15);
@@ -837,8 +920,9 @@ static void t_child_rekey_collision(void)
 		check_mirror(a, b, "collision");
 		CHECK_INT(ii.child_spi_in, a->in.spi);
 		/* exactly one CHILD_SA left on both sides: all others removed */
-		CHECK_INT(count_recs(&node_i, 1) - count_recs(&node_i, 0), 1);
-		CHECK_INT(count_recs(&node_r, 1) - count_recs(&node_r, 0), 1);
+		CHECK_INT(live_children(&node_i), 1);
+		CHECK_INT(live_children(&node_r), 1);
+		check_no_gap("after the collision");
 		CHECK_INT(node_i.downs + node_r.downs, 0);
 		pair_down();
 	}
@@ -1240,6 +1324,43 @@ static void t_tunnel_fallback(void)
 	pair_down();
 }
 
+static void t_crossed(void)
+{
+	struct ike_sa_info ii, ri;
+
+	for (int order = 0; order < 2; order++) {
+		pair_up(&default_setup, NULL, 120 + order);
+		/* Both resolve each other at once: I -> R and R -> I: IKE_SA_INIT */
+		CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
+		CHECK_INT(ike_connect(node_r.e, 0, node_i.addr), IKE_PEER_CONNECTING);
+		CHECK_INT(n_net, 2);
+		if (order) {
+			/* R's request first */
+			struct dgram d = net[0];
+
+			net[0] = net[1];
+			net[1] = d;
+		}
+		/* R takes I's (the lower address initiates); I refuses R's with
+		 * N(TEMPORARY_FAILURE); one IKE SA and one CHILD_SA result. */
+		net_run();
+		CHECK_INT(ike_sa_list(node_i.e, &ii, 1), 1);
+		CHECK_INT(ike_sa_list(node_r.e, &ri, 1), 1);
+		CHECK_INT(ii.initiator, 1);
+		CHECK_INT(ii.spi_i, ri.spi_i);
+		CHECK_INT(count_recs(&node_i, 1), 1);
+		CHECK_INT(count_recs(&node_r, 1), 1);
+		check_mirror(last_install(&node_i), last_install(&node_r), "crossed");
+		CHECK_INT(node_i.ups, 1);
+		CHECK_INT(node_r.ups, 1);
+		CHECK_INT(node_i.downs + node_r.downs, 0);
+		/* R's retransmit timer finds nothing left to resend. */
+		tick_both(5000);
+		CHECK_INT(n_net, 0);
+		pair_down();
+	}
+}
+
 static void t_half_open(void)
 {
 	pair_up(&default_setup, NULL, 96);
@@ -1455,6 +1576,7 @@ int main(int argc, char **argv)
 		{"create_before_auth", t_create_before_auth}, {"malformed", t_malformed}, {"nat", t_nat},
 		{"tunnel_fallback", t_tunnel_fallback}, {"half_open", t_half_open},
 		{"install_fail", t_install_fail}, {"certs", t_certs},
+		{"crossed", t_crossed},
 	};
 
 	/* An argument names the one scenario to run. */
