@@ -51,7 +51,13 @@ struct ike_env {
 	 * the initiator cannot open yet. 0 or -errno.
 	 */
 	int (*child_install_inbound)(void *ctx, const struct cfg_sa *sa);
+	/* Optional: send a NAT-keepalive (RFC 3948 2.3: the one byte 0xFF,
+	 * no non-ESP marker) from local:lport to remote:rport. The engine
+	 * sends one after IKE_NATT_KEEPALIVE_MS without sending anything to a
+	 * peer while a NAT is in front of us. */
+	void (*keepalive)(void *ctx, uint32_t local, uint16_t lport, uint32_t remote, uint16_t rport);
 };
+#define IKE_NATT_KEEPALIVE_MS 20000
 
 /* Create an engine over conf (copied). NULL on allocation failure. */
 struct ike_engine *ike_engine_create(const struct ike_env *env, const struct cfg_ike *conf);

@@ -144,7 +144,7 @@ struct ike_sa {
 	struct ike_peer_rekey prk;
 
 	char local_id[CFG_IKE_ID_MAX], remote_id[CFG_IKE_ID_MAX];
-	uint64_t created_ms, established_ms, last_rx_ms;
+	uint64_t created_ms, established_ms, last_rx_ms, last_tx_ms;
 	uint64_t rekey_at, expire_at;   /* IKE SA rekey, hard end (0 = none) */
 	uint64_t half_open_until;
 };

@@ -477,6 +477,7 @@ void ike_send_raw(struct ike_engine *e, uint32_t local, uint16_t lport, uint32_t
 
 void ike_send_cached(struct ike_sa *sa, const uint8_t *msg, size_t len)
 {
+	sa->last_tx_ms = ike_now(sa->e);
 	ike_send_raw(sa->e, sa->local, sa->lport, sa->remote, sa->rport, msg, len);
 }
 
@@ -781,7 +782,8 @@ static void ike_input_sa(struct ike_engine *e, uint32_t local, uint16_t lport, u
 	sa->last_rx_ms = ike_now(e);
 	/* Behind a NAT the peer's mapping may change; follow authenticated
 	 * messages (RFC 7296 2.23). */
-	if ((sa->nat_local || sa->nat_remote) && (sa->remote != remote || sa->rport != rport)) {
+	if ((sa->nat_local || sa->nat_remote || lport == IKE_NATT_PORT) &&
+	    (sa->remote != remote || sa->rport != rport)) {
 		sa->remote = remote;
 		sa->rport = rport;
 	}
@@ -911,6 +913,11 @@ static void ike_sa_timers(struct ike_sa *sa, uint64_t now)
 	if (c->dpd_delay && !sa->req_busy && now - sa->last_rx_ms >= (uint64_t)c->dpd_delay * 1000)
 		ike_task_queue(sa, IKE_T_DPD);
 	ike_task_next(sa);
+	/* Keep the NAT's mapping in front of us open (RFC 3948 4). */
+	if (sa->nat_local && e->env.keepalive && now - sa->last_tx_ms >= IKE_NATT_KEEPALIVE_MS) {
+		sa->last_tx_ms = now;
+		e->env.keepalive(e->env.ctx, sa->local, sa->lport, sa->remote, sa->rport);
+	}
 }
 
 void ike_tick(struct ike_engine *e)
@@ -961,6 +968,8 @@ uint64_t ike_next_timer_ms(const struct ike_engine *e)
 		}
 		if (c->dpd_delay && !sa->req_busy)
 			best = ike_min_due(best, sa->last_rx_ms + (uint64_t)c->dpd_delay * 1000, now);
+		if (sa->nat_local && e->env.keepalive)
+			best = ike_min_due(best, sa->last_tx_ms + IKE_NATT_KEEPALIVE_MS, now);
 	}
 	if (e->cookie_rotate_ms)
 		best = ike_min_due(best, e->cookie_rotate_ms, now);

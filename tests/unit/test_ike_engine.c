@@ -17,7 +17,7 @@
 /* ---- the mocked world ---- */
 
 #define NET_MAX 64
-#define REC_MAX 64
+#define REC_MAX 512
 
 struct dgram {
 	uint32_t src, dst;        /* network order */
@@ -42,6 +42,8 @@ struct node {
 	unsigned n_rec;
 	int ups, downs;
 	int install_fail;
+	int keepalives;
+	uint16_t ka_lport, ka_rport;
 	char keyline[1024];       /* the last tshark key line logged */
 };
 
@@ -117,6 +119,15 @@ static int env_install_inbound(void *ctx, const struct cfg_sa *sa)
 		n->n_rec++;
 	}
 	return 0;
+}
+
+static void env_keepalive(void *ctx, uint32_t local, uint16_t lport, uint32_t remote, uint16_t rport)
+{
+	struct node *n = ctx;
+
+	n->keepalives++;
+	n->ka_lport = lport;
+	n->ka_rport = rport;
 }
 
 static void env_remove(void *ctx, unsigned tunnel, uint32_t peer, uint32_t in_spi)
@@ -315,6 +326,7 @@ static const struct ike_env env_tmpl = {
 	.now_ms = env_now,
 	.random = env_random,
 	.log = env_log,
+	.keepalive = env_keepalive,
 };
 
 static const struct setup default_setup = {
@@ -1290,6 +1302,17 @@ static void t_nat(void)
 		CHECK(dir_same(&a->out, &b->in));
 		CHECK(dir_same(&a->in, &b->out));
 	}
+	/* NAT-keepalives from the side behind the NAT, only when quiet. */
+	tick_both(IKE_NATT_KEEPALIVE_MS - 1000);
+	CHECK_INT(node_i.keepalives, 0);
+	tick_both(1000);
+	CHECK_INT(node_i.keepalives, 1);
+	CHECK_INT(node_i.ka_lport, 4500);
+	CHECK_INT(node_i.ka_rport, 4500);
+	CHECK_INT(node_r.keepalives, 0);
+	tick_both(1000);
+	CHECK_INT(node_i.keepalives, 1);
+	CHECK(ike_next_timer_ms(node_i.e) <= IKE_NATT_KEEPALIVE_MS - 1000);
 	/* The rekey and Delete go through the NAT too. */
 	child_rekey(&node_r, &node_i);
 	ike_disconnect(node_r.e, 0, nat_pub);
@@ -1359,6 +1382,64 @@ static void t_crossed(void)
 		CHECK_INT(n_net, 0);
 		pair_down();
 	}
+}
+
+/* Every message of 40 CHILD_SA rekeys arrives after 8 mangled copies of
+ * itself (bit flips, truncations, header bytes): all dropped, nothing
+ * changes, the genuine exchanges complete. */
+static void t_mutations(void)
+{
+	unsigned dropped_before;
+
+	pair_up(&default_setup, NULL, 130);
+	establish();
+	dropped_before = (unsigned)(cnt(&node_r)->rx_bad_integrity + cnt(&node_r)->rx_malformed +
+				    cnt(&node_r)->rx_bad_spi + cnt(&node_r)->rx_bad_msgid);
+	for (int round = 0; round < 40; round++) {
+		struct node *from = round % 2 ? &node_r : &node_i;
+
+		ike_child_expiring(from->e, 0, from == &node_i ? node_r.addr : node_i.addr, 0);
+		for (int guard = 0; n_net && guard < 50; guard++) {
+			struct dgram g = net[0];
+
+			for (int k = 0; k < 8 && n_net < NET_MAX - 1; k++) {
+				uint8_t r[4];
+
+				env_random(&node_i, r, sizeof(r));
+				memmove(&net[1], &net[0], n_net * sizeof(net[0]));
+				n_net++;
+				net[0] = g;
+				switch (r[0] % 4) {
+				case 0:
+					net[0].data[r[1] % g.len] ^= (uint8_t)(1u << (r[2] % 8));
+					break;
+				case 1:
+					net[0].len = (r[1] | r[2] << 8) % g.len;
+					break;
+				case 2:
+					net[0].data[r[1] % IKE_HDR_LEN] ^= (uint8_t)(r[2] | 1);
+					break;
+				default:
+					net[0].data[g.len - 1 - r[1] % 16] ^= (uint8_t)(r[2] | 1);
+					break;
+				}
+				net_deliver_at(0);
+			}
+			net_deliver();
+		}
+	}
+	CHECK_INT(cnt(&node_i)->child_rekeyed, 40);
+	CHECK_INT(cnt(&node_r)->child_rekeyed, 40);
+	CHECK_INT(n_sas(&node_i), 1);
+	CHECK_INT(n_sas(&node_r), 1);
+	CHECK_INT(live_children(&node_i), 1);
+	CHECK_INT(live_children(&node_r), 1);
+	check_mirror(last_install(&node_i), last_install(&node_r), "after mutations");
+	check_no_gap("after mutations");
+	CHECK(cnt(&node_r)->rx_bad_integrity + cnt(&node_r)->rx_malformed + cnt(&node_r)->rx_bad_spi +
+	      cnt(&node_r)->rx_bad_msgid > dropped_before + 100);
+	CHECK_INT(node_i.downs + node_r.downs, 0);
+	pair_down();
 }
 
 static void t_half_open(void)
@@ -1576,7 +1657,7 @@ int main(int argc, char **argv)
 		{"create_before_auth", t_create_before_auth}, {"malformed", t_malformed}, {"nat", t_nat},
 		{"tunnel_fallback", t_tunnel_fallback}, {"half_open", t_half_open},
 		{"install_fail", t_install_fail}, {"certs", t_certs},
-		{"crossed", t_crossed},
+		{"crossed", t_crossed}, {"mutations", t_mutations},
 	};
 
 	/* An argument names the one scenario to run. */
