@@ -94,6 +94,9 @@ struct app {
 	int epfd, timerfd, sigfd, listenfd;
 	struct ctl_client *clients;
 	volatile int quit;
+
+	struct ike_engine *ike;    /* IKEv2; NULL without ike connections */
+	struct ike_glue *ikg;      /* its environment and DMVPN state (ike_glue.c) */
 };
 
 /* Logging to stderr (control thread only). */

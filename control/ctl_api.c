@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "control/app.h"
+#include "control/ike_glue.h"
 #include "lib/addr.h"
 #include "lib/ctlreq.h"
 
@@ -243,17 +244,46 @@ static void del_nhrp_cache(struct app *a, const struct ctlreq *q, struct resp *r
 	r->body = json_pack("{s:i}", "cleared", nhrp_cache_clear(a));
 }
 
+static struct ike_sa_info *ike_sas(const struct app *a, unsigned *n);
+static json_t *ike_sa_json(const struct app *a, const struct ike_sa_info *s, uint64_t now);
+static json_t *ike_counters_json(const struct app *a);
+
+/* A peer's IKE and CHILD_SA in show dmvpn detail: null when IKE does not key it. */
+static json_t *dmvpn_ike_json(const struct app *a, unsigned t, uint32_t nbma,
+			      const struct ike_sa_info *v, unsigned n)
+{
+	static const char *const names[] = {"none", "connecting", "up"};
+	int st;
+	json_t *o;
+
+	if (!ike_glue_wanted(a, t, nbma))
+		return json_null();
+	st = ike_glue_state(a, t, nbma);
+	o = json_pack("{s:s}", "peer_state", st >= 0 && st <= IKE_PEER_UP ? names[st] : "?");
+	for (unsigned i = 0; i < n; i++)
+		if (v[i].tunnel == t && v[i].remote == nbma) {
+			json_object_set_new(o, "sa", ike_sa_json(a, &v[i], app_now_ms()));
+			return o;
+		}
+	json_object_set_new(o, "sa", json_null());
+	return o;
+}
+
 /* show dmvpn: one row per peer (a tunnel address with a mapping), with
  * the shortcuts through it counted as its entries, as IOS does. */
 static void get_dmvpn(struct app *a, const struct ctlreq *q, struct resp *r)
 {
 	int detail = ctlreq_query_bool(q, "detail", 0);
 	time_t now = time(NULL);
+	struct ike_sa_info *ikev = NULL;
+	unsigned n_ike = 0;
 	json_t *arr;
 
 	if (detail < 0)
 		return fail(r, 400, "bad value for 'detail': %s", ctlreq_query(q, "detail"));
 	arr = json_array();
+	if (detail == 1)
+		ikev = ike_sas(a, &n_ike);
 	for (unsigned t = 0; t < a->cfg.n_tunnels; t++) {
 		const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
 		json_t *peers = json_array(), *o;
@@ -277,7 +307,11 @@ static void get_dmvpn(struct app *a, const struct ctlreq *q, struct resp *r)
 				state = "NHRP";
 			for (unsigned j = 0; j < a->nh.n_nhs && e->type == NE_NHS; j++)
 				if (a->nh.nhs[j].tunnel == t && a->nh.nhs[j].proto == e->proto)
-					state = a->nh.nhs[j].state == NHS_UP ? "UP" : "NHRP";
+					state = a->nh.nhs[j].state == NHS_UP ? "UP" :
+						a->nh.nhs[j].state == NHS_IKE ? "IKE" : "NHRP";
+			/* Resolved, but its SA is still coming (IOS says IKE too). */
+			if (e->flags & NE_F_IKE_WAIT)
+				state = "IKE";
 			strcat(attrs, e->type == NE_STATIC || e->type == NE_NHS ? "S" :
 				      e->type == NE_INCOMPLETE || e->type == NE_NEGATIVE ? "I" : "D");
 			if (e->flags & NE_F_NAT)
@@ -288,8 +322,10 @@ static void get_dmvpn(struct app *a, const struct ctlreq *q, struct resp *r)
 				      jaddr(e->proto), "state", state, "updown_s",
 				      (json_int_t)(now - e->created), "attributes", attrs, "entries",
 				      (int)ents);
-			if (detail == 1)
+			if (detail == 1) {
 				json_object_update_missing_new(p, nhrp_entry_json(a, e, now));
+				json_object_set_new(p, "ike", dmvpn_ike_json(a, t, e->nbma, ikev, n_ike));
+			}
 			json_array_append_new(peers, p);
 		}
 		o = json_pack("{s:s,s:o,s:s,s:I,s:i,s:o}", "interface", ct->name, "address",
@@ -305,6 +341,7 @@ static void get_dmvpn(struct app *a, const struct ctlreq *q, struct resp *r)
 		}
 		json_array_append_new(arr, o);
 	}
+	free(ikev);
 	r->body = arr;
 }
 
@@ -381,6 +418,7 @@ static void get_counters(struct app *a, const struct ctlreq *q, struct resp *r)
 	json_object_set_new(o, "interfaces", ifs);
 	json_object_set_new(o, "control", ctl);
 	json_object_set_new(o, "nhrp", nhrp_counters_json(&a->nh.cnt));
+	json_object_set_new(o, "ike", ike_counters_json(a));
 	json_object_set_new(o, "workers", workers);
 	r->body = o;
 }
@@ -404,10 +442,11 @@ static void get_ipsec_sa(struct app *a, const struct ctlreq *q, struct resp *r)
 		const struct ipsec_sa_entry *e = &a->sas[i];
 		const struct cfg_sa *p = &e->params;
 		char spi_in[12], spi_out[12];
+		json_t *o;
 
 		snprintf(spi_in, sizeof(spi_in), "%08x", p->in.spi);
 		snprintf(spi_out, sizeof(spi_out), "%08x", p->out.spi);
-		json_array_append_new(arr, json_pack(
+		o = json_pack(
 			"{s:s,s:o,s:s,s:s,s:s,s:b,s:i,s:s,s:s,s:I,s:s,"
 			"s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I},s:{s:I,s:I,s:I}}",
 			"interface", a->cfg.tunnels[p->tunnel].name, "peer", jaddr(p->peer),
@@ -422,15 +461,132 @@ static void get_ipsec_sa(struct app *a, const struct ctlreq *q, struct resp *r)
 			"out", "packets", (json_int_t)e->out->packets, "bytes", (json_int_t)e->out->bytes,
 			"seq", (json_int_t)e->out->seq,
 			"lifetime", "bytes", (json_int_t)p->life_bytes, "packets",
-			(json_int_t)p->life_packets, "seconds", (json_int_t)p->life_seconds));
+			(json_int_t)p->life_packets, "seconds", (json_int_t)p->life_seconds);
+		/* Who made it: the ipsec section, or IKEv2 (which rekeys it). */
+		json_object_set_new(o, "keying", json_string(e->ike ? "ike" : "static"));
+		json_array_append_new(arr, o);
 	}
 	r->body = arr;
 }
 
-/* Paths of later capabilities answer 501 with what will provide them. */
-static void not_yet(struct app *a, const struct ctlreq *q, struct resp *r)
+/* ---- IKEv2 ---- */
+
+static const char *cfg_mode_name(uint8_t mode)
 {
-	fail(r, 501, "%s: not implemented in this build", q->path);
+	return mode == CFG_SA_TUNNEL ? "tunnel" : "transport";
+}
+
+static json_t *jseconds(uint64_t ms)
+{
+	return ms == UINT64_MAX ? json_null() : json_integer((json_int_t)(ms / 1000));
+}
+
+/* One IKE SA with its CHILD_SA, as swanctl --list-sas tells them. */
+static json_t *ike_sa_json(const struct app *a, const struct ike_sa_info *s, uint64_t now)
+{
+	char spi_i[20], spi_r[20], c_in[12], c_out[12];
+	json_t *o, *child;
+
+	snprintf(spi_i, sizeof(spi_i), "%016llx", (unsigned long long)s->spi_i);
+	snprintf(spi_r, sizeof(spi_r), "%016llx", (unsigned long long)s->spi_r);
+	o = json_pack("{s:s,s:s,s:s,s:o,s:i,s:o,s:i,s:s,s:s,s:s,s:b,s:s,s:s,s:b,s:b}",
+		      "interface", state_ifname(a, DP_IF_TUNNEL(s->tunnel)), "connection", s->conn,
+		      "state", s->state ? s->state : "?", "local", jaddr(s->local), "local_port",
+		      s->lport, "remote", jaddr(s->remote), "remote_port", s->rport, "local_id",
+		      s->local_id, "remote_id", s->remote_id, "proposal", s->suite, "initiator",
+		      s->initiator, "spi_i", spi_i, "spi_r", spi_r, "nat_local", s->nat_local,
+		      "nat_remote", s->nat_remote);
+	json_object_set_new(o, "established_s", s->established_ms && now >= s->established_ms ?
+			    json_integer((json_int_t)((now - s->established_ms) / 1000)) : json_null());
+	json_object_set_new(o, "rekey_in_s", s->established_ms ? jseconds(s->rekey_in_ms) : json_null());
+	json_object_set_new(o, "dpd_idle_s", s->established_ms ? jseconds(s->dpd_idle_ms) : json_null());
+	if (!s->child_up) {
+		json_object_set_new(o, "child", json_null());
+		return o;
+	}
+	snprintf(c_in, sizeof(c_in), "%08x", s->child_spi_in);
+	snprintf(c_out, sizeof(c_out), "%08x", s->child_spi_out);
+	child = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "proposal", s->child_suite, "mode",
+			  cfg_mode_name(s->child_mode), "encapsulation", s->child_encap ? "udp" : "none",
+			  "spi_in", c_in, "spi_out", c_out, "rekey_in_s", jseconds(s->child_rekey_in_ms));
+	json_object_set_new(o, "child", child);
+	return o;
+}
+
+/* All IKE SAs: malloc'd, *n of them (NULL without IKE). */
+static struct ike_sa_info *ike_sas(const struct app *a, unsigned *n)
+{
+	struct ike_sa_info *v;
+	unsigned cap = 64;
+
+	*n = 0;
+	if (!a->ike)
+		return NULL;
+	for (;;) {
+		v = malloc(sizeof(*v) * cap);
+		if (!v)
+			return NULL;
+		*n = ike_sa_list(a->ike, v, cap);
+		if (*n <= cap)
+			return v;
+		free(v);
+		cap = *n;
+	}
+}
+
+static void get_ike_sa(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	uint64_t now = app_now_ms();
+	unsigned n;
+	struct ike_sa_info *v = ike_sas(a, &n);
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; v && i < n; i++)
+		json_array_append_new(arr, ike_sa_json(a, &v[i], now));
+	free(v);
+	r->body = arr;
+}
+
+/* swanctl --terminate: DELETE /v1/ike/sa?peer=NBMA[&interface=TUNNEL]. */
+static void del_ike_sa(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	const char *peer = ctlreq_query(q, "peer"), *ifn = ctlreq_query(q, "interface");
+	unsigned done = 0;
+	uint32_t addr;
+
+	if (!peer)
+		return fail(r, 400, "%s", "which IKE SA: give ?peer=ADDRESS");
+	if (addr_parse(peer, &addr))
+		return fail(r, 400, "'%s' is not an IPv4 address", peer);
+	if (ifn && (config_port_index(&a->cfg, ifn) < CFG_MAX_PORTS))
+		return fail(r, 400, "'%s' is not a tunnel", ifn);
+	for (unsigned t = 0; a->ike && t < a->cfg.n_tunnels; t++) {
+		if (ifn && strcmp(a->cfg.tunnels[t].name, ifn))
+			continue;
+		if (ike_peer_state(a->ike, t, addr) == IKE_PEER_NONE)
+			continue;
+		ike_disconnect(a->ike, t, addr);
+		done++;
+	}
+	if (!done)
+		return fail(r, 404, "no IKE SA with %s", peer);
+	r->body = json_pack("{s:i}", "terminated", (int)done);
+}
+
+static json_t *ike_counters_json(const struct app *a)
+{
+	static const struct ike_counters none;
+	const struct ike_counters *c = a->ike ? ike_engine_counters(a->ike) : &none;
+	const struct ike_glue_counters *g = ike_glue_counters(a);
+	json_t *o = json_object();
+
+#define X(n) json_object_set_new(o, #n, json_integer((json_int_t)c->n));
+	IKE_COUNTERS(X)
+#undef X
+#define X(n) json_object_set_new(o, #n, json_integer((json_int_t)g->n));
+	IKE_GLUE_COUNTERS(X)
+#undef X
+	return o;
 }
 
 static const struct route {
@@ -445,7 +601,8 @@ static const struct route {
 	{CTL_DELETE, "/v1/nhrp/cache", del_nhrp_cache},
 	{CTL_GET, "/v1/nhrp/nhs", get_nhrp_nhs},
 	{CTL_GET, "/v1/nhrp/shortcut", get_nhrp_shortcut},
-	{CTL_GET, "/v1/ike/sa", not_yet},
+	{CTL_GET, "/v1/ike/sa", get_ike_sa},
+	{CTL_DELETE, "/v1/ike/sa", del_ike_sa},
 	{CTL_GET, "/v1/ipsec/sa", get_ipsec_sa},
 	{CTL_GET, "/v1/dmvpn", get_dmvpn},
 	{CTL_GET, "/v1/counters", get_counters},

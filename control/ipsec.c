@@ -8,6 +8,7 @@
 #include <rte_malloc.h>
 
 #include "control/app.h"
+#include "control/ike_glue.h"
 #include "lib/addr.h"
 
 static struct sa_rt *sa_build(struct app *a, const struct cfg_sa *p, const struct cfg_sa_dir *d,
@@ -47,7 +48,7 @@ static void sa_index(struct app *a, unsigned i)
 	u64map_put(&a->sa_idx, sa_key(a->sas[i].params.tunnel, a->sas[i].params.peer), i);
 }
 
-static struct ipsec_sa_entry *sa_find(struct app *a, unsigned t, uint32_t peer)
+static struct ipsec_sa_entry *sa_find(const struct app *a, unsigned t, uint32_t peer)
 {
 	uint32_t i;
 
@@ -60,15 +61,25 @@ int ipsec_sa_install(struct app *a, const struct cfg_sa *p)
 {
 	struct dp_tables *t = &a->dp.tables;
 	struct ipsec_sa_entry *e = sa_find(a, p->tunnel, p->peer);
-	struct sa_rt *in, *out;
+	struct sa_rt *in, *out, *kept = NULL;
 	int rc;
 
 	if (!e && a->n_sas == a->cfg.max_peers)
 		return -ENOSPC;
-	in = sa_build(a, p, &p->in, 1);
+	/* Installed inbound-only before (an IKEv2 rekey): keep that object,
+	 * it may have taken packets already. */
+	for (unsigned i = 0; i < a->n_retiring && !kept; i++)
+		if (a->retiring[i].pending && a->retiring[i].spi_be == rte_cpu_to_be_32(p->in.spi)) {
+			kept = a->retiring[i].pending;
+			a->retiring[i] = a->retiring[--a->n_retiring];
+		}
+	in = kept ? kept : sa_build(a, p, &p->in, 1);
 	out = in ? sa_build(a, p, &p->out, 0) : NULL;
 	if (!out) {
-		rte_free(in);
+		if (kept)
+			tables_sa_in_del(t, kept->spi_be);
+		else
+			rte_free(in);
 		return -EINVAL;
 	}
 	/* A retiring SA with this SPI is being replaced: stop its timer. */
@@ -92,6 +103,7 @@ int ipsec_sa_install(struct app *a, const struct cfg_sa *p)
 			if (a->n_retiring < IPSEC_MAX_RETIRING) {
 				a->retiring[a->n_retiring].spi_be = e->in->spi_be;
 				a->retiring[a->n_retiring].until = time(NULL) + IPSEC_RETIRE_S;
+				a->retiring[a->n_retiring].pending = NULL;
 				a->n_retiring++;
 			} else {
 				tables_sa_in_del(t, e->in->spi_be);
@@ -109,8 +121,69 @@ int ipsec_sa_install(struct app *a, const struct cfg_sa *p)
 	e->in = in;
 	e->out = out;
 	e->installed = time(NULL);
-	e->soft_reported = 0;
+	e->soft_reported = e->hard_reported = 0;
+	e->ike = 0;
 	return 0;
+}
+
+int ipsec_sa_install_ike(struct app *a, const struct cfg_sa *p)
+{
+	int rc;
+
+	if (ipsec_sa_is_static(a, p->tunnel, p->peer))
+		return -EEXIST;
+	rc = ipsec_sa_install(a, p);
+	if (!rc)
+		sa_find(a, p->tunnel, p->peer)->ike = 1;
+	return rc;
+}
+
+#define IPSEC_PENDING_S 120
+
+int ipsec_sa_install_inbound_ike(struct app *a, const struct cfg_sa *p)
+{
+	struct sa_rt *in;
+	int rc;
+
+	if (ipsec_sa_is_static(a, p->tunnel, p->peer))
+		return -EEXIST;
+	if (a->n_retiring == IPSEC_MAX_RETIRING)
+		return -ENOSPC;
+	in = sa_build(a, p, &p->in, 1);
+	if (!in)
+		return -EINVAL;
+	if ((rc = tables_sa_in_set(&a->dp.tables, in->spi_be, in)))
+		return rc; /* freed by the table */
+	a->retiring[a->n_retiring].spi_be = in->spi_be;
+	a->retiring[a->n_retiring].until = time(NULL) + IPSEC_PENDING_S;
+	a->retiring[a->n_retiring].pending = in;
+	a->n_retiring++;
+	return 0;
+}
+
+void ipsec_sa_remove_ike(struct app *a, unsigned t, uint32_t peer, uint32_t spi)
+{
+	struct ipsec_sa_entry *e = sa_find(a, t, peer);
+	uint32_t spi_be = rte_cpu_to_be_32(spi);
+
+	if (e && e->ike && e->params.in.spi == spi) {
+		ipsec_sa_remove(a, t, peer);
+		return;
+	}
+	/* An old inbound SA kept after a rekey: IKE deleted it, so it goes now. */
+	for (unsigned i = 0; i < a->n_retiring; i++)
+		if (a->retiring[i].spi_be == spi_be) {
+			tables_sa_in_del(&a->dp.tables, spi_be);
+			a->retiring[i] = a->retiring[--a->n_retiring];
+			return;
+		}
+}
+
+int ipsec_sa_is_static(const struct app *a, unsigned t, uint32_t peer)
+{
+	const struct ipsec_sa_entry *e = sa_find(a, t, peer);
+
+	return e && !e->ike;
 }
 
 void ipsec_sa_remove(struct app *a, unsigned t, uint32_t peer)
@@ -176,7 +249,7 @@ int ipsec_sync(struct app *a, const struct dmvpn_config *cfg)
 		sa_find(a, p->tunnel, p->peer)->seen = 1;
 	}
 	for (unsigned i = 0; i < a->n_sas;) {
-		if (!a->sas[i].seen) {
+		if (!a->sas[i].seen && !a->sas[i].ike) {
 			ipsec_sa_remove(a, a->sas[i].params.tunnel, a->sas[i].params.peer);
 			continue;
 		}
@@ -185,8 +258,12 @@ int ipsec_sync(struct app *a, const struct dmvpn_config *cfg)
 	return 0;
 }
 
+#define IPSEC_REPORTS 32
+
 void ipsec_tick(struct app *a)
 {
+	struct { unsigned t; uint32_t peer; int hard; } rep[IPSEC_REPORTS];
+	unsigned n_rep = 0;
 	time_t now = time(NULL);
 	char s[ADDR_STRLEN];
 
@@ -208,8 +285,17 @@ void ipsec_tick(struct app *a)
 			   (p->life_bytes && by >= p->life_bytes / 10 * 9) ||
 			   (p->life_seconds && now - e->installed >= (time_t)p->life_seconds * 9 / 10);
 
-		if (soft && !e->soft_reported) {
-			/* IKEv2 rekeys here; static keys can only be replaced by hand. */
+		int hard = (p->life_packets && pk >= p->life_packets) ||
+			   (p->life_bytes && by >= p->life_bytes);
+
+		if (soft && !e->soft_reported && e->ike) {
+			/* IKEv2 rekeys: after this loop, it may change the SAs. */
+			if (n_rep == IPSEC_REPORTS)
+				continue;
+			rep[n_rep++] = (typeof(rep[0])){p->tunnel, p->peer, 0};
+			e->soft_reported = 1;
+		} else if (soft && !e->soft_reported) {
+			/* Static keys can only be replaced by hand. */
 			LOG(a, "IPsec SA to %s: soft lifetime reached, rekey needed",
 			    addr_fmt(p->peer, s));
 			e->soft_reported = 1;
@@ -219,8 +305,15 @@ void ipsec_tick(struct app *a)
 			LOG(a, "IPsec SA to %s: hard lifetime reached, expired", addr_fmt(p->peer, s));
 			e->out->expired = 1;
 			e->in->expired = 1;
+			hard = 1;
+		}
+		if (hard && !e->hard_reported && e->ike && n_rep < IPSEC_REPORTS) {
+			rep[n_rep++] = (typeof(rep[0])){p->tunnel, p->peer, 1};
+			e->hard_reported = 1;
 		}
 	}
+	for (unsigned i = 0; i < n_rep && a->ike; i++)
+		ike_child_expiring(a->ike, rep[i].t, rep[i].peer, rep[i].hard);
 }
 
 void ipsec_fini(struct app *a)

@@ -17,6 +17,9 @@ struct sa_rt;
 struct ipsec_retiring {          /* old inbound SPI still accepted after a rekey */
 	uint32_t spi_be;
 	time_t until;
+	/* Or a new one installed inbound-only (IKEv2's rekey responder):
+	 * the pair's install takes this object over, replay window and all. */
+	struct sa_rt *pending;
 };
 
 /* One SA pair toward a peer, as the control thread keeps it. */
@@ -25,6 +28,8 @@ struct ipsec_sa_entry {
 	struct sa_rt *in, *out;      /* published objects */
 	time_t installed;
 	uint8_t soft_reported;
+	uint8_t hard_reported;
+	uint8_t ike;                 /* keyed by IKEv2 (else configured) */
 	uint8_t seen;
 };
 
@@ -38,13 +43,23 @@ struct ipsec_sa_entry {
 int ipsec_sa_install(struct app *a, const struct cfg_sa *p);
 /* Remove the pair toward peer in tunnel t. */
 void ipsec_sa_remove(struct app *a, unsigned t, uint32_t peer);
+/* IKEv2's: install a CHILD_SA pair (never over a configured SA: -EEXIST). */
+int ipsec_sa_install_ike(struct app *a, const struct cfg_sa *p);
+/* IKEv2's: the inbound half of a new pair only, the outbound stays as it
+ * is until ipsec_sa_install_ike of the same pair (else gone in 2 minutes). */
+int ipsec_sa_install_inbound_ike(struct app *a, const struct cfg_sa *p);
+/* IKEv2's: stop accepting inbound SPI spi (host order) toward peer; when
+ * it is the current pair's, remove both directions. */
+void ipsec_sa_remove_ike(struct app *a, unsigned t, uint32_t peer, uint32_t spi);
+/* True when the pair toward peer is a configured (static) one. */
+int ipsec_sa_is_static(const struct app *a, unsigned t, uint32_t peer);
 /* Refuse SA changes that would restart a sequence under the same key (a
  * GCM nonce reused) or the replay window of a live SPI: a changed SA needs
  * a new outbound key and a new inbound SPI. 0, or -EINVAL with a message. */
 int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, size_t errlen);
-/* Make the installed static SAs match cfg. */
+/* Make the installed static SAs match cfg (IKEv2's are left alone). */
 int ipsec_sync(struct app *a, const struct dmvpn_config *cfg);
-/* Lifetimes: soft reported, hard enforced. */
+/* Lifetimes: soft reported (to IKEv2 for its SAs), hard enforced. */
 void ipsec_tick(struct app *a);
 void ipsec_fini(struct app *a);
 

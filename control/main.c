@@ -24,6 +24,7 @@
 #include <rte_mbuf.h>
 
 #include "control/app.h"
+#include "control/ike_glue.h"
 
 #define TICK_MS 200
 
@@ -252,6 +253,7 @@ static void event_loop(struct app *a)
 				nhrp_cache_tick(a);
 				nhrp_nhs_tick(a);
 				nhrp_resolve_tick(a);
+				ike_glue_tick(a);
 				ipsec_tick(a);
 				tables_reclaim(&a->dp.tables);
 			} else if (fd == a->dp.punt_efd) {
@@ -328,11 +330,14 @@ int main(int argc, char **argv)
 	LOG(a, "shutting down");
 	/* Withdraw our registrations while the workers can still send. */
 	nhrp_nhs_shutdown(a);
+	/* IKE Deletes tell the peers; our SAs leave the dataplane with them. */
+	ike_glue_fini(a);
 	rte_delay_ms(50);
 	workers_stop(a);
 	rc = 0;
 out:
 	ctl_socket_fini(a);
+	ike_glue_fini(a);
 	ipsec_fini(a);
 	ports_fini(a);
 	rte_eal_cleanup();

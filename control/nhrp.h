@@ -25,6 +25,7 @@ enum nhrp_entry_type {
 #define NE_F_UNIQUE 0x01
 #define NE_F_NAT 0x02     /* NBMA seen differs from the one claimed */
 #define NE_F_ROUTE 0x04   /* shortcut route installed */
+#define NE_F_IKE_WAIT 0x08 /* its peer's IKE SA is coming: traffic via the NHS until then */
 #define NE_MAX_REQUESTERS 8
 
 struct nhrp_requester {      /* who resolved an entry: told when it goes */
@@ -49,7 +50,7 @@ struct nhrp_entry {
 	struct nhrp_requester req[NE_MAX_REQUESTERS];
 };
 
-enum nhs_state_kind { NHS_PROBING = 1, NHS_UP, NHS_DOWN };
+enum nhs_state_kind { NHS_PROBING = 1, NHS_UP, NHS_DOWN, NHS_IKE /* waiting for its IKE SA */ };
 
 struct nhs_state {
 	uint8_t tunnel;
@@ -125,6 +126,12 @@ void nhrp_cache_tick(struct app *a);
 unsigned nhrp_cache_clear(struct app *a);
 int nhrp_static_sync(struct app *a, const struct dmvpn_config *cfg);
 const char *nhrp_entry_type_name(uint8_t type);
+/* True while NHRP maps something in tunnel t to nbma, or nbma is an NHS. */
+int nhrp_peer_in_use(const struct app *a, unsigned t, uint32_t nbma);
+/* IKEv2 says nbma's protection came up (mappings waiting for it take
+ * effect, a waiting NHS is registered with) or went down (its mappings
+ * are purged; an NHS is registered with again once IKE is back). */
+void nhrp_ike_peer_event(struct app *a, unsigned t, uint32_t nbma, int up);
 
 /* nhrp_nhs.c */
 void nhrp_nhs_sync(struct app *a, const struct dmvpn_config *cfg);
@@ -134,6 +141,8 @@ void nhrp_nhs_shutdown(struct app *a);
 /* The preferred NHS of tunnel t (up, lowest priority), or any, or NULL. */
 const struct nhs_state *nhrp_nhs_preferred(const struct app *a, unsigned t);
 const char *nhrp_nhs_state_name(uint8_t s);
+/* The NHS at nbma: register now that its IKE SA is up, or wait for it again. */
+void nhrp_nhs_ike_event(struct app *a, unsigned t, uint32_t nbma, int up);
 
 /* nhrp_resolve.c */
 void nhrp_resolve_miss(struct app *a, struct rte_mbuf *m);

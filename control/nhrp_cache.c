@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "control/app.h"
+#include "control/ike_glue.h"
 
 const char *nhrp_entry_type_name(uint8_t type)
 {
@@ -68,6 +69,7 @@ struct nhrp_entry *nhrp_cache_get(struct app *a, unsigned t, uint32_t proto, int
 
 int nhrp_cache_publish(struct app *a, struct nhrp_entry *e)
 {
+	const struct nhs_state *h;
 	int rc;
 
 	if (e->type == NE_SHORTCUT) {
@@ -75,6 +77,18 @@ int nhrp_cache_publish(struct app *a, struct nhrp_entry *e)
 		if (!rc)
 			e->flags |= NE_F_ROUTE;
 		return rc;
+	}
+	e->flags &= (uint8_t)~NE_F_IKE_WAIT;
+	/* A peer reached directly needs its SA first (a registered spoke
+	 * came through one). A learned one is reached via the NHS until then:
+	 * the GRE would be dropped without an SA, never sent in clear. */
+	if (e->type == NE_CACHED || e->type == NE_STATIC || e->type == NE_NHS) {
+		rc = ike_glue_connect(a, e->tunnel, e->nbma);
+		h = nhrp_nhs_preferred(a, e->tunnel);
+		if (rc != IKE_PEER_UP && e->type == NE_CACHED && h && h->nbma != e->nbma) {
+			e->flags |= NE_F_IKE_WAIT;
+			return tables_peer_set(&a->dp.tables, e->tunnel, e->proto, h->nbma);
+		}
 	}
 	return tables_peer_set(&a->dp.tables, e->tunnel, e->proto, e->nbma);
 }
@@ -89,6 +103,9 @@ void nhrp_cache_remove(struct app *a, struct nhrp_entry *e)
 		tables_peer_del(&a->dp.tables, e->tunnel, e->proto);
 		if (e->type == NE_DYNAMIC || e->type == NE_CACHED)
 			nhrp_purge_requesters(a, e);
+		/* Its IKE SA goes too, after a grace time, unless used again. */
+		if (e->type == NE_DYNAMIC || e->type == NE_CACHED || e->type == NE_STATIC)
+			ike_glue_unused(a, e->tunnel, e->nbma);
 	}
 	u64map_del(&a->nhrp_idx, entry_key(e->tunnel, e->proto, e->type == NE_SHORTCUT ? e->plen : 0));
 	*e = a->nhrp[--a->n_nhrp];
@@ -166,4 +183,43 @@ int nhrp_static_sync(struct app *a, const struct dmvpn_config *cfg)
 		i++;
 	}
 	return 0;
+}
+
+int nhrp_peer_in_use(const struct app *a, unsigned t, uint32_t nbma)
+{
+	for (unsigned i = 0; i < a->nh.n_nhs; i++)
+		if (a->nh.nhs[i].tunnel == t && a->nh.nhs[i].nbma == nbma)
+			return 1;
+	for (unsigned i = 0; i < a->n_nhrp; i++) {
+		const struct nhrp_entry *e = &a->nhrp[i];
+
+		if (e->tunnel == t && e->nbma == nbma && e->type != NE_INCOMPLETE &&
+		    e->type != NE_NEGATIVE)
+			return 1;
+	}
+	return 0;
+}
+
+void nhrp_ike_peer_event(struct app *a, unsigned t, uint32_t nbma, int up)
+{
+	for (unsigned i = 0; i < a->n_nhrp;) {
+		struct nhrp_entry *e = &a->nhrp[i];
+
+		if (e->tunnel != t || e->nbma != nbma) {
+			i++;
+			continue;
+		}
+		if (up && (e->flags & NE_F_IKE_WAIT)) {
+			/* Now straight to the peer, no longer via the NHS. */
+			nhrp_cache_publish(a, e);
+		} else if (!up && e->type != NE_STATIC && e->type != NE_NHS &&
+			   e->type != NE_INCOMPLETE && e->type != NE_NEGATIVE) {
+			/* Unprotected, the peer is unreachable: forget what it told us. */
+			DBG(a, "NHRP %s entry purged: its IKE SA is gone", nhrp_entry_type_name(e->type));
+			nhrp_cache_remove(a, e);
+			continue;
+		}
+		i++;
+	}
+	nhrp_nhs_ike_event(a, t, nbma, up);
 }

@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "control/app.h"
+#include "control/ike_glue.h"
 
 #define NHS_BACKOFF_MAX_S 32
 #define NHS_DOWN_AFTER 3     /* unanswered registrations before an NHS is down */
+#define NHS_IKE_POLL_MS 1000 /* how often a server waiting for IKE is looked at */
 
 const char *nhrp_nhs_state_name(uint8_t s)
 {
@@ -14,6 +16,7 @@ const char *nhrp_nhs_state_name(uint8_t s)
 	case NHS_PROBING: return "probing";
 	case NHS_UP: return "up";
 	case NHS_DOWN: return "down";
+	case NHS_IKE: return "ike";
 	default: return "?";
 	}
 }
@@ -86,6 +89,21 @@ void nhrp_nhs_tick(struct app *a)
 
 		if (now < h->next_ms)
 			continue;
+		/* Protected by IKE: no registration before the SA is up (IOS
+		 * shows the NHS in state IKE meanwhile). */
+		if (ike_glue_connect(a, h->tunnel, h->nbma) != IKE_PEER_UP) {
+			if (h->state != NHS_IKE)
+				LOG(a, "NHS %s: waiting for its IKE SA",
+				    inet_ntop(AF_INET, &h->proto, s, sizeof(s)));
+			h->state = NHS_IKE;
+			h->next_ms = now + NHS_IKE_POLL_MS;
+			continue;
+		}
+		if (h->state == NHS_IKE) {
+			h->state = NHS_PROBING;
+			h->unanswered = 0;
+			h->backoff_s = 1;
+		}
 		if (h->unanswered >= NHS_DOWN_AFTER && h->state == NHS_UP) {
 			LOG(a, "NHS %s down: %u registrations unanswered",
 			    inet_ntop(AF_INET, &h->proto, s, sizeof(s)), h->unanswered);
@@ -184,5 +202,30 @@ void nhrp_nhs_shutdown(struct app *a)
 		nhrp_put_cie(&b, &c);
 		nhrp_put_auth(a, h->tunnel, &b);
 		nhrp_send(a, h->tunnel, h->nbma, &b);
+	}
+}
+
+void nhrp_nhs_ike_event(struct app *a, unsigned t, uint32_t nbma, int up)
+{
+	uint64_t now = app_now_ms();
+	char s[16];
+
+	for (unsigned i = 0; i < a->nh.n_nhs; i++) {
+		struct nhs_state *h = &a->nh.nhs[i];
+
+		if (h->tunnel != t || h->nbma != nbma)
+			continue;
+		if (up) {
+			/* Register at the next tick, no longer in IKE's wait. */
+			if (h->state == NHS_IKE)
+				h->next_ms = now;
+			continue;
+		}
+		if (h->state == NHS_UP)
+			LOG(a, "NHS %s down: its IKE SA is gone",
+			    inet_ntop(AF_INET, &h->proto, s, sizeof(s)));
+		/* The tick brings IKE up again, then registers. */
+		h->state = NHS_IKE;
+		h->next_ms = now + NHS_IKE_POLL_MS;
 	}
 }

@@ -6,6 +6,7 @@
 #include <rte_mbuf.h>
 
 #include "control/app.h"
+#include "control/ike_glue.h"
 #include "lib/addr.h"
 #include "lib/pkt.h"
 #include "lib/proto.h"
@@ -163,6 +164,9 @@ int nhrp_send(struct app *a, unsigned t, uint32_t nbma, struct nhrp_buf *b)
 	/* The worker adds GRE and the outer header, and ESP if the tunnel is
 	 * protected: NHRP never crosses the WAN in clear then. */
 	pkt_meta(m)->aux = nbma;
+	/* To a peer whose IKE SA is still coming: it waits (bounded). */
+	if (ike_glue_hold(a, t, nbma, m))
+		return 0;
 	return app_inject(a, m, INJECT_NHRP, (uint8_t)t);
 }
 

@@ -7,6 +7,7 @@
 #include <rte_ring.h>
 
 #include "control/app.h"
+#include "control/ike_glue.h"
 #include "lib/ipv4.h"
 #include "lib/proto.h"
 
@@ -159,7 +160,9 @@ static void punt_one(struct app *a, struct rte_mbuf *m)
 			local_icmp(a, m);
 			return;
 		}
-		/* IKE (UDP 500/4500) arrives here once IKEv2 exists. */
+		/* IKE: UDP 500, or 4500 with the non-ESP marker. */
+		if (ih->proto == IPPROTO_UDP_ && ike_glue_input(a, m))
+			return;
 		a->cnt.udp_local_unhandled++;
 		break;
 	case PUNT_ICMP_ERROR:

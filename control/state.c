@@ -9,6 +9,7 @@
 #include <rte_malloc.h>
 
 #include "control/app.h"
+#include "control/ike_glue.h"
 #include "lib/addr.h"
 #include "lib/u64map.h"
 
@@ -365,6 +366,10 @@ int state_apply(struct app *a, const struct dmvpn_config *cfg, char *err, size_t
 	struct want w = {0};
 	int rc = routes_wanted(cfg, &w, err, errlen);
 
+	/* IKEv2 first: what it refuses leaves everything else as it was.
+	 * Its new settings apply to SAs set up from now on. */
+	if (!rc)
+		rc = ike_glue_apply(a, cfg, err, errlen);
 	/* Everything that can be refused is checked above; below only
 	 * resource exhaustion can fail. */
 	if (!rc && (rc = conf_publish(a, cfg)))

@@ -44,6 +44,8 @@ static void print_cleared(const json_t *body);
 static void print_reloaded(const json_t *body);
 static void print_body(const json_t *body);
 static void print_ipsec_sa(const json_t *body);
+static void print_ike_sa(const json_t *body);
+static void print_terminated(const json_t *body);
 static void print_nhs(const json_t *body);
 static void print_shortcuts(const json_t *body);
 
@@ -61,7 +63,9 @@ static const struct ctl_cmd {
 	{{"show", "nhrp", "cache"}, "GET", "/v1/nhrp/cache", print_nhrp_cache, "NHRP cache"},
 	{{"show", "nhrp", "nhs"}, "GET", "/v1/nhrp/nhs", print_nhs, "next-hop servers"},
 	{{"show", "nhrp", "shortcut"}, "GET", "/v1/nhrp/shortcut", print_shortcuts, "NHRP shortcuts"},
-	{{"show", "ike", "sa"}, "GET", "/v1/ike/sa", print_body, "IKEv2 security associations"},
+	{{"show", "ike", "sa"}, "GET", "/v1/ike/sa", print_ike_sa, "IKEv2 security associations"},
+	{{"clear", "ike", "sa"}, "DELETE", "/v1/ike/sa?peer=%s", print_terminated,
+	 "delete the IKE SA with a peer (NBMA address)"},
 	{{"show", "ipsec", "sa"}, "GET", "/v1/ipsec/sa", print_ipsec_sa, "ESP security associations"},
 	{{"show", "interfaces"}, "GET", "/v1/interfaces", print_interfaces, "ports and tunnels"},
 	{{"show", "routes"}, "GET", "/v1/routes", print_routes, "routing table (show ip route)"},
@@ -699,7 +703,24 @@ static const struct ctl_col dmvpn_cols[] = {
 	{"State", false, 0}, {"UpDn Tm", false, 0}, {"Attrb", false, 0},
 	/* detail only */
 	{"Target Network", false, 0}, {"Type", false, 0}, {"Claimed NBMA", false, 0}, {"Expires", false, 0},
+	{"IKE", false, 0},
 };
+
+/* A peer's protection in show dmvpn detail: "-" when IKE does not key it. */
+static char *ctl_fmt_ike(const json_t *peer)
+{
+	const json_t *ike = json_object_get(peer, "ike"), *sa = json_object_get(ike, "sa");
+	const json_t *c = json_object_get(sa, "child");
+
+	if (!json_is_object(ike))
+		return ctl_format("-");
+	if (!json_is_object(sa))
+		return ctl_format("%s", ctl_get_str(ike, "peer_state", "?"));
+	return ctl_format("%s %s%s", ctl_get_str(sa, "state", "?"),
+			  json_is_object(c) ? ctl_get_str(c, "proposal", "") : "no CHILD_SA",
+			  json_is_object(c) && !strcmp(ctl_get_str(c, "encapsulation", ""), "udp") ?
+			  " UDP" : "");
+}
 
 /*
  * Peers sorted by NBMA address; as on IOS, the first row of an NBMA address counts
@@ -709,7 +730,7 @@ static void print_dmvpn_peers(const json_t *peers, bool detail)
 {
 	size_t n = json_array_size(peers), i, j;
 	const json_t **p = ctl_check_alloc(calloc(n ? n : 1, sizeof(*p)));
-	unsigned ncols = detail ? 10 : 6;
+	unsigned ncols = detail ? 11 : 6;
 	struct ctl_table t;
 
 	for (i = 0; i < n; i++)
@@ -722,7 +743,7 @@ static void print_dmvpn_peers(const json_t *peers, bool detail)
 		for (j = i + 1; j < n && !strcmp(ctl_get_str(p[j], "nbma", "-"), nbma); j++)
 			;
 		for (size_t k = i; k < j; k++) {
-			char *cells[10];
+			char *cells[11];
 			const json_t *exp = json_object_get(p[k], "expires_in");
 
 			cells[0] = k == i ? ctl_format("%zu", j - i) : ctl_format("%s", "");
@@ -737,6 +758,7 @@ static void print_dmvpn_peers(const json_t *peers, bool detail)
 				cells[8] = ctl_fmt_value(json_object_get(p[k], "claimed_nbma"));
 				cells[9] = json_is_null(exp) ? ctl_format("never")
 							     : ctl_fmt_seconds(p[k], "expires_in");
+				cells[10] = ctl_fmt_ike(p[k]);
 			}
 			ctl_table_add(&t, cells);
 		}
@@ -954,6 +976,66 @@ static void print_ipsec_sa(const json_t *body)
 				      ctl_sub_int(s, "out", "bytes"), ctl_sub_int(s, "out", "seq")));
 		free(age);
 	}
+}
+
+/* ---- show ike sa ---- */
+
+/* One block per IKE SA, in the spirit of swanctl --list-sas. */
+static void print_ike_sa(const json_t *body)
+{
+	size_t i;
+	const json_t *s;
+
+	if (!ctl_is_rows(body)) {
+		print_body(body);
+		return;
+	}
+	if (json_array_size(body) == 0)
+		puts("(none)");
+	json_array_foreach(body, i, s) {
+		const json_t *c = json_object_get(s, "child");
+		bool init = json_is_true(json_object_get(s, "initiator"));
+		long long lp = 0, rp = 0;
+		char *up = ctl_fmt_seconds(s, "established_s"), *rekey = ctl_fmt_seconds(s, "rekey_in_s");
+
+		ctl_get_int(s, "local_port", &lp);
+		ctl_get_int(s, "remote_port", &rp);
+		print_line(ctl_format("%s: %s, %s, IKEv2, %s_i%s %s_r%s", ctl_get_str(s, "interface", "-"),
+				      ctl_get_str(s, "connection", "-"), ctl_get_str(s, "state", "-"),
+				      ctl_get_str(s, "spi_i", "-"), init ? "*" : "",
+				      ctl_get_str(s, "spi_r", "-"), init ? "" : "*"));
+		print_line(ctl_format("  local  '%s' @ %s[%lld]%s", ctl_get_str(s, "local_id", ""),
+				      ctl_get_str(s, "local", "-"), lp,
+				      json_is_true(json_object_get(s, "nat_local")) ? " [NAT]" : ""));
+		print_line(ctl_format("  remote '%s' @ %s[%lld]%s", ctl_get_str(s, "remote_id", ""),
+				      ctl_get_str(s, "remote", "-"), rp,
+				      json_is_true(json_object_get(s, "nat_remote")) ? " [NAT]" : ""));
+		print_line(ctl_format("  %s", ctl_get_str(s, "proposal", "-")));
+		if (json_is_integer(json_object_get(s, "established_s")))
+			print_line(ctl_format("  established %s ago, rekeying in %s", up, rekey));
+		free(up);
+		free(rekey);
+		if (!json_is_object(c))
+			continue;
+		rekey = ctl_fmt_seconds(c, "rekey_in_s");
+		print_line(ctl_format("  gre: INSTALLED, %s%s, %s, SPIs %s_i %s_o, rekeying in %s",
+				      !strcmp(ctl_get_str(c, "mode", ""), "tunnel") ? "TUNNEL" : "TRANSPORT",
+				      !strcmp(ctl_get_str(c, "encapsulation", ""), "udp") ? "-in-UDP" : "",
+				      ctl_get_str(c, "proposal", "-"), ctl_get_str(c, "spi_in", "-"),
+				      ctl_get_str(c, "spi_out", "-"), rekey));
+		free(rekey);
+	}
+}
+
+static void print_terminated(const json_t *body)
+{
+	long long n;
+
+	if (!ctl_get_int(body, "terminated", &n)) {
+		print_body(body);
+		return;
+	}
+	printf("%lld IKE SA%s deleted\n", n, n == 1 ? "" : "s");
 }
 
 /* ---- show interfaces ---- */
@@ -1335,7 +1417,7 @@ static void print_counter_workers(const json_t *workers)
 static void print_counters(const json_t *body)
 {
 	static const char *const sections[] = {"uptime_s", "interfaces", "drops", "control",
-					       "workers", NULL};
+					       "workers", "ike", NULL};
 	const json_t *ifs = json_object_get(body, "interfaces");
 	const json_t *workers = json_object_get(body, "workers");
 	json_t *totals;
@@ -1371,6 +1453,10 @@ static void print_counters(const json_t *body)
 	if (json_object_get(body, "control")) {
 		puts("\nControl (non-zero):");
 		print_counter_list(json_object_get(body, "control"), true, 2);
+	}
+	if (json_object_get(body, "ike")) {
+		puts("\nIKEv2 (non-zero):");
+		print_counter_list(json_object_get(body, "ike"), true, 2);
 	}
 	if (json_is_array(workers) && json_array_size(workers) && ctl_all_objects(workers)) {
 		puts("\nWorkers:");
@@ -1412,7 +1498,8 @@ static void print_reloaded(const json_t *body)
 
 int main(int argc, char **argv)
 {
-	const char *sock = CTL_DEFAULT_SOCKET, *method, *path;
+	const char *sock = CTL_DEFAULT_SOCKET, *method, *path, *arg = NULL;
+	char *path_buf = NULL;
 	bool json = false, help = false, opts_done = false, ambiguous;
 	char **words = calloc((size_t)argc + 1, sizeof(*words));
 	const struct ctl_cmd *cmd = NULL;
@@ -1472,6 +1559,17 @@ int main(int argc, char **argv)
 		}
 	} else {
 		cmd = ctl_lookup(nwords, words, &ambiguous);
+		/* A command whose path has a %s takes one argument after its words. */
+		if (!cmd && !ambiguous && nwords > 1) {
+			cmd = ctl_lookup(nwords - 1, words, &ambiguous);
+			if (cmd && !strstr(cmd->path, "%s"))
+				cmd = NULL;
+			if (cmd)
+				arg = words[--nwords];
+		}
+		if (cmd && strstr(cmd->path, "%s") && !arg)
+			ctl_usage_error(ctl_format("%s %s %s needs an argument", cmd->kw[0], cmd->kw[1],
+						   cmd->kw[2] ? cmd->kw[2] : ""));
 		if (!cmd) {
 			char *s = ctl_format("%s", words[0]);
 
@@ -1484,13 +1582,14 @@ int main(int argc, char **argv)
 			ctl_usage_error(ctl_format("%s command: %s", ambiguous ? "ambiguous" : "unknown", s));
 		}
 		method = cmd->method;
-		path = cmd->path;
+		path = arg ? (path_buf = ctl_format(cmd->path, arg)) : cmd->path;
 		print = cmd->print;
 	}
 
 	req = ctl_build_request(method, path, body);
 	json_decref(body);
 	free(words);
+	free(path_buf);
 	rc = ctl_request(sock, req, &line, &len);
 	free(req);
 	if (rc)

@@ -124,7 +124,16 @@ def main():
         r = c.req("GET", "/v1/nhrp/nhs")
         check("a hub has no NHS", r.get("status") == 200 and r["body"] == [], r)
         r = c.req("GET", "/v1/ike/sa")
-        check("not yet built -> 501", r.get("status") == 501, r)
+        check("no ike section: no IKE SAs", r.get("status") == 200 and r["body"] == [], r)
+        r = c.req("DELETE", "/v1/ike/sa")
+        check("terminate without a peer -> 400", r.get("status") == 400 and "peer" in r.get("error", ""), r)
+        r = c.req("DELETE", "/v1/ike/sa?peer=192.0.2.300")
+        check("terminate a bad address -> 400", r.get("status") == 400, r)
+        r = c.req("DELETE", "/v1/ike/sa?peer=192.0.2.11")
+        check("terminate a peer without an IKE SA -> 404", r.get("status") == 404 and "192.0.2.11" in r.get("error", ""), r)
+        r = c.req("GET", "/v1/counters")
+        check("IKE counters are listed (zero)", r.get("status") == 200 and r["body"]["ike"].get("rx_msgs") == 0
+              and r["body"]["ike"].get("udp_malformed") == 0, r["body"].get("ike"))
         r = c.req("GET", "/v1/routes")
         check("the same connection still serves after errors", r.get("status") == 200, r)
         routes = {(x["prefix"], x["type"]) for x in r["body"]}
@@ -202,7 +211,9 @@ def main():
         r = subprocess.run([DMVPNCTL, "-s", sock, "show", "routes", "--json"], capture_output=True, text=True)
         check("dmvpnctl --json prints the response line", r.returncode == 0 and json.loads(r.stdout)["status"] == 200, r.stdout[:200])
         r = subprocess.run([DMVPNCTL, "-s", sock, "show", "ike", "sa"], capture_output=True, text=True)
-        check("dmvpnctl reports a 501 and exits 1", r.returncode == 1 and "501" in r.stderr, r.stderr)
+        check("dmvpnctl show ike sa: none", r.returncode == 0 and r.stdout.strip() == "(none)", r)
+        r = subprocess.run([DMVPNCTL, "-s", sock, "clear", "ike", "sa", "192.0.2.12"], capture_output=True, text=True)
+        check("dmvpnctl reports a 404 and exits 1", r.returncode == 1 and "404" in r.stderr, r.stderr)
         r = subprocess.run([DMVPNCTL, "-s", f"{tmp}/nosuch.sock", "show", "dmvpn"], capture_output=True, text=True)
         check("dmvpnctl on a missing socket fails clearly", r.returncode == 1 and "cannot connect" in r.stderr, r.stderr)
 
