@@ -1191,6 +1191,10 @@ void ike_child_expiring(struct ike_engine *e, unsigned tunnel, uint32_t peer, in
 			struct ike_child *c = ike_child_current(sa);
 
 			ike_child_remove(sa, c);
+			if (sa->announced_up && !ike_child_current(sa)) {
+				sa->announced_up = 0;
+				e->env.peer_event(e->env.ctx, sa->tunnel, sa->remote, 0);
+			}
 			ike_task_queue(sa, IKE_T_DELETE_IKE);
 		} else {
 			ike_task_queue(sa, IKE_T_CHILD_REKEY);

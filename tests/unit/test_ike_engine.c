@@ -1442,6 +1442,78 @@ static void t_mutations(void)
 	pair_down();
 }
 
+static void t_lifetimes_and_limits(void)
+{
+	struct setup s = default_setup;
+	struct cfg_ike k;
+	struct cfg_ike_secret sec;
+
+	/* The dataplane's hard limit: the CHILD_SA is gone, so is the IKE SA. */
+	pair_up(&default_setup, NULL, 140);
+	establish();
+	ike_child_expiring(node_i.e, 0, node_r.addr, 1);
+	CHECK(removed(&node_i, last_install(&node_i)->in.spi));
+	CHECK_INT(node_i.downs, 1);
+	net_run();
+	CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 0);
+	CHECK_INT(node_r.downs, 1);
+	pair_down();
+
+	/* An IKE SA whose rekeys are refused ends at rekey_time + over_time. */
+	s.rekey_time = 100;
+	pair_up(&s, NULL, 141);
+	establish();
+	for (int i = 0; i < 130; i++) {
+		tick_both(1000);
+		/* every CREATE_CHILD_SA lost; the rest goes through */
+		while (n_net) {
+			if (net_hdr(0).exchange == IKE_CREATE_CHILD_SA)
+				net_drop();
+			else
+				net_deliver();
+		}
+		if (!n_sas(&node_i) && !n_sas(&node_r))
+			break;
+	}
+	CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 0);
+	CHECK_INT(node_i.downs + node_r.downs, 2);
+	pair_down();
+
+	/* max_ike_sas: a responder that is full answers TEMPORARY_FAILURE. */
+	pair_up(&default_setup, NULL, 142);
+	conf_make(&k, &sec, node_r.addr, &default_setup);
+	k.max_ike_sas = 1;
+	CHECK_INT(ike_engine_reconfigure(node_r.e, &k), 0);
+	establish();
+	ike_connect(node_r.e, 0, ip("192.0.2.9"));      /* R is full: no second SA */
+	CHECK_INT(n_sas(&node_r), 1);
+	CHECK_INT(n_net, 0);
+	pair_down();
+
+	/* Reconfigure: same connection name keeps the SA; a removed one deletes it. */
+	pair_up(&default_setup, NULL, 143);
+	establish();
+	conf_make(&k, &sec, node_i.addr, &default_setup);
+	CHECK_INT(ike_engine_reconfigure(node_i.e, &k), 0);
+	CHECK_INT(n_sas(&node_i), 1);
+	CHECK_INT(n_net, 0);
+	snprintf(k.conns[0].name, sizeof(k.conns[0].name), "other");
+	CHECK_INT(ike_engine_reconfigure(node_i.e, &k), 0);
+	CHECK_INT(n_sas(&node_i), 0);
+	CHECK_INT(node_i.downs, 1);
+	/* I -> R: SK{D(IKE)} */
+	net_run();
+	CHECK_INT(n_sas(&node_r), 0);
+	/* A bad certificate path: refused, the old configuration stays. */
+	k.conns[0].local.auth = CFG_IKE_AUTH_PUBKEY;
+	snprintf(k.conns[0].local.cert, sizeof(k.conns[0].local.cert), "/nonexistent.pem");
+	CHECK(ike_engine_reconfigure(node_i.e, &k) < 0);
+	CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
+	net_run();
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	pair_down();
+}
+
 static void t_half_open(void)
 {
 	pair_up(&default_setup, NULL, 96);
@@ -1658,6 +1730,7 @@ int main(int argc, char **argv)
 		{"tunnel_fallback", t_tunnel_fallback}, {"half_open", t_half_open},
 		{"install_fail", t_install_fail}, {"certs", t_certs},
 		{"crossed", t_crossed}, {"mutations", t_mutations},
+		{"lifetimes_and_limits", t_lifetimes_and_limits},
 	};
 
 	/* An argument names the one scenario to run. */
