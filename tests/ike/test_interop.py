@@ -44,7 +44,9 @@ def ike_conf(auth="psk", proposals="aes128gcm16-prfsha256-ecp256", esp="aes128gc
     local = 'auth = "%s";' % auth
     remote = 'auth = "%s";' % auth
     if auth == "pubkey":
-        local += ' cert = "%s"; key = "%s";' % (cert, key)
+        # Our identity is our address (its certificate's subjectAltName), as the spoke
+        # expects: without id the certificate's subject DN would be used.
+        local += ' id = "%s"; cert = "%s"; key = "%s";' % (HUB_NBMA, cert, key)
         remote += ' cacert = "%s";' % cacert
     child = 'esp_proposals = [ "%s" ]; mode = "transport";' % esp
     if child_rekey:
