@@ -10,7 +10,8 @@
 #include "lib/u64map.h"
 #include "lib/config.h"
 
-enum route_kind { RT_CONNECTED = 1, RT_LOCAL, RT_BROADCAST, RT_STATIC, RT_DEFAULT, RT_SHORTCUT };
+enum route_kind { RT_CONNECTED = 1, RT_LOCAL, RT_BROADCAST, RT_STATIC, RT_DEFAULT, RT_SHORTCUT,
+		  RT_KERNEL /* learned from the host's routing daemon (kernel interface) */ };
 
 struct route_entry {
 	uint32_t prefix;
@@ -40,6 +41,7 @@ struct neigh_entry {
 };
 
 #include "control/ipsec.h"
+#include "control/kif.h"
 #include "control/nhrp.h"
 
 #define CTL_COUNTERS(X)                                                  \
@@ -49,8 +51,9 @@ struct neigh_entry {
 	X(arp_queue_overflow) X(arp_resolution_failed)                   \
 	X(icmp_echo_replies) X(icmp_ignored) X(udp_local_unhandled)      \
 	X(icmp_errors_sent) X(icmp_errors_suppressed)                    \
-	X(punt_resolve) X(punt_redirect) X(inject_ring_full) X(alloc_failed) \
-	X(ctl_requests) X(ctl_errors) X(reloads) X(reload_errors)
+	X(punt_resolve) X(punt_redirect) X(punt_kernel) X(inject_ring_full) X(alloc_failed) \
+	X(ctl_requests) X(ctl_errors) X(reloads) X(reload_errors)        \
+	X(kernel_routes_added) X(kernel_routes_removed) X(kernel_routes_refused)
 
 struct ctl_counters {
 #define X(n) uint64_t n;
@@ -87,6 +90,10 @@ struct app {
 	struct ipsec_retiring retiring[IPSEC_MAX_RETIRING];
 	IMB_MGR *mb;               /* the control thread's, for key schedules */
 
+	struct kif_state kif[CFG_MAX_TUNNELS];
+	int kif_nl;                /* netlink: routes the host installs; -1 = none */
+	int kif_ready;             /* kif_init ran: the descriptors above are real */
+
 	struct ctl_counters cnt;
 	double icmp_tokens;        /* ICMP error rate limit (token bucket) */
 	uint64_t icmp_refill_ms;
@@ -121,6 +128,13 @@ int state_reload(struct app *a, char *err, size_t errlen);
 int state_shortcut_add(struct app *a, uint32_t prefix, uint8_t plen, uint8_t tunnel,
 		       uint32_t nexthop);
 void state_shortcut_del(struct app *a, uint32_t prefix, uint8_t plen);
+/* Routes from the host's daemon through a kernel interface: next hop
+ * nexthop in tunnel t. A configured route of the same prefix wins
+ * (-EEXIST). 0 or -errno. */
+int state_kernel_route_add(struct app *a, uint32_t prefix, uint8_t plen, uint8_t tunnel,
+			   uint32_t nexthop);
+/* 0, or -ENOENT when no kernel route has that prefix. */
+int state_kernel_route_del(struct app *a, uint32_t prefix, uint8_t plen);
 /* Longest-prefix match in the control's copy of the routes (shortcuts
  * excluded), or NULL. */
 const struct route_entry *state_route_match(const struct app *a, uint32_t addr);

@@ -53,6 +53,23 @@ static json_t *if_stats_json(const struct dp_if_stats *s)
 			 (json_int_t)s->tx_packets, "tx_bytes", (json_int_t)s->tx_bytes);
 }
 
+/* A tunnel's kernel interface as `show interfaces` lists it: rx is what
+ * the host sent into the tunnel, tx what it was handed. */
+static json_t *kif_json(const struct app *a, unsigned t)
+{
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
+	const struct kif_state *k = &a->kif[t];
+	int up = a->kif_ready && k->fd >= 0;
+
+	return json_pack("{s:s,s:s,s:s,s:o,s:i,s:s,s:i,s:I,s:I,s:I,s:I}", "name", ct->kif,
+			 "kind", "kernel", "source", ct->name, "address",
+			 jprefix(ct->addr, ct->plen), "mtu", ct->mtu, "link", up ? "up" : "down",
+			 "ifindex", up ? k->ifindex : 0, "rx_packets",
+			 (json_int_t)k->cnt.from_kernel, "rx_bytes",
+			 (json_int_t)k->cnt.from_kernel_bytes, "tx_packets",
+			 (json_int_t)k->cnt.to_kernel, "tx_bytes", (json_int_t)k->cnt.to_kernel_bytes);
+}
+
 static void get_interfaces(struct app *a, const struct ctlreq *q, struct resp *r)
 {
 	json_t *arr = json_array();
@@ -85,8 +102,13 @@ static void get_interfaces(struct app *a, const struct ctlreq *q, struct resp *r
 				      "nhrp_holdtime", (json_int_t)t->holdtime);
 
 		json_object_update_new(o, if_stats_json(&st.ifs[DP_IF_TUNNEL(i)]));
+		if (t->kif[0])
+			json_object_set_new(o, "kernel_interface", json_string(t->kif));
 		json_array_append_new(arr, o);
 	}
+	for (unsigned i = 0; i < a->cfg.n_tunnels; i++)
+		if (a->cfg.tunnels[i].kif[0])
+			json_array_append_new(arr, kif_json(a, i));
 	r->body = arr;
 }
 
@@ -99,6 +121,7 @@ static const char *route_kind_name(uint8_t k)
 	case RT_STATIC: return "static";
 	case RT_DEFAULT: return "default";
 	case RT_SHORTCUT: return "nhrp";
+	case RT_KERNEL: return "kernel";
 	default: return "?";
 	}
 }
@@ -380,6 +403,7 @@ static json_t *dp_totals_json(const struct dp_stats *s)
 static void get_counters(struct app *a, const struct ctlreq *q, struct resp *r)
 {
 	json_t *workers = json_array(), *ifs = json_object(), *ctl = json_object(), *o;
+	json_t *kifs = NULL;
 	struct dp_stats st;
 
 	stats_sum(a, &st);
@@ -419,6 +443,22 @@ static void get_counters(struct app *a, const struct ctlreq *q, struct resp *r)
 	json_object_set_new(o, "control", ctl);
 	json_object_set_new(o, "nhrp", nhrp_counters_json(&a->nh.cnt));
 	json_object_set_new(o, "ike", ike_counters_json(a));
+	for (unsigned i = 0; i < a->cfg.n_tunnels; i++) {
+		const struct kif_counters *kc = &a->kif[i].cnt;
+		json_t *k;
+
+		if (!a->cfg.tunnels[i].kif[0])
+			continue;
+		if (!kifs)
+			kifs = json_object();
+		k = json_object();
+#define X(n) json_object_set_new(k, #n, json_integer((json_int_t)kc->n));
+		KIF_COUNTERS(X)
+#undef X
+		json_object_set_new(kifs, a->cfg.tunnels[i].kif, k);
+	}
+	if (kifs)
+		json_object_set_new(o, "kernel_interfaces", kifs);
 	json_object_set_new(o, "workers", workers);
 	r->body = o;
 }

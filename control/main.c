@@ -260,7 +260,7 @@ static void event_loop(struct app *a)
 				if (read(fd, &v, sizeof(v)) < 0)
 					continue;
 				punt_drain(a);
-			} else {
+			} else if (!kif_event(a, fd)) {
 				ctl_socket_event(a, fd, evs[i].events);
 			}
 		}
@@ -320,7 +320,7 @@ int main(int argc, char **argv)
 		LOG(a, "%s", err);
 		goto out;
 	}
-	if (ctl_socket_init(a))
+	if (ctl_socket_init(a) || kif_init(a))
 		goto out;
 	telemetry_init(a);
 	workers_start(a);
@@ -336,6 +336,7 @@ int main(int argc, char **argv)
 	workers_stop(a);
 	rc = 0;
 out:
+	kif_fini(a);
 	ctl_socket_fini(a);
 	ike_glue_fini(a);
 	ipsec_fini(a);

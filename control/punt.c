@@ -155,6 +155,8 @@ static void punt_one(struct app *a, struct rte_mbuf *m)
 		return;
 	case PUNT_LOCAL:
 		a->cnt.punt_local++;
+		if (kif_local_claim(a, m))
+			return;
 		ih = rte_pktmbuf_mtod(m, const struct ipv4_hdr *);
 		if (ih->proto == IPPROTO_ICMP_) {
 			local_icmp(a, m);
@@ -179,6 +181,10 @@ static void punt_one(struct app *a, struct rte_mbuf *m)
 	case PUNT_REDIRECT:
 		a->cnt.punt_redirect++;
 		nhrp_redirect_send(a, m);
+		return;
+	case PUNT_KERNEL:
+		a->cnt.punt_kernel++;
+		kif_punt(a, m);
 		return;
 	default:
 		break;

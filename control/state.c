@@ -97,6 +97,11 @@ static int routes_wanted(const struct dmvpn_config *cfg, struct want *w, char *e
 		rc = want_add(w, t->addr & m, t->plen, RT_CONNECTED, NH_TUNNEL, (uint8_t)i, 0);
 		if (!rc)
 			rc = want_add(w, t->addr, 32, RT_LOCAL, NH_LOCAL, (uint8_t)DP_IF_TUNNEL(i), 0);
+		/* The subnet broadcast is ours, not a peer to resolve (routing
+		 * daemons on the kernel interface send to it). */
+		if (!rc)
+			rc = want_add(w, t->addr | ~m, 32, RT_BROADCAST, NH_LOCAL,
+				      (uint8_t)DP_IF_TUNNEL(i), 0);
 		if (rc) {
 			snprintf(err, errlen, "%s: tunnel '%s': address %s overlaps another interface",
 				 cfg->file, t->name, prefix_fmt(t->addr, t->plen, b1));
@@ -214,9 +219,11 @@ static int routes_sync(struct app *a, struct want *w)
 	unsigned k = 0;
 	int rc;
 
-	/* Shortcuts are NHRP's, not the configuration's: they stay. */
+	/* Shortcuts are NHRP's and kernel routes the host daemon's, not the
+	 * configuration's: they stay (a configured prefix replaces one). */
 	for (unsigned i = 0; i < a->n_routes; i++)
-		a->routes[i].seen = a->routes[i].kind == RT_SHORTCUT;
+		a->routes[i].seen = a->routes[i].kind == RT_SHORTCUT ||
+				    a->routes[i].kind == RT_KERNEL;
 	for (unsigned i = 0; i < w->n; i++) {
 		struct route_entry *d = &w->r[i], *c = route_find(a, d->prefix, d->plen, 0);
 
@@ -308,6 +315,55 @@ void state_shortcut_del(struct app *a, uint32_t prefix, uint8_t plen)
 		route_index(a, (unsigned)(r - a->routes));
 }
 
+int state_kernel_route_add(struct app *a, uint32_t prefix, uint8_t plen, uint8_t tunnel,
+			   uint32_t nexthop)
+{
+	struct route_entry *r = route_find(a, prefix, plen, 0), n = {
+		.prefix = prefix, .plen = plen, .kind = RT_KERNEL, .seen = 1,
+		.nh = {.kind = NH_TUNNEL, .ifidx = tunnel, .gw = nexthop},
+	};
+	uint32_t old;
+	int rc;
+
+	if (r && r->kind != RT_KERNEL)
+		return -EEXIST;
+	if (r && !memcmp(&r->nh, &n.nh, sizeof(n.nh)))
+		return 0;
+	if (!r && app_grow((void **)&a->routes, &a->cap_routes, a->n_routes + 1, sizeof(*a->routes)))
+		return -ENOMEM;
+	r = route_find(a, prefix, plen, 0);
+	/* A new next hop replaces the old in one atomic LPM update. */
+	if ((rc = route_install(a, &n)))
+		return rc;
+	if (r) {
+		old = r->nh_idx;
+		*r = n;
+		tables_nh_release(&a->dp.tables, old);
+	} else {
+		a->routes[a->n_routes++] = n;
+		route_index(a, a->n_routes - 1);
+	}
+	return 0;
+}
+
+int state_kernel_route_del(struct app *a, uint32_t prefix, uint8_t plen)
+{
+	struct route_entry *r = route_find(a, prefix, plen, 0);
+	struct dp_tables *t = &a->dp.tables;
+
+	if (!r || r->kind != RT_KERNEL)
+		return -ENOENT;
+	/* A shortcut of the same prefix keeps the rule. */
+	if (!route_find(a, prefix, plen, 1))
+		tables_route_del(t, prefix, plen);
+	tables_nh_release(t, r->nh_idx);
+	u64map_del(&a->route_idx, route_key(prefix, plen, 0));
+	*r = a->routes[--a->n_routes];
+	if (r != &a->routes[a->n_routes])
+		route_index(a, (unsigned)(r - a->routes));
+	return 0;
+}
+
 static int conf_publish(struct app *a, const struct dmvpn_config *cfg)
 {
 	struct dp_conf *c = rte_zmalloc("dp_conf", sizeof(*c), RTE_CACHE_LINE_SIZE), *old;
@@ -334,7 +390,10 @@ static int conf_publish(struct app *a, const struct dmvpn_config *cfg)
 		c->tunnels[i].src = cfg->ports[t->source].addr;
 		c->tunnels[i].flags = (uint8_t)((t->n_nhs ? TUN_F_RESOLVE : 0) |
 						(t->redirect ? TUN_F_REDIRECT : 0) |
-						(t->protect ? TUN_F_PROTECT : 0));
+						(t->protect ? TUN_F_PROTECT : 0) |
+						(t->kif[0] ? TUN_F_KERNEL : 0));
+		c->tunnels[i].addr = t->addr;
+		c->tunnels[i].bcast = t->addr | ~prefix_mask(t->plen);
 	}
 	old = atomic_exchange_explicit(&a->dp.conf, c, memory_order_acq_rel);
 	return tables_defer_free(&a->dp.tables, old);
@@ -408,12 +467,21 @@ static int reload_compatible(const struct dmvpn_config *o, const struct dmvpn_co
 		snprintf(err, errlen, "%s: the number of tunnels changed: restart dmvpnd", n->file);
 		return 0;
 	}
-	for (unsigned i = 0; i < o->n_tunnels; i++)
+	for (unsigned i = 0; i < o->n_tunnels; i++) {
 		if (strcmp(o->tunnels[i].name, n->tunnels[i].name)) {
 			snprintf(err, errlen, "%s: tunnel '%s' renamed: restart dmvpnd", n->file,
 				 n->tunnels[i].name);
 			return 0;
 		}
+		/* The TUN device and its address are made once, at start. */
+		if (strcmp(o->tunnels[i].kif, n->tunnels[i].kif) ||
+		    (o->tunnels[i].kif[0] && (o->tunnels[i].addr != n->tunnels[i].addr ||
+					      o->tunnels[i].plen != n->tunnels[i].plen))) {
+			snprintf(err, errlen, "%s: tunnel '%s': kernel interface or its address "
+				 "changed: restart dmvpnd", n->file, n->tunnels[i].name);
+			return 0;
+		}
+	}
 	return 1;
 }
 

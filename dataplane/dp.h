@@ -30,6 +30,7 @@ enum punt_reason {
 	PUNT_ICMP_ERROR,    /* dropped packet to answer with ICMP: aux = type<<24|code<<16|mtu */
 	PUNT_RESOLVE,       /* no NHRP mapping for next hop aux in tunnel out_if (phase 2) */
 	PUNT_REDIRECT,      /* copy of a hairpinned packet's head: send a redirect (phase 3) */
+	PUNT_KERNEL,        /* IPv4 packet for the kernel interface of tunnel out_if */
 };
 
 /* What the control thread asks a worker to do with an injected packet. */
@@ -37,6 +38,7 @@ enum inject_kind {
 	INJECT_L2 = 1,      /* complete frame: send on port out_if */
 	INJECT_L3,          /* IPv4 packet: route it (no TTL decrement) */
 	INJECT_NHRP,        /* NHRP message: GRE to NBMA aux through tunnel out_if */
+	INJECT_GRE,         /* IPv4 packet: GRE to NBMA aux through tunnel out_if (multicast) */
 };
 
 /* Per-packet metadata in the mbuf private area. */
@@ -70,6 +72,7 @@ struct dp_port_rt {
 #define TUN_F_RESOLVE 0x01  /* punt mapping misses: an NHS can resolve them */
 #define TUN_F_REDIRECT 0x02 /* report hairpinned traffic for NHRP redirects */
 #define TUN_F_PROTECT 0x04  /* GRE to and from peers only inside ESP */
+#define TUN_F_KERNEL 0x08   /* has a kernel interface: hand it what we do not consume */
 
 #define SA_F_TUNNEL 0x01    /* ESP tunnel mode (else transport) */
 #define SA_F_UDP 0x02       /* ESP in UDP, RFC 3948 */
@@ -105,6 +108,8 @@ struct dp_tunnel_rt {
 	uint16_t mtu;
 	uint32_t key;       /* network order */
 	uint32_t src;       /* NBMA source address, network order */
+	uint32_t addr;      /* tunnel address and subnet broadcast (TUN_F_KERNEL only) */
+	uint32_t bcast;
 };
 
 /* Immutable interface view; replaced as a whole and freed after a grace period. */

@@ -246,6 +246,32 @@ static int udp_4500(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	return 1;
 }
 
+/* A packet for a tunnel's own or broadcast address, or a multicast or
+ * broadcast one that came in by the tunnel, goes to the tunnel's kernel
+ * interface (a routing daemon's: OSPF, BGP); without one it is dropped
+ * for reason why. Never on the transit path. */
+static void kernel_punt(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+			struct rte_mbuf *m, unsigned why)
+{
+	const struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct ipv4_hdr *);
+	struct pkt_meta *pm = pkt_meta(m);
+
+	for (unsigned t = 0; t < c->n_tunnels && !ipv4_is_martian(ih->src); t++) {
+		const struct dp_tunnel_rt *tun = &c->tunnels[t];
+
+		if (!(tun->flags & TUN_F_KERNEL))
+			continue;
+		if (ih->dst == tun->addr || ih->dst == tun->bcast ||
+		    (pm->in_if == DP_IF_TUNNEL(t) &&
+		     (ipv4_is_multicast(ih->dst) || ih->dst == 0xffffffff))) {
+			pm->out_if = (uint8_t)t;
+			punt(w, tb, m, PUNT_KERNEL);
+			return;
+		}
+	}
+	drop(w, m, why);
+}
+
 /* A packet addressed to us: GRE is decapsulated here, the rest punted. */
 static void local_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			struct rte_mbuf *m)
@@ -268,7 +294,7 @@ static void local_input(struct worker *w, const struct dp_conf *c, struct tx_buf
 		if (ih->proto == IPPROTO_ICMP_ || ih->proto == IPPROTO_UDP_)
 			punt(w, tb, m, PUNT_LOCAL);
 		else
-			drop(w, m, DROP_LOCAL_UNHANDLED);
+			kernel_punt(w, c, tb, m, DROP_LOCAL_UNHANDLED);
 		return;
 	}
 	if (unlikely(pm->depth)) {
@@ -325,7 +351,8 @@ static void ip_forward(struct worker *w, const struct dp_conf *c, struct tx_buf 
 	uint16_t mtu;
 
 	if (unlikely(ipv4_is_martian(ih->src) || ipv4_is_martian(ih->dst))) {
-		drop(w, m, ipv4_is_multicast(ih->dst) ? DROP_IPV4_MULTICAST : DROP_IPV4_MARTIAN);
+		kernel_punt(w, c, tb, m, ipv4_is_multicast(ih->dst) ? DROP_IPV4_MULTICAST :
+					 DROP_IPV4_MARTIAN);
 		return;
 	}
 	nh = tables_route_lookup(&w->dp->tables, ih->dst);
@@ -465,6 +492,9 @@ void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		} else if (pm->kind == INJECT_L3) {
 			pm->depth = 0;
 			ip_forward(w, c, tb, m, 0);
+		} else if (pm->kind == INJECT_GRE && pm->out_if < c->n_tunnels) {
+			/* One copy of a multicast from the kernel interface. */
+			gre_encap(w, c, tb, m, pm->out_if, pm->aux, ETHERTYPE_IPV4);
 		} else if (pm->kind == INJECT_NHRP && pm->out_if < c->n_tunnels) {
 			/* Encapsulated (and protected) like any tunnel packet. */
 			pm->flags |= PM_F_CONTROL;

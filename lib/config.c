@@ -365,7 +365,7 @@ static int load_ports(struct loader *ld, const config_setting_t *root)
 
 static int load_maps(struct loader *ld, const config_setting_t *nhrp, struct cfg_tunnel *t)
 {
-	static const char *const known[] = {"protocol", "nbma", NULL};
+	static const char *const known[] = {"protocol", "nbma", "multicast", NULL};
 	const config_setting_t *l;
 	int rc, n;
 
@@ -385,7 +385,8 @@ static int load_maps(struct loader *ld, const config_setting_t *nhrp, struct cfg
 			return fail_at(ld, g, "expected a group { protocol = ...; nbma = ...; }");
 		if ((rc = check_known(ld, g, known)) ||
 		    (rc = get_addr(ld, g, "protocol", 1, &m->proto)) ||
-		    (rc = get_addr(ld, g, "nbma", 1, &m->nbma)))
+		    (rc = get_addr(ld, g, "nbma", 1, &m->nbma)) ||
+		    (rc = get_bool(ld, g, "multicast", &m->multicast)))
 			return rc;
 		if ((m->proto ^ t->addr) & prefix_mask(t->plen))
 			return fail_at(ld, member(g, "protocol"), "not inside the tunnel's subnet");
@@ -430,10 +431,59 @@ static int load_nhs(struct loader *ld, const config_setting_t *nhrp, struct cfg_
 	return 0;
 }
 
+/* nhrp.multicast: where multicast from the kernel interface is replicated,
+ * as IOS's `ip nhrp map multicast dynamic|NBMA`: "dynamic" (registered
+ * spokes), "nhs" (our servers) and NBMA addresses. Without the setting a
+ * spoke sends multicast to its NHSes, so that a routing protocol works
+ * with no more configuration than the NHS. */
+static int load_multicast(struct loader *ld, const config_setting_t *nhrp, struct cfg_tunnel *t)
+{
+	const config_setting_t *l = member(nhrp, "multicast");
+	int n;
+
+	if (!l)
+		return 0;
+	t->mc_nhs = 0;
+	if (config_setting_type(l) == CONFIG_TYPE_STRING)
+		n = 1;
+	else if (config_setting_is_array(l) || config_setting_is_list(l))
+		n = config_setting_length(l);
+	else
+		return fail_at(ld, l, "expected a list of \"dynamic\", \"nhs\" or NBMA addresses");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_type(l) == CONFIG_TYPE_STRING ?
+					    l : config_setting_get_elem(l, (unsigned)i);
+		const char *v;
+		uint32_t a;
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return fail_at(ld, e, "expected \"dynamic\", \"nhs\" or an NBMA address");
+		v = config_setting_get_string(e);
+		if (!strcmp(v, "dynamic")) {
+			t->mc_dynamic = 1;
+			continue;
+		}
+		if (!strcmp(v, "nhs")) {
+			t->mc_nhs = 1;
+			continue;
+		}
+		if (addr_parse(v, &a))
+			return fail_at(ld, e, "'%s': use \"dynamic\", \"nhs\" or an NBMA address", v);
+		for (unsigned j = 0; j < t->n_mc; j++)
+			if (t->mc_nbma[j] == a)
+				return fail_at(ld, e, "'%s' given twice", v);
+		if (t->n_mc == CFG_MAX_MC)
+			return fail_at(ld, e, "at most %d addresses", CFG_MAX_MC);
+		t->mc_nbma[t->n_mc++] = a;
+	}
+	return 0;
+}
+
 static int load_nhrp(struct loader *ld, const config_setting_t *nh, struct cfg_tunnel *t)
 {
 	static const char *const known[] = {"network_id", "holdtime", "map", "nhs",
-		"registration_interval", "authentication", "unique", "shortcut", "redirect", NULL};
+		"registration_interval", "authentication", "unique", "shortcut", "redirect",
+		"multicast", NULL};
 	const char *auth;
 	int rc;
 
@@ -447,7 +497,8 @@ static int load_nhrp(struct loader *ld, const config_setting_t *nh, struct cfg_t
 	    (rc = get_bool(ld, nh, "shortcut", &t->shortcut)) ||
 	    (rc = get_bool(ld, nh, "redirect", &t->redirect)) ||
 	    (rc = get_str(ld, nh, "authentication", 0, &auth)) ||
-	    (rc = load_maps(ld, nh, t)) || (rc = load_nhs(ld, nh, t)))
+	    (rc = load_maps(ld, nh, t)) || (rc = load_nhs(ld, nh, t)) ||
+	    (rc = load_multicast(ld, nh, t)))
 		return rc;
 	if (auth) {
 		/* Cisco's cleartext key is at most 8 characters. */
@@ -462,10 +513,42 @@ static int load_nhrp(struct loader *ld, const config_setting_t *nh, struct cfg_t
 	return 0;
 }
 
+/* kernel_interface = true (named after the tunnel) or a name: a TUN device
+ * carrying the tunnel address, for a routing daemon on the host. */
+static int load_kif(struct loader *ld, const config_setting_t *g, struct cfg_tunnel *t)
+{
+	const config_setting_t *s = member(g, "kernel_interface");
+	const char *v;
+
+	t->kif[0] = 0;
+	if (!s)
+		return 0;
+	if (config_setting_type(s) == CONFIG_TYPE_BOOL) {
+		if (config_setting_get_bool(s))
+			strcpy(t->kif, t->name);
+		v = t->kif;
+	} else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		v = config_setting_get_string(s);
+		/* What the kernel takes as an interface name (dev_valid_name). */
+		if (!v[0] || strlen(v) >= CFG_NAME_MAX || !strcmp(v, ".") || !strcmp(v, "..") ||
+		    strpbrk(v, "/: \t\n"))
+			return fail_at(ld, s, "'%s' is not an interface name (1..%d characters, "
+				       "no '/', ':' or spaces)", v, CFG_NAME_MAX - 1);
+		strcpy(t->kif, v);
+	} else {
+		return fail_at(ld, s, "expected true, false or an interface name");
+	}
+	for (unsigned j = 0; v[0] && j < ld->cfg->n_tunnels; j++)
+		if (!strcmp(ld->cfg->tunnels[j].kif, v))
+			return fail_at(ld, s, "'%s' is tunnel '%s''s kernel interface already", v,
+				       ld->cfg->tunnels[j].name);
+	return 0;
+}
+
 static int load_tunnels(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const known[] = {"name", "address", "source", "key", "mtu",
-		"ttl", "nhrp", "protection", NULL};
+		"ttl", "nhrp", "protection", "kernel_interface", NULL};
 	struct dmvpn_config *cfg = ld->cfg;
 	const config_setting_t *l;
 	int rc, n;
@@ -510,6 +593,9 @@ static int load_tunnels(struct loader *ld, const config_setting_t *root)
 		t->network_id = 0;
 		t->holdtime = 7200;
 		t->unique = 1;
+		t->mc_nhs = 1;
+		if ((rc = load_kif(ld, g, t)))
+			return rc;
 		for (unsigned j = 0; j < cfg->n_tunnels; j++)
 			if (cfg->tunnels[j].source == t->source &&
 			    cfg->tunnels[j].has_key == t->has_key && cfg->tunnels[j].key == t->key)

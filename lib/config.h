@@ -25,7 +25,10 @@ struct cfg_port {
 struct cfg_map {                 /* static NHRP mapping: tunnel address -> NBMA */
 	uint32_t proto;
 	uint32_t nbma;
+	uint8_t multicast;       /* also a multicast target (IOS: ip nhrp map multicast) */
 };
+
+#define CFG_MAX_MC 16            /* NBMA addresses in nhrp.multicast */
 
 #define CFG_MAX_NHS 4
 #define CFG_AUTH_MAX 8
@@ -57,6 +60,12 @@ struct cfg_tunnel {
 	uint8_t shortcut;        /* act on redirects: resolve and install shortcuts */
 	uint8_t redirect;        /* send redirects (Traffic Indication) for hairpinned traffic */
 	uint8_t protect;         /* tunnel protection: GRE to and from peers only inside ESP */
+	/* Where multicast from the kernel interface goes (nhrp.multicast). */
+	uint8_t mc_dynamic;      /* every registered spoke (IOS: map multicast dynamic) */
+	uint8_t mc_nhs;          /* every configured NHS (the default) */
+	unsigned n_mc;
+	uint32_t mc_nbma[CFG_MAX_MC];
+	char kif[CFG_NAME_MAX];  /* kernel (TUN) interface name; "" = none */
 };
 
 #define CFG_SA_KEY_MAX 36

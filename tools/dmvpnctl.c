@@ -1083,7 +1083,7 @@ static const char *ctl_route_code(const char *type)
 		const char *type, *code;
 	} codes[] = {
 		{"connected", "C"}, {"local", "L"}, {"broadcast", "B"},
-		{"static", "S"}, {"default", "S*"}, {"nhrp", "H"},
+		{"static", "S"}, {"default", "S*"}, {"nhrp", "H"}, {"kernel", "K"},
 	};
 
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
@@ -1102,7 +1102,7 @@ static void print_routes(const json_t *body)
 		print_body(body);
 		return;
 	}
-	puts("Codes: C - connected, L - local, B - broadcast, S - static, S* - default,\n       H - NHRP shortcut\n");
+	puts("Codes: C - connected, L - local, B - broadcast, S - static, S* - default,\n       H - NHRP shortcut, K - kernel (routing daemon)\n");
 	json_array_foreach(body, i, r)
 		if (!strcmp(ctl_get_str(r, "type", ""), "default"))
 			gw = ctl_get_str(r, "via", ctl_get_str(r, "interface", "?"));
