@@ -201,7 +201,7 @@ static void env_random(void *ctx, void *buf, size_t len)
 
 static void env_log(void *ctx, int debug, const char *line)
 {
-	app_log(ctx, debug, "IKE: %s", line);
+	app_log(ctx, debug, "%s", line); /* the engine says "ike: " itself */
 }
 
 /* ---- the daemon's side ---- */

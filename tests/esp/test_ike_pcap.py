@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""dmvpnd's IKEv2 on its WAN port: IKE_SA_INIT requests in, responses out.
+"""dmvpnd's IKEv2 on its WAN port: IKE_SA_INIT requests in, responses out;
+and a spoke that waits for its NHS's IKE SA before it registers.
 
     wan-in.pcap  --> [ wan: net_pcap0 ] dmvpnd (ike section, PSK) --> wan-out.pcap
       1. IKE_SA_INIT from 192.0.2.11:500 (AES-GCM-128/PRF-SHA256/ECP-256, NAT_D)
@@ -139,6 +140,80 @@ ike = {
 """ + neigh
 
 
+class IkeSpoke(harness.Appliance):
+    """spoke1 of the lab on pcap vdevs: NHS 198.51.100.1 at 192.0.2.1, tunnel0
+    protected and keyed by IKEv2. Nobody answers its IKE_SA_INIT."""
+
+    def _config(self, neighbors):
+        base = super()._config(neighbors)
+        head = base[:base.index("ports = (")].replace("# dataplane test", "# spoke test")
+        return head + """ports = (
+  { name = "wan"; device = "net_pcap0,rx_pcap=%(wi)s,tx_pcap=%(wo)s"; address = "192.0.2.11/24"; },
+  { name = "lan"; device = "net_pcap1,rx_pcap=%(li)s,tx_pcap=%(lo)s"; address = "198.18.1.1/24"; }
+);
+tunnels = (
+  { name = "tunnel0"; address = "198.51.100.11/24"; source = "wan"; key = 1000;
+    protection = "ipsec";
+    nhrp = { network_id = 1; holdtime = 600; shortcut = true;
+             nhs = ( { protocol = "198.51.100.1"; nbma = "192.0.2.1"; } ); }; }
+);
+routes = ( { prefix = "198.18.2.0/24"; via = "198.51.100.12"; } );
+ike = {
+  connections = { dmvpn = { }; };
+  secrets = { psk = { secret = "pcap-test-secret"; }; };
+};
+neighbors = (
+  { port = "wan"; address = "192.0.2.1"; mac = "02:00:00:00:00:01"; },
+  { port = "lan"; address = "198.18.1.10"; mac = "02:00:00:00:01:10"; }
+);
+""" % dict(wi=self.wan_in, wo=self.wan_out, li=self.lan_in, lo=self.lan_out)
+
+
+def spoke(ck):
+    """A spoke brings IKE up to its NHS before it registers: until then
+    nothing of NHRP or of the LAN's traffic leaves in clear, and the NHS
+    shows state "ike". Traffic for another spoke starts a resolution, which
+    waits (held, counted) for the NHS's SA; its own packet is dropped as
+    esp_no_sa, never sent as bare GRE."""
+    from scapy.all import Ether, IP, ICMP, Raw
+    ping = bytes(Ether(src="02:00:00:00:01:10", dst=harness.LAN_MAC) /
+                 IP(src="198.18.1.10", dst="198.18.2.10", ttl=64) / ICMP(id=7, seq=1) /
+                 Raw(b"x" * 32))
+    with IkeSpoke("ike_pcap_spoke", lan_in=[ping]) as sp:
+        c = sp.settle()
+        nhs = sp.get("/v1/nhrp/nhs")
+        dm = sp.get("/v1/dmvpn")
+        sas = sp.get("/v1/ike/sa")
+    ike = c["ike"]
+    log("spoke ike counters: %r, drops %r" % ({k: v for k, v in ike.items() if v},
+                                              {k: v for k, v in c["drops"].items() if v}))
+    ck.eq("NHS state while its IKE SA is coming", [h["state"] for h in nhs], ["ike"])
+    ck.eq("NHS registrations sent", [h["registrations_sent"] for h in nhs], [0])
+    ck.eq("show dmvpn: the NHS in state IKE",
+          [(p["nbma"], p["state"]) for p in dm[0]["peers"] if p["tunnel"] == "198.51.100.1"],
+          [(HUB, "IKE")])
+    ck.eq("show dmvpn: spoke2 being resolved via the NHS",
+          [(p["nbma"], p["state"]) for p in dm[0]["peers"] if p["tunnel"] == "198.51.100.12"],
+          [(HUB, "NHRP")])
+    ck.eq("one IKE SA, ours, connecting to the NHS",
+          [(s["remote"], s["state"], s["initiator"]) for s in sas], [(HUB, "CONNECTING", True)])
+    ck.ok(ike["nhrp_held"] >= 1, "the resolution request waits for the NHS's SA: %r" % ike)
+    ck.eq("the ping toward the unprotected NHS is dropped as esp_no_sa", c["drops"]["esp_no_sa"], 1)
+    rows = harness.tshark_fields(sp.wan_out, ["ip.src", "ip.dst", "ip.proto", "udp.dstport",
+                                              "isakmp.exchangetype", "isakmp.flag_i",
+                                              "isakmp.prop.number", "isakmp.tf.id.encr",
+                                              "isakmp.tf.id.dh"], "ip")
+    ck.ok(len(rows) >= 1, "the spoke sent IKE_SA_INIT")
+    ck.eq("everything on the WAN is IKE_SA_INIT from us to the NHS's port 500",
+          {(r["ip.src"][0], r["ip.dst"][0], r["ip.proto"][0], tuple(r["udp.dstport"]),
+            tuple(r["isakmp.exchangetype"]), tuple(r["isakmp.flag_i"])) for r in rows},
+          {("192.0.2.11", HUB, "17", ("500",), ("34",), ("1",))})
+    for r in rows[:1]:
+        ck.eq("the default proposals offered: AES-GCM-128/ECP-256, then AES-CBC-256/MODP-2048",
+              (r["isakmp.prop.number"], r["isakmp.tf.id.encr"], r["isakmp.tf.id.dh"]),
+              (["1", "2"], ["20", "12"], ["19", "14"]))
+
+
 def main():
     esplib.require()
     try:
@@ -228,6 +303,7 @@ def main():
               struct.unpack("!H", f[14 + 20 + 2:14 + 20 + 4])[0] == 4500]
     ck.ok(len(on4500) == 1 and on4500[0][14 + 28:14 + 32] == b"\0\0\0\0" and
           on4500[0][14 + 32:14 + 40] == spi2, "the response on 4500 starts with the non-ESP marker")
+    spoke(ck)
     ck.finish()
 
 
