@@ -169,6 +169,34 @@ neighbors = (
 """ % dict(wi=self.wan_in, wo=self.wan_out, li=self.lan_in, lo=self.lan_out)
 
 
+def reload_checks(ck, hub):
+    """Reload: a bad ike section is refused with its line and changes nothing;
+    new proposals are taken (for SAs set up from now on); without the
+    section the engine goes, and its SAs with it."""
+    text = open(hub.conf).read()
+
+    def reload(new):
+        with open(hub.conf, "w") as f:
+            f.write(new)
+        return hub.request("POST", "/v1/reload")
+
+    bad = text.replace("dmvpn = { };", 'dmvpn = {\n    proposals = [ "aes128-md5-modp2048" ]; };')
+    r = reload(bad)
+    ck.ok(r.get("status") == 422 and "proposals[0]" in r.get("error", "") and
+          "unknown algorithm 'md5'" in r.get("error", ""), "a bad proposal is refused: %r" % r)
+    ck.eq("the refused reload kept the SAs", len(hub.get("/v1/ike/sa")), 2)
+    r = reload(text.replace("dmvpn = { };",
+                            'dmvpn = { proposals = [ "aes256gcm16-prfsha384-ecp384" ]; };'))
+    ck.eq("new proposals are taken", r.get("status"), 200)
+    ck.eq("the half-open SAs stay across a reload of the same connection",
+          len(hub.get("/v1/ike/sa")), 2)
+    r = reload(text[:text.index("ike = {")] + text[text.index("neighbors = ("):])
+    ck.eq("the ike section removed", r.get("status"), 200)
+    ck.eq("no engine, no IKE SAs", hub.get("/v1/ike/sa"), [])
+    with open(hub.conf, "w") as f:
+        f.write(text)
+
+
 def spoke(ck):
     """A spoke brings IKE up to its NHS before it registers: until then
     nothing of NHRP or of the LAN's traffic leaves in clear, and the NHS
@@ -239,6 +267,7 @@ def main():
     with IkeHub("ike_pcap", wan_in=wan_in, neighbors=neigh) as hub:
         c = hub.settle()
         sas = hub.get("/v1/ike/sa")
+        reload_checks(ck, hub)
     ike = c["ike"]
     log("ike counters: %r" % {k: v for k, v in ike.items() if v})
     ck.eq("IKE messages the engine was given (the bad checksum never reaches it)",
