@@ -14,7 +14,9 @@ MODE=${1:---ipsec}
 "$LAB" up "$MODE" >/tmp/dmvpn-lab-up.log 2>&1 || { cat /tmp/dmvpn-lab-up.log; bad "lab up $MODE"; exit 1; }
 ok "lab up $MODE"
 if [ "$MODE" = --ipsec ]; then
-	keys=$(grep -l "sas = (" "$RUN"/lab-conf/*.conf 2>/dev/null | wc -l)
+	keys=$(grep -l "^ *sas = (" "$RUN"/lab-conf/*.conf 2>/dev/null | wc -l)
+	ike=$(grep -l "^ike = {" "$RUN"/lab-conf/*.conf 2>/dev/null | wc -l)
+	check "every appliance has an ike section ($ike)" test "$ike" -ge 3
 	check "no static keys in the lab's configurations ($keys files with SAs)" test "$keys" = 0
 	check "spoke1 has an IKE SA with the hub" eventually 20 \
 		jeq True "$S1" show ike sa -- '"192.0.2.1" in str(b) and "ESTABLISHED" in str(b)'
