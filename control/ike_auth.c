@@ -474,7 +474,7 @@ int ike_esp_sa(struct ike_sa *sa, uint32_t spi, int with_dh, struct ike_sa_view 
 
 /* The peer's choice of our ESP proposals in its reply, or its offer we pick from. */
 int ike_esp_pick(struct ike_sa *sa, const struct ike_chain *c, int with_dh, int reply,
-		 struct ike_suite *chosen, uint32_t *peer_spi, uint8_t *num)
+		 uint16_t prefer_dh, struct ike_suite *chosen, uint32_t *peer_spi, uint8_t *num)
 {
 	const struct ike_payload *p = ike_chain_find(c, IKE_PL_SA);
 	struct ike_suite s[CFG_IKE_MAX_SUITES];
@@ -487,8 +487,18 @@ int ike_esp_pick(struct ike_sa *sa, const struct ike_chain *c, int with_dh, int 
 	if (reply) {
 		if (v.n != 1 || ike_suite_match_reply(s, n, &v.p[0], IKE_PROTO_ESP, chosen))
 			return -ENOENT;
-	} else if (ike_suite_select(s, n, &v, IKE_PROTO_ESP, chosen, &which)) {
-		return -ENOENT;
+	} else {
+		struct ike_suite same[CFG_IKE_MAX_SUITES];
+		unsigned k = 0;
+
+		/* With the peer's KE in a group we also take, prefer the suites
+		 * of that group (no INVALID_KE_PAYLOAD round trip). */
+		for (unsigned i = 0; prefer_dh && i < n; i++)
+			if (s[i].dh == prefer_dh)
+				same[k++] = s[i];
+		if ((!k || ike_suite_select(same, k, &v, IKE_PROTO_ESP, chosen, &which)) &&
+		    ike_suite_select(s, n, &v, IKE_PROTO_ESP, chosen, &which))
+			return -ENOENT;
 	}
 	if (v.p[which].spi_len != 4)
 		return -EINVAL;
@@ -652,7 +662,7 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c)
 		ike_auth_give_up(sa, "no CHILD_SA", 1);
 		return;
 	}
-	if (ike_esp_pick(sa, c, 0, 1, &esp, &spi_out, &num) ||
+	if (ike_esp_pick(sa, c, 0, 1, 0, &esp, &spi_out, &num) ||
 	    !ike_ts_acceptable(c, sa->local, sa->remote, sa->nat_local, sa->nat_remote)) {
 		ike_auth_give_up(sa, "the CHILD_SA reply is not what we offered", 1);
 		return;
@@ -738,7 +748,13 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 		ike_auth_reply_error(sa, msg_id, IKE_N_AUTHENTICATION_FAILED);
 		return;
 	}
-	rc = ike_esp_pick(sa, c, 0, 0, &esp, &spi_out, &num);
+	rc = ike_esp_pick(sa, c, 0, 0, 0, &esp, &spi_out, &num);
+	if (rc && !ike_esp_pick(sa, c, 1, 0, 0, &esp, &spi_out, &num)) {
+		/* A peer that left DH groups in its IKE_AUTH proposals: there
+		 * is no KE here, so no PFS for this first CHILD_SA. */
+		esp.dh = 0;
+		rc = 0;
+	}
 	if (rc) {
 		/* Established without a CHILD_SA is no use here: refuse it all. */
 		e->cnt.no_proposal_chosen++;

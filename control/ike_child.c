@@ -40,6 +40,22 @@ void ike_rekey_abort(struct ike_sa *sa)
 	explicit_bzero(&sa->prk, sizeof(sa->prk));
 }
 
+static int ike_esp_group_offered(const struct cfg_ike_conn *c, uint16_t g)
+{
+	for (unsigned i = 0; i < c->child.n_esp; i++)
+		if (c->child.esp[i].dh == g)
+			return 1;
+	return 0;
+}
+
+static int ike_ike_group_offered(const struct cfg_ike_conn *c, uint16_t g)
+{
+	for (unsigned i = 0; i < c->n_ike; i++)
+		if (c->ike[i].dh == g)
+			return 1;
+	return 0;
+}
+
 static const struct ike_payload *ike_nonce_payload(const struct ike_chain *c)
 {
 	const struct ike_payload *p = ike_chain_find(c, IKE_PL_NONCE);
@@ -78,12 +94,13 @@ int ike_child_rekey_start(struct ike_sa *sa)
 	rk->old_spi_in = old->spi_in;
 	rk->new_spi_in = ike_child_spi_new(sa->e);
 	ike_rand(sa->e, rk->ni, IKE_NONCE_LEN);
-	/* PFS when our first ESP proposal names a group. */
+	/* PFS when our first ESP proposal names a group (or the group the
+	 * peer asked for last time). */
 	if (c->child.n_esp && c->child.esp[0].dh) {
-		rk->dh = ike_dh_new(c->child.esp[0].dh, pub, &pub_len);
+		rk->dh_group = sa->pfs_group ? sa->pfs_group : c->child.esp[0].dh;
+		rk->dh = ike_dh_new(rk->dh_group, pub, &pub_len);
 		if (!rk->dh)
 			return -EINVAL;
-		rk->dh_group = c->child.esp[0].dh;
 	}
 	if ((rc = ike_esp_sa(sa, rk->new_spi_in, 1, &v))) {
 		ike_rekey_abort(sa);
@@ -133,6 +150,17 @@ static void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 			continue;
 		ike_log(e, 0, "ike: CHILD_SA rekey refused by %s: %s",
 			inet_ntoa((struct in_addr){sa->remote}), ike_notify_name(nv.type));
+		if (nv.type == IKE_N_INVALID_KE_PAYLOAD && nv.data_len == 2 && rk->dh) {
+			uint16_t g = (uint16_t)(nv.data[0] << 8 | nv.data[1]);
+
+			/* Again at once in the group it wants, if we offered it. */
+			if (g != rk->dh_group && ike_esp_group_offered(ike_sa_conn(sa), g)) {
+				sa->pfs_group = g;
+				ike_rekey_abort(sa);
+				ike_task_queue(sa, IKE_T_CHILD_REKEY);
+				return;
+			}
+		}
 		/* TEMPORARY_FAILURE: the peer is busy (often its own rekey of
 		 * this CHILD_SA won); try again later if still needed. */
 		if (old && old->state == IKE_C_INSTALLED && !sa->prk.active)
@@ -140,7 +168,7 @@ static void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 		ike_rekey_abort(sa);
 		return;
 	}
-	if (!np || ike_esp_pick(sa, c, 1, 1, &esp, &spi_out, &num) || esp.dh != rk->dh_group) {
+	if (!np || ike_esp_pick(sa, c, 1, 1, 0, &esp, &spi_out, &num) || esp.dh != rk->dh_group) {
 		e->cnt.rx_malformed++;
 		ike_rekey_abort(sa);
 		return;
@@ -243,14 +271,16 @@ static void ike_child_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const str
 		ike_create_error(sa, msg_id, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
-	if (ike_esp_pick(sa, c, 1, 0, &esp, &spi_out, &num)) {
+	kp = ike_chain_find(c, IKE_PL_KE);
+	if (!kp || ike_ke_parse(kp->body, kp->len, &ke))
+		ke.group = 0;
+	if (ike_esp_pick(sa, c, 1, 0, ke.group, &esp, &spi_out, &num)) {
 		e->cnt.no_proposal_chosen++;
 		ike_create_error(sa, msg_id, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if (esp.dh) {
-		kp = ike_chain_find(c, IKE_PL_KE);
-		if (!kp || ike_ke_parse(kp->body, kp->len, &ke) || ke.group != esp.dh) {
+		if (!kp || ke.group != esp.dh) {
 			uint8_t g[2] = {(uint8_t)(esp.dh >> 8), (uint8_t)esp.dh};
 
 			e->cnt.invalid_ke_sent++;
@@ -335,8 +365,9 @@ int ike_ike_rekey_start(struct ike_sa *sa)
 	rk->ike = 1;
 	rk->new_spi = ike_spi_new(sa->e);
 	ike_rand(sa->e, rk->ni, IKE_NONCE_LEN);
-	/* Our first proposal's group, as IKE_SA_INIT would. */
-	rk->dh_group = c->ike[0].dh;
+	/* The group of the current SA (the peer took it once), or the one
+	 * the peer asked for. */
+	rk->dh_group = sa->ike_rekey_group ? sa->ike_rekey_group : sa->suite.dh;
 	rk->dh = ike_dh_new(rk->dh_group, pub, &pub_len);
 	if (!rk->dh)
 		return -EINVAL;
@@ -423,6 +454,16 @@ static void ike_ike_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 			continue;
 		ike_log(e, 0, "ike: IKE SA rekey refused by %s: %s", inet_ntoa((struct in_addr){sa->remote}),
 			ike_notify_name(nv.type));
+		if (nv.type == IKE_N_INVALID_KE_PAYLOAD && nv.data_len == 2) {
+			uint16_t g = (uint16_t)(nv.data[0] << 8 | nv.data[1]);
+
+			if (g != rk->dh_group && ike_ike_group_offered(conf, g)) {
+				sa->ike_rekey_group = g;
+				ike_rekey_abort(sa);
+				ike_task_queue(sa, IKE_T_IKE_REKEY);
+				return;
+			}
+		}
 		if (!sa->prk.active)
 			sa->rekey_at = ike_now(e) + 2000;
 		ike_rekey_abort(sa);
@@ -472,6 +513,21 @@ static void ike_ike_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 	ike_task_queue(sa, IKE_T_DELETE_IKE);
 }
 
+/* As in IKE_SA_INIT: a suite in the group of the peer's KE first. */
+static int ike_rekey_choose(const struct cfg_ike_conn *c, const struct ike_sa_view *v, uint16_t group,
+			    struct ike_suite *chosen, unsigned *which)
+{
+	struct ike_suite same[CFG_IKE_MAX_SUITES];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->n_ike; i++)
+		if (c->ike[i].dh == group)
+			same[n++] = c->ike[i];
+	if (n && !ike_suite_select(same, n, v, IKE_PROTO_IKE, chosen, which))
+		return 0;
+	return ike_suite_select(c->ike, c->n_ike, v, IKE_PROTO_IKE, chosen, which);
+}
+
 static void ike_ike_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain *c)
 {
 	struct ike_engine *e = sa->e;
@@ -499,8 +555,7 @@ static void ike_ike_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const struc
 		ike_create_error(sa, msg_id, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
-	if (ike_suite_select(conf->ike, conf->n_ike, &v, IKE_PROTO_IKE, &s, &which) ||
-	    v.p[which].spi_len != 8) {
+	if (ike_rekey_choose(conf, &v, ke.group, &s, &which) || v.p[which].spi_len != 8) {
 		e->cnt.no_proposal_chosen++;
 		ike_create_error(sa, msg_id, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;

@@ -139,6 +139,8 @@ struct ike_sa {
 	size_t resp_len;
 	uint8_t resp_exchange;
 
+	uint16_t pfs_group;       /* the group the peer asked for (INVALID_KE_PAYLOAD) in rekeys */
+	uint16_t ike_rekey_group;
 	struct ike_child child[IKE_MAX_CHILDREN];
 	struct ike_rekey rk;
 	struct ike_peer_rekey prk;
@@ -220,9 +222,10 @@ int ike_child_make(struct ike_sa *sa, const struct ike_suite *esp, uint32_t spi_
 		   uint8_t mode, int we_initiated, const uint8_t *gir, size_t gir_len,
 		   const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len, int inbound_only);
 /* ESP suite from the peer's SA payload: its offer (reply = 0) or its
- * answer to ours (reply = 1); the peer's SPI and the proposal number. */
+ * answer to ours (reply = 1); the peer's SPI and the proposal number.
+ * prefer_dh: the group of the peer's KE, whose suites go first. */
 int ike_esp_pick(struct ike_sa *sa, const struct ike_chain *c, int with_dh, int reply,
-		 struct ike_suite *chosen, uint32_t *peer_spi, uint8_t *num);
+		 uint16_t prefer_dh, struct ike_suite *chosen, uint32_t *peer_spi, uint8_t *num);
 
 /* ---- ike_init.c ---- */
 int ike_init_start(struct ike_sa *sa);

@@ -1514,6 +1514,57 @@ static void t_lifetimes_and_limits(void)
 	pair_down();
 }
 
+static void t_rekey_invalid_ke(void)
+{
+	struct setup si = {.ike = {"aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-x25519"},
+			   .esp = {"aes128gcm16-ecp256", "aes128gcm16-x25519"}};
+	struct setup sr = {.ike = {"aes128gcm16-prfsha256-ecp256", "aes128gcm16-prfsha256-x25519"},
+			   .esp = {"aes128gcm16-x25519"}};
+	struct ike_sa_info info;
+	struct cfg_ike k;
+	struct cfg_ike_secret sec;
+
+	pair_up(&si, &sr, 150);
+	establish();
+	/* I -> R: SK{N(REKEY_SA), SA(ecp256, x25519), Ni, KEi(ecp256), TS};
+	 * R -> I: SK{N(INVALID_KE_PAYLOAD, 31)}; I -> R: the same with KEi(x25519); ... */
+	ike_child_expiring(node_i.e, 0, node_r.addr, 0);
+	net_run();
+	CHECK_INT(cnt(&node_r)->invalid_ke_sent, 1);
+	CHECK_INT(cnt(&node_i)->child_rekeyed, 1);
+	CHECK_INT(live_children(&node_i), 1);
+	check_mirror(last_install(&node_i), last_install(&node_r), "PFS after INVALID_KE");
+	pair_down();
+
+	/* The IKE SA rekey: R now takes x25519 only; I's KE (ecp256, the
+	 * current SA's group) is refused with INVALID_KE_PAYLOAD, I retries. */
+	struct setup si2 = si;
+
+	si2.rekey_time = 100;
+	pair_up(&si2, &si, 151);
+	establish();
+	CHECK_INT(ike_sa_list(node_i.e, &info, 1), 1);
+	CHECK_STR(info.suite, "aes128gcm16-prfsha256-ecp256");
+	conf_make(&k, &sec, node_r.addr, &si);
+	k.conns[0].n_ike = 1;
+	ike_suite_parse("aes128gcm16-prfsha256-x25519", 0, &k.conns[0].ike[0], (char[64]){0}, 64);
+	CHECK_INT(ike_engine_reconfigure(node_r.e, &k), 0);
+	/* I -> R: SK{SA(IKE), Ni, KEi(ecp256)}; R -> I: SK{N(INVALID_KE_PAYLOAD, 31)};
+	 * I -> R: SK{SA, Ni, KEi(x25519)}; R -> I: SK{SA, Nr, KEr}; Delete of the old SA */
+	for (int i = 0; i < 110 && !cnt(&node_i)->ike_rekeyed; i++) {
+		tick_both(1000);
+		net_run();
+	}
+	CHECK_INT(cnt(&node_i)->ike_rekeyed, 1);
+	CHECK_INT(cnt(&node_r)->invalid_ke_sent, 1);
+	CHECK_INT(ike_sa_list(node_i.e, &info, 1), 1);
+	CHECK_STR(info.suite, "aes128gcm16-prfsha256-x25519");
+	CHECK_INT(info.child_up, 1);
+	CHECK_INT(n_sas(&node_r), 1);
+	CHECK_INT(node_i.downs + node_r.downs, 0);
+	pair_down();
+}
+
 static void t_half_open(void)
 {
 	pair_up(&default_setup, NULL, 96);
@@ -1731,6 +1782,7 @@ int main(int argc, char **argv)
 		{"install_fail", t_install_fail}, {"certs", t_certs},
 		{"crossed", t_crossed}, {"mutations", t_mutations},
 		{"lifetimes_and_limits", t_lifetimes_and_limits},
+		{"rekey_invalid_ke", t_rekey_invalid_ke},
 	};
 
 	/* An argument names the one scenario to run. */
