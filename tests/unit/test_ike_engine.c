@@ -1565,6 +1565,76 @@ static void t_rekey_invalid_ke(void)
 	pair_down();
 }
 
+static void t_ids_and_esn(void)
+{
+	struct setup si = default_setup, sr = default_setup;
+	struct cfg_ike k;
+	struct cfg_ike_secret sec, two[2];
+	struct ike_sa_info info;
+
+	/* R holds a PSK for "@spoke1.example" and one for anybody else. */
+	memset(two, 0, sizeof(two));
+	snprintf(two[0].id, sizeof(two[0].id), "@spoke1.example");
+	snprintf(two[0].secret, sizeof(two[0].secret), "spoke1-psk");
+	two[0].secret_len = strlen(two[0].secret);
+	snprintf(two[1].secret, sizeof(two[1].secret), "group-psk");
+	two[1].secret_len = strlen(two[1].secret);
+	for (int c = 0; c < 4; c++) {
+		static const char *const ids[] = {"@spoke1.example", "@spoke2.example", "@spoke1.example",
+						  "@#0102a0ff"};
+		static const char *const psks[] = {"spoke1-psk", "group-psk", "group-psk", "group-psk"};
+		static const int ok[] = {1, 1, 0, 1};
+
+		si.local_id = ids[c];
+		si.psk = psks[c];
+		pair_up(&si, &sr, 160 + (uint64_t)c);
+		conf_make(&k, &sec, node_r.addr, &sr);
+		k.secrets = two;
+		k.n_secrets = 2;
+		CHECK_INT(ike_engine_reconfigure(node_r.e, &k), 0);
+		ike_connect(node_i.e, 0, node_r.addr);
+		net_run();
+		CHECK_MSG((ike_peer_state(node_i.e, 0, node_r.addr) == IKE_PEER_UP) == ok[c],
+			  "id %s with %s", ids[c], psks[c]);
+		if (ok[c]) {
+			CHECK_INT(ike_sa_list(node_r.e, &info, 1), 1);
+			CHECK_STR(info.remote_id, c == 3 ? "@#0102a0ff" : ids[c] + 1);
+		} else {
+			CHECK_INT(cnt(&node_r)->auth_failed, 1);
+		}
+		pair_down();
+	}
+
+	/* The remote ID is checked when one is configured. */
+	si = default_setup;
+	sr = default_setup;
+	si.local_id = "@spoke9.example";
+	sr.remote_id = "@spoke1.example";
+	pair_up(&si, &sr, 170);
+	ike_connect(node_i.e, 0, node_r.addr);
+	net_run();
+	CHECK_INT(cnt(&node_r)->auth_failed, 1);
+	CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 0);
+	pair_down();
+	/* ...and the initiator names it in IDr. */
+	si = default_setup;
+	si.remote_id = "192.0.2.2";
+	pair_up(&si, &default_setup, 171);
+	establish();
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	pair_down();
+
+	/* ESN negotiated: both ask for it. */
+	si = default_setup;
+	si.esp[0] = "aes128-sha256-esn";
+	pair_up(&si, NULL, 172);
+	establish();
+	CHECK_INT(last_install(&node_i)->esn, 1);
+	CHECK_INT(last_install(&node_r)->esn, 1);
+	CHECK_INT(last_install(&node_i)->alg, ESP_ALG_AES128_CBC_SHA256);
+	pair_down();
+}
+
 static void t_half_open(void)
 {
 	pair_up(&default_setup, NULL, 96);
@@ -1782,7 +1852,7 @@ int main(int argc, char **argv)
 		{"install_fail", t_install_fail}, {"certs", t_certs},
 		{"crossed", t_crossed}, {"mutations", t_mutations},
 		{"lifetimes_and_limits", t_lifetimes_and_limits},
-		{"rekey_invalid_ke", t_rekey_invalid_ke},
+		{"rekey_invalid_ke", t_rekey_invalid_ke}, {"ids_and_esn", t_ids_and_esn},
 	};
 
 	/* An argument names the one scenario to run. */
