@@ -35,8 +35,23 @@ struct ike_grace {               /* a peer NHRP stopped using: its IKE SA goes a
 	uint64_t at_ms;
 };
 
+#define FRAG_SLOTS 8             /* datagrams being reassembled at once */
+#define FRAG_TIMEOUT_MS 5000
+#define FRAG_MAX (sizeof(struct udp_hdr) + NON_ESP_MARKER + IKE_MAX_MSG)
+
+struct ike_frag {                /* an IKE datagram arriving in IP fragments */
+	uint8_t used;
+	uint16_t id;             /* network order, as the header */
+	uint32_t src, dst;
+	uint64_t since_ms;
+	size_t total;            /* UDP bytes; 0 until the last fragment came */
+	uint8_t have[(FRAG_MAX + 63) / 64]; /* one bit per 8-byte block */
+	uint8_t data[FRAG_MAX];
+};
+
 struct ike_glue {
 	struct ike_env env;
+	struct ike_frag frag[FRAG_SLOTS];
 	uint16_t ip_id;
 	unsigned n_held, n_grace;
 	struct ike_held held[HELD_MAX];
@@ -376,6 +391,112 @@ void ike_glue_tick(struct app *a)
 	}
 }
 
+/* A whole UDP datagram u[0..len) (header onward) from src to dst, to an
+ * IKE port: checked, then the engine's. */
+static void ike_udp(struct app *a, uint32_t src, uint32_t dst, const uint8_t *u, size_t len)
+{
+	const struct udp_hdr *uh = (const void *)u;
+	uint16_t sport = rte_be_to_cpu_16(uh->sport), dport = rte_be_to_cpu_16(uh->dport);
+	size_t ulen = rte_be_to_cpu_16(uh->len), skip = dport == IKE_NATT_PORT ? NON_ESP_MARKER : 0;
+	uint32_t sum;
+
+	if (ulen < sizeof(*uh) + skip || ulen > len) {
+		a->ikg->cnt.udp_malformed++;
+		return;
+	}
+	if (uh->cksum) {
+		sum = inet_sum(0, &src, 4);
+		sum = inet_sum(sum, &dst, 4);
+		sum += IPPROTO_UDP_ + (uint32_t)ulen;
+		if (inet_fold(inet_sum(sum, uh, ulen)) != 0) {
+			a->ikg->cnt.udp_bad_checksum++;
+			return;
+		}
+	}
+	if (skip && memcmp(u + sizeof(*uh), "\0\0\0\0", 4)) {
+		a->ikg->cnt.udp_malformed++; /* the worker would have taken ESP */
+		return;
+	}
+	ike_input(a->ike, dst, dport, src, sport, u + sizeof(*uh) + skip, ulen - sizeof(*uh) - skip);
+}
+
+static int ike_port(const uint8_t *u)
+{
+	uint16_t dport = (uint16_t)(u[2] << 8 | u[3]);
+
+	return dport == IKE_PORT || dport == IKE_NATT_PORT;
+}
+
+/*
+ * A fragment of a UDP datagram to us. IKE_AUTH with an RSA certificate
+ * outgrows a 1500-byte path, and a peer without RFC 7383 (or we, who do
+ * not offer it) sends it as IP fragments: put them back together, a few
+ * datagrams at a time. 1 when m was taken.
+ */
+static int ike_fragment(struct app *a, const struct ipv4_hdr *ih, const uint8_t *l4, size_t n,
+			int later, struct rte_mbuf *m)
+{
+	struct ike_glue *g = a->ikg;
+	uint16_t frag = rte_be_to_cpu_16(ih->frag);
+	size_t off = (size_t)(frag & IPV4_OFFMASK) * 8;
+	int more = !!(frag & IPV4_MF);
+	uint64_t now = app_now_ms();
+	struct ike_frag *f = NULL, *oldest = &g->frag[0];
+
+	/* A first fragment for another port is not ours; a later one cannot
+	 * say, and is kept only while its datagram's first part may come. */
+	if (!later && (n < sizeof(struct udp_hdr) || !ike_port(l4)))
+		return 0;
+	for (unsigned i = 0; i < FRAG_SLOTS; i++) {
+		struct ike_frag *s = &g->frag[i];
+
+		if (s->used && now - s->since_ms >= FRAG_TIMEOUT_MS) {
+			g->cnt.fragments_dropped++;
+			s->used = 0;
+		}
+		if (s->used && s->src == ih->src && s->dst == ih->dst && s->id == ih->id)
+			f = s;
+		if (!s->used || (oldest->used && s->since_ms < oldest->since_ms))
+			oldest = s;
+	}
+	if ((more && n % 8) || off + n > FRAG_MAX) {
+		g->cnt.fragments_dropped++;
+		goto taken;
+	}
+	if (!f) {
+		if (oldest->used)
+			g->cnt.fragments_dropped++; /* the oldest gives way */
+		f = oldest;
+		memset(f->have, 0, sizeof(f->have));
+		f->used = 1;
+		f->src = ih->src;
+		f->dst = ih->dst;
+		f->id = ih->id;
+		f->since_ms = now;
+		f->total = 0;
+	}
+	memcpy(f->data + off, l4, n);
+	for (size_t b = off / 8; b < (off + n + 7) / 8; b++)
+		f->have[b / 8] |= (uint8_t)(1u << (b % 8));
+	if (!more)
+		f->total = off + n;
+	if (!f->total)
+		goto taken;
+	for (size_t b = 0; b < (f->total + 7) / 8; b++)
+		if (!(f->have[b / 8] & (1u << (b % 8))))
+			goto taken;
+	f->used = 0;
+	if (f->total < sizeof(struct udp_hdr) || !ike_port(f->data)) {
+		a->cnt.udp_local_unhandled++;
+		goto taken;
+	}
+	g->cnt.fragments_reassembled++;
+	ike_udp(a, f->src, f->dst, f->data, f->total);
+taken:
+	rte_pktmbuf_free(m);
+	return 1;
+}
+
 /*
  * A local UDP datagram: IKE on 500, or on 4500 after the non-ESP marker
  * (the worker keeps ESP in UDP and keepalives). Returns 1 when it was
@@ -384,52 +505,22 @@ void ike_glue_tick(struct app *a)
 int ike_glue_input(struct app *a, struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	size_t len = rte_pktmbuf_data_len(m), hl, ulen, skip;
 	const struct ipv4_hdr *ih = (const void *)p;
-	const struct udp_hdr *uh;
-	uint16_t sport, dport, tlen;
-	uint32_t sum;
+	size_t len = rte_pktmbuf_data_len(m), hl;
+	uint16_t tlen;
 
 	if (!a->ike || len < IPV4_HLEN)
 		return 0;
 	hl = (size_t)(ih->ver_ihl & 0xf) * 4;
 	tlen = rte_be_to_cpu_16(ih->total_len);
-	/* A later fragment has no UDP header to tell whose it is. */
-	if (hl < IPV4_HLEN || len < hl + sizeof(*uh) || tlen < hl + sizeof(*uh) || tlen > len ||
-	    (ih->frag & rte_cpu_to_be_16(IPV4_OFFMASK)))
+	if (hl < IPV4_HLEN || tlen < hl || tlen > len)
 		return 0;
-	uh = (const void *)(p + hl);
-	sport = rte_be_to_cpu_16(uh->sport);
-	dport = rte_be_to_cpu_16(uh->dport);
-	if (dport != IKE_PORT && dport != IKE_NATT_PORT)
+	if (ih->frag & rte_cpu_to_be_16(IPV4_MF | IPV4_OFFMASK))
+		return ike_fragment(a, ih, p + hl, tlen - hl,
+				    !!(ih->frag & rte_cpu_to_be_16(IPV4_OFFMASK)), m);
+	if (tlen < hl + sizeof(struct udp_hdr) || !ike_port(p + hl))
 		return 0;
-	if (ih->frag & rte_cpu_to_be_16(IPV4_MF)) {
-		/* Not reassembled: a peer must keep IKE within the MTU. */
-		a->ikg->cnt.fragments_dropped++;
-		goto drop;
-	}
-	ulen = rte_be_to_cpu_16(uh->len);
-	skip = dport == IKE_NATT_PORT ? NON_ESP_MARKER : 0;
-	if (ulen < sizeof(*uh) + skip || ulen > tlen - hl) {
-		a->ikg->cnt.udp_malformed++;
-		goto drop;
-	}
-	if (uh->cksum) {
-		sum = inet_sum(0, &ih->src, 4);
-		sum = inet_sum(sum, &ih->dst, 4);
-		sum += IPPROTO_UDP_ + (uint32_t)ulen;
-		if (inet_fold(inet_sum(sum, uh, ulen)) != 0) {
-			a->ikg->cnt.udp_bad_checksum++;
-			goto drop;
-		}
-	}
-	if (skip && memcmp(p + hl + sizeof(*uh), "\0\0\0\0", 4)) {
-		a->ikg->cnt.udp_malformed++; /* the worker would have taken ESP */
-		goto drop;
-	}
-	ike_input(a->ike, ih->dst, dport, ih->src, sport, p + hl + sizeof(*uh) + skip,
-		  ulen - sizeof(*uh) - skip);
-drop:
+	ike_udp(a, ih->src, ih->dst, p + hl, tlen - hl);
 	rte_pktmbuf_free(m);
 	return 1;
 }

@@ -14,7 +14,8 @@ struct rte_mbuf;
 
 /* What the glue counts; the engine's own are struct ike_counters. */
 #define IKE_GLUE_COUNTERS(X)                                                        \
-	X(udp_malformed) X(udp_bad_checksum) X(fragments_dropped) X(send_failed)     \
+	X(udp_malformed) X(udp_bad_checksum) X(fragments_reassembled) X(fragments_dropped) \
+	X(send_failed)                                                               \
 	X(nhrp_held) X(nhrp_held_sent) X(nhrp_held_dropped) X(unused_deleted)
 
 struct ike_glue_counters {

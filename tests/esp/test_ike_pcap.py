@@ -9,6 +9,7 @@ and a spoke that waits for its NHS's IKE SA before it registers.
       3. an IKE header whose length is a lie (malformed: counted, not answered)
       4. a valid request with a wrong UDP checksum (counted, not answered)
       5. a request offering only DES (NO_PROPOSAL_CHOSEN, as RFC 7296 asks)
+      6. a request from 192.0.2.14 in three IP fragments, the last first (reassembled)
 
 tshark decodes what the hub sends (UDP checksums checked): one IKE_SA_INIT
 response per good request, with the proposal the hub chose, a KE of group 19,
@@ -30,6 +31,7 @@ HUB = esplib.HUB_NBMA
 SPOKE1 = harness.SPOKE1      # (address, MAC)
 SPOKE2 = harness.SPOKE2
 SPOKE3 = ("192.0.2.13", "02:00:00:00:00:13")
+SPOKE4 = ("192.0.2.14", "02:00:00:00:00:14")
 
 N_NAT_SRC, N_NAT_DST, N_NO_PROPOSAL = 16388, 16389, 14
 
@@ -121,6 +123,21 @@ def notifies(msg):
     return out
 
 
+def fragments(src, mac, sport, dport, msg, size=96):
+    """The UDP datagram of msg in IP fragments of size bytes, last one first."""
+    seg = struct.pack("!HHHH", sport, dport, 8 + len(msg), 0) + msg
+    ck = udp_cksum(src, HUB, seg)
+    seg = seg[:6] + struct.pack("!H", ck) + seg[8:]
+    eth = bytes.fromhex(harness.WAN_MAC.replace(":", "")) + bytes.fromhex(mac.replace(":", ""))
+    out = []
+    for off in range(0, len(seg), size):
+        last = off + size >= len(seg)
+        ip = esplib.ipv4(src, HUB, 17, seg[off:off + size], ttl=64, ident=0x4242,
+                         flags=0 if last else "MF", frag=off // 8)
+        out.append(eth + b"\x08\x00" + ip)
+    return out[::-1]
+
+
 class IkeHub(harness.Appliance):
     """The harness's hub with tunnel0 protected and keyed by IKEv2 (PSK),
     no static mappings (so that it initiates nothing itself)."""
@@ -184,12 +201,12 @@ def reload_checks(ck, hub):
     r = reload(bad)
     ck.ok(r.get("status") == 422 and "proposals[0]" in r.get("error", "") and
           "unknown algorithm 'md5'" in r.get("error", ""), "a bad proposal is refused: %r" % r)
-    ck.eq("the refused reload kept the SAs", len(hub.get("/v1/ike/sa")), 2)
+    ck.eq("the refused reload kept the SAs", len(hub.get("/v1/ike/sa")), 3)
     r = reload(text.replace("dmvpn = { };",
                             'dmvpn = { proposals = [ "aes256gcm16-prfsha384-ecp384" ]; };'))
     ck.eq("new proposals are taken", r.get("status"), 200)
     ck.eq("the half-open SAs stay across a reload of the same connection",
-          len(hub.get("/v1/ike/sa")), 2)
+          len(hub.get("/v1/ike/sa")), 3)
     r = reload(text[:text.index("ike = {")] + text[text.index("neighbors = ("):])
     ck.eq("the ike section removed", r.get("status"), 200)
     ck.eq("no engine, no IKE SAs", hub.get("/v1/ike/sa"), [])
@@ -249,7 +266,7 @@ def main():
     except ImportError as e:
         harness.skip("python3-cryptography missing: %s" % e)
     ck = harness.Checker("ike_pcap")
-    spi1, spi2, spi3, spi4, spi5 = (os.urandom(8) for _ in range(5))
+    spi1, spi2, spi3, spi4, spi5, spi6 = (os.urandom(8) for _ in range(6))
     good1 = sa_init(spi1, SPOKE1[0], 500, HUB, 500)
     good2 = sa_init(spi2, SPOKE2[0], 4500, HUB, 4500)
     lying = bytearray(sa_init(spi3, SPOKE1[0], 500, HUB, 500))
@@ -262,8 +279,8 @@ def main():
         frame(SPOKE1[0], SPOKE1[1], 500, 500, sa_init(spi4, SPOKE1[0], 500, HUB, 500),
               bad_cksum=True),
         frame(SPOKE3[0], SPOKE3[1], 500, 500, des),
-    ]
-    neigh = harness.STATIC_NEIGHBORS + [("wan",) + SPOKE3]
+    ] + fragments(SPOKE4[0], SPOKE4[1], 500, 500, sa_init(spi6, SPOKE4[0], 500, HUB, 500))
+    neigh = harness.STATIC_NEIGHBORS + [("wan",) + SPOKE3, ("wan",) + SPOKE4]
     with IkeHub("ike_pcap", wan_in=wan_in, neighbors=neigh) as hub:
         c = hub.settle()
         sas = hub.get("/v1/ike/sa")
@@ -271,14 +288,16 @@ def main():
     ike = c["ike"]
     log("ike counters: %r" % {k: v for k, v in ike.items() if v})
     ck.eq("IKE messages the engine was given (the bad checksum never reaches it)",
-          ike["rx_msgs"], 4)
+          ike["rx_msgs"], 5)
+    ck.eq("one request reassembled from fragments", ike["fragments_reassembled"], 1)
+    ck.eq("no fragment dropped", ike["fragments_dropped"], 0)
     ck.eq("the lying length is counted as malformed", ike["rx_malformed"], 1)
-    ck.eq("IKE messages sent", ike["tx_msgs"], 3)
+    ck.eq("IKE messages sent", ike["tx_msgs"], 4)
     ck.eq("bad UDP checksum counted", ike["udp_bad_checksum"], 1)
     ck.eq("no proposal chosen counted", ike["no_proposal_chosen"], 1)
     ck.eq("UDP 500/4500 never counted as unhandled", c["control"]["udp_local_unhandled"], 0)
-    ck.ok(len(sas) == 2 and {s["remote"] for s in sas} == {SPOKE1[0], SPOKE2[0]},
-          "/v1/ike/sa lists the two half-open SAs: %r" % sas)
+    ck.ok(len(sas) == 3 and {s["remote"] for s in sas} == {SPOKE1[0], SPOKE2[0], SPOKE4[0]},
+          "/v1/ike/sa lists the three half-open SAs: %r" % sas)
 
     rows = harness.tshark_fields(hub.wan_out, [
         "ip.src", "ip.dst", "udp.srcport", "udp.dstport", "udp.checksum.status",
@@ -286,10 +305,10 @@ def main():
         "isakmp.typepayload", "isakmp.tf.id.encr", "isakmp.ike2.attr.key_length",
         "isakmp.tf.id.prf", "isakmp.tf.id.dh", "isakmp.key_exchange.dh_group",
         "isakmp.key_exchange.data", "isakmp.nonce", "isakmp.notify.msgtype"], "isakmp")
-    ck.eq("IKE messages the hub sent", len(rows), 3)
+    ck.eq("IKE messages the hub sent", len(rows), 4)
     sent = {m[:8]: m for m in sent_ike(harness.pcap_read(hub.wan_out))}
     by_spi = {r["isakmp.ispi"][0]: r for r in rows if r["isakmp.ispi"]}
-    for spi, peer, port in ((spi1, SPOKE1[0], 500), (spi2, SPOKE2[0], 4500)):
+    for spi, peer, port in ((spi1, SPOKE1[0], 500), (spi2, SPOKE2[0], 4500), (spi6, SPOKE4[0], 500)):
         r = by_spi.get(spi.hex())
         if not ck.ok(r is not None, "a response to %s" % peer):
             continue
