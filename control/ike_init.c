@@ -428,16 +428,20 @@ static int ike_init_choose(const struct cfg_ike_conn *c, const struct ike_sa_vie
 
 /*
  * Both ends started an IKE SA toward each other at once (two spokes
- * resolving each other): keep the one the lower address initiated, so the
- * pair ends with one IKE SA and one CHILD_SA. 1: refuse the peer's.
+ * resolving each other): keep the one with the lower initiator SPI, so the
+ * pair ends with one IKE SA and one CHILD_SA. Both ends see both SPIs
+ * (addresses may differ across a NAT). 1: refuse the peer's.
  */
-static int ike_init_crossed(struct ike_engine *e, uint32_t local, uint32_t remote, unsigned tunnel)
+static int ike_init_crossed(struct ike_engine *e, uint64_t peer_spi_i, uint32_t remote, unsigned tunnel)
 {
 	for (struct ike_sa *o = e->sas; o; o = o->next) {
 		if (!o->initiator || o->from_rekey || o->remote != remote || o->tunnel != tunnel ||
 		    (o->state != IKE_S_INIT_SENT && o->state != IKE_S_AUTH_SENT))
 			continue;
-		if (ntohl(local) < ntohl(remote))
+		/* Ours wins while it can still be expected to arrive; once we
+		 * had to retransmit it (it may never get through a NAT in
+		 * front of the peer), take theirs. */
+		if (o->spi_i < peer_spi_i && o->req_tries == 0)
 			return 1;
 		ike_log(e, 0, "ike: %s and we initiated at once: taking its IKE SA",
 			inet_ntoa((struct in_addr){remote}));
@@ -520,7 +524,7 @@ void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint
 		}
 	}
 	conn = ike_conn_for_local(e, local);
-	if (conn >= 0 && ike_init_crossed(e, local, remote, e->conf.conns[conn].tunnel)) {
+	if (conn >= 0 && ike_init_crossed(e, h->spi_i, remote, e->conf.conns[conn].tunnel)) {
 		ike_init_notify_reply(e, local, lport, remote, rport, h->spi_i,
 				      IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;

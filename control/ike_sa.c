@@ -163,7 +163,8 @@ static void ike_sa_free(struct ike_sa *sa)
 	free(sa->cookie);
 	free(sa->req);
 	free(sa->resp);
-	explicit_bzero(&sa->keys, sizeof(sa->keys));
+	/* Keys, nonces and the children's KEYMAT. */
+	explicit_bzero(sa, sizeof(*sa));
 	free(sa);
 }
 

@@ -57,6 +57,13 @@ static struct node *nodes[2];
 static int nat_on;
 static uint32_t nat_pub;
 #define NAT_PORT_OFFSET 30000
+static int nat_open[2];           /* mappings of ports 500 and 4500 */
+
+static int nat_mapped(uint16_t public_port)
+{
+	return (public_port == IKE_PORT + NAT_PORT_OFFSET && nat_open[0]) ||
+	       (public_port == IKE_NATT_PORT + NAT_PORT_OFFSET && nat_open[1]);
+}
 
 static uint32_t ip(const char *s)
 {
@@ -87,6 +94,7 @@ static void env_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
 	if (nat_on && n == nodes[0]) {
 		d->src = nat_pub;
 		d->sport = (uint16_t)(lport + NAT_PORT_OFFSET);
+		nat_open[lport == IKE_NATT_PORT] = 1;
 	}
 }
 
@@ -199,7 +207,10 @@ static void net_deliver_at(unsigned i)
 	memmove(&net[i], &net[i + 1], (n_net - i - 1) * sizeof(net[0]));
 	n_net--;
 	if (nat_on && d.dst == nat_pub) {
-		/* Back through the NAT to the private side. */
+		/* Back through the NAT to the private side, if the private side
+		 * opened that mapping. */
+		if (!nat_mapped(d.dport))
+			return;
 		d.dst = nodes[0]->addr;
 		d.dport = (uint16_t)(d.dport - NAT_PORT_OFFSET);
 	}
@@ -343,6 +354,7 @@ static void pair_up(const struct setup *si, const struct setup *sr, uint64_t see
 
 	n_net = 0;
 	nat_on = 0;
+	nat_open[0] = nat_open[1] = 0;
 	memset(&node_i, 0, sizeof(node_i));
 	memset(&node_r, 0, sizeof(node_r));
 	node_i.name = "I";
@@ -1351,35 +1363,49 @@ static void t_crossed(void)
 {
 	struct ike_sa_info ii, ri;
 
-	for (int order = 0; order < 2; order++) {
+	for (int order = 0; order < 8; order++) {
 		pair_up(&default_setup, NULL, 120 + order);
+		/* across a NAT on odd rounds: the two ends see different addresses */
+		if (order & 2) {
+			nat_on = 1;
+			nat_pub = ip("203.0.113.7");
+		}
 		/* Both resolve each other at once: I -> R and R -> I: IKE_SA_INIT */
 		CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
-		CHECK_INT(ike_connect(node_r.e, 0, node_i.addr), IKE_PEER_CONNECTING);
+		CHECK_INT(ike_connect(node_r.e, 0, seen_addr(&node_i)), IKE_PEER_CONNECTING);
 		CHECK_INT(n_net, 2);
-		if (order) {
+		if (order & 1) {
 			/* R's request first */
 			struct dgram d = net[0];
 
 			net[0] = net[1];
 			net[1] = d;
 		}
-		/* R takes I's (the lower address initiates); I refuses R's with
+		/* The one with the lower SPIi wins: its responder takes it and
+		 * drops its own attempt, the other refuses with
 		 * N(TEMPORARY_FAILURE); one IKE SA and one CHILD_SA result. */
 		net_run();
+		/* Across the NAT, R's request never reaches I (no mapping):
+		 * the retransmits sort it out within a few seconds. */
+		for (int t = 0; t < 5; t++) {
+			tick_both(1000);
+			net_run();
+		}
 		CHECK_INT(ike_sa_list(node_i.e, &ii, 1), 1);
 		CHECK_INT(ike_sa_list(node_r.e, &ri, 1), 1);
-		CHECK_INT(ii.initiator, 1);
+		CHECK_INT(ii.initiator, !ri.initiator);
 		CHECK_INT(ii.spi_i, ri.spi_i);
+		CHECK_INT(ii.spi_r, ri.spi_r);
 		CHECK_INT(count_recs(&node_i, 1), 1);
 		CHECK_INT(count_recs(&node_r, 1), 1);
 		check_mirror(last_install(&node_i), last_install(&node_r), "crossed");
 		CHECK_INT(node_i.ups, 1);
 		CHECK_INT(node_r.ups, 1);
 		CHECK_INT(node_i.downs + node_r.downs, 0);
-		/* R's retransmit timer finds nothing left to resend. */
+		/* Nothing left to resend. */
 		tick_both(5000);
 		CHECK_INT(n_net, 0);
+		CHECK_INT(cnt(&node_i)->ike_established + cnt(&node_r)->ike_established, 2);
 		pair_down();
 	}
 }
