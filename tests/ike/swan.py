@@ -257,11 +257,22 @@ def _vici_section(toks, i):
         if i + 1 < len(toks) and toks[i + 1] == "{":
             d[t], i = _vici_section(toks, i + 2)
         elif i + 1 < len(toks) and toks[i + 1] == "[":
-            lst, i = [], i + 2
-            while toks[i] != "]":
-                lst.append(toks[i])
+            # a list: `key=[a b]` (or `key [a b]`); items may hold brackets themselves,
+            # as traffic selectors do: `local-ts=[192.0.2.11/32[gre]]`
+            lst, i, depth = [], i + 2, 0
+            while depth or toks[i] != "]":
+                if toks[i] == "[":
+                    depth += 1
+                    lst[-1] += "["
+                elif toks[i] == "]":
+                    depth -= 1
+                    lst[-1] += "]"
+                elif depth:
+                    lst[-1] += toks[i]
+                else:
+                    lst.append(toks[i])
                 i += 1
-            d[t] = lst
+            d[t.rstrip("=")] = lst
             i += 1
         elif "=" in t:
             k, v = t.split("=", 1)
