@@ -676,6 +676,7 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c)
 		ike_auth_give_up(sa, "cannot install the CHILD_SA", 1);
 		return;
 	}
+	ike_sa_announce_up(sa);
 }
 
 /* ---- responder ---- */
@@ -793,4 +794,6 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 	explicit_bzero(&o, sizeof(o));
 	if (ike_chain_notify(c, IKE_N_INITIAL_CONTACT))
 		ike_auth_initial_contact(sa);
+	/* Only now: traffic queued for the peer must follow our answer. */
+	ike_sa_announce_up(sa);
 }

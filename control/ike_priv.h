@@ -214,6 +214,9 @@ struct ike_child *ike_child_by_out(struct ike_sa *sa, uint32_t spi_out);
 /* Install a child from KEYMAT (initiator's outbound first). 0 or -errno. */
 int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, const uint8_t *keymat,
 		      int inbound_only);
+/* peer_event(up) once per IKE SA, after the message that lets the peer
+ * use the CHILD_SA went out (queued traffic must not overtake it). */
+void ike_sa_announce_up(struct ike_sa *sa);
 /* Install the whole pair of a child installed inbound only. */
 void ike_child_commit(struct ike_sa *sa, struct ike_child *c);
 void ike_child_remove(struct ike_sa *sa, struct ike_child *c);

@@ -427,15 +427,19 @@ int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, 
 		memcpy(c->keymat, keymat, 2 * (el + il));
 	}
 	e->cnt.child_installed++;
-	if (!sa->announced_up) {
-		sa->announced_up = 1;
-		e->env.peer_event(e->env.ctx, sa->tunnel, sa->remote, 1);
-	}
 	ike_log(e, 0, "ike: CHILD_SA %08x_i %08x_o with %s installed (%s%s%s)", c->spi_in, c->spi_out,
 		inet_ntoa((struct in_addr){sa->remote}),
 		c->mode == CFG_SA_TUNNEL ? "tunnel" : "transport", c->encap ? ", udp" : "",
 		inbound_only ? ", inbound only for now" : "");
 	return 0;
+}
+
+void ike_sa_announce_up(struct ike_sa *sa)
+{
+	if (sa->announced_up || sa->state == IKE_S_DEAD || !ike_child_current(sa))
+		return;
+	sa->announced_up = 1;
+	sa->e->env.peer_event(sa->e->env.ctx, sa->tunnel, sa->remote, 1);
 }
 
 void ike_child_commit(struct ike_sa *sa, struct ike_child *c)

@@ -44,6 +44,7 @@ struct node {
 	int install_fail;
 	int keepalives;
 	uint16_t ka_lport, ka_rport;
+	unsigned net_at_up;       /* datagrams queued when peer_event(up) came */
 	char keyline[1024];       /* the last tshark key line logged */
 };
 
@@ -154,8 +155,10 @@ static void env_event(void *ctx, unsigned tunnel, uint32_t peer, int up)
 {
 	struct node *n = ctx;
 
-	if (up)
+	if (up) {
 		n->ups++;
+		n->net_at_up = n_net;
+	}
 	else
 		n->downs++;
 }
@@ -521,7 +524,10 @@ static void establish(void)
 	CHECK_INT(h.exchange, IKE_AUTH);
 	CHECK_INT(h.msg_id, 1);
 	net_deliver();
-	/* R -> I: HDR, SK {IDr, AUTH, N(USE_TRANSPORT_MODE), SAr2, TSi, TSr} */
+	/* R -> I: HDR, SK {IDr, AUTH, N(USE_TRANSPORT_MODE), SAr2, TSi, TSr}
+	 * (R said "up" only once this answer was on its way) */
+	CHECK_INT(node_r.ups, 1);
+	CHECK_INT(node_r.net_at_up, 1);
 	h = net_hdr(0);
 	CHECK_INT(h.exchange, IKE_AUTH);
 	CHECK_INT(h.flags & IKE_FLAG_RESPONSE, IKE_FLAG_RESPONSE);
