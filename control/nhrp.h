@@ -92,7 +92,8 @@ struct nhrp_rl {             /* redirect / resolution rate limit */
 	X(parse_too_many) X(parse_extension) X(auth_failure)                  \
 	X(unknown_compulsory_extension) X(hop_count_exceeded) X(loop_detected) \
 	X(unknown_request_id) X(not_for_us) X(no_route) X(unsupported)        \
-	X(no_server) X(rate_limited) X(send_failed)
+	X(no_server) X(rate_limited) X(send_failed) X(protocol_error)        \
+	X(invalid_extension) X(error_rate_limited)
 
 struct nhrp_counters {
 	uint64_t rx[NHRP_TRAFFIC_INDICATION + 1];

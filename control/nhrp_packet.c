@@ -39,9 +39,22 @@ uint32_t nhrp_next_reqid(struct app *a)
 	return a->nh.next_reqid;
 }
 
+/* MurmurHash3's finalizer: each input bit flips half the output bits. */
+static uint32_t mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
 int nhrp_rate_ok(struct app *a, uint32_t x, uint32_t y, unsigned interval_ms)
 {
-	struct nhrp_rl *r = &a->nh.rl[(x ^ (y * 2654435761u)) % NHRP_RL_SLOTS];
+	/* Addresses are in network order: their low byte is the first octet,
+	 * the same for a whole subnet. Mix every bit into the slot. */
+	struct nhrp_rl *r = &a->nh.rl[mix32(x ^ mix32(y)) % NHRP_RL_SLOTS];
 	uint64_t now = app_now_ms();
 
 	if (r->a == x && r->b == y && now - r->ms < interval_ms)
@@ -177,8 +190,12 @@ void nhrp_send_error(struct app *a, unsigned t, uint32_t nbma, const uint8_t *pk
 	struct nhrp_buf b;
 
 	/* Never answer an error with an error. */
-	if (m->type == NHRP_ERROR_INDICATION || !nhrp_rate_ok(a, nbma, code, 1000))
+	if (m->type == NHRP_ERROR_INDICATION)
 		return;
+	if (!nhrp_rate_ok(a, nbma, code, 1000)) {
+		a->nh.cnt.error_rate_limited++;
+		return;
+	}
 	nhrp_build_error_init(&b, buf, sizeof(buf), 255, code, offset, nhrp_our_nbma(a, t),
 			      a->cfg.tunnels[t].addr, m->src_proto);
 	nhrp_put_raw(&b, pkt, RTE_MIN((size_t)m->pktsz, sizeof(buf) / 2));
@@ -219,6 +236,7 @@ void nhrp_input(struct app *a, struct rte_mbuf *m)
 	struct nhrp_msg *msg = &a->nh.rx_msg;
 	struct gre_decap d;
 	const uint8_t *pkt;
+	uint16_t code, off;
 	int rc;
 
 	if (t >= a->cfg.n_tunnels ||
@@ -230,12 +248,27 @@ void nhrp_input(struct app *a, struct rte_mbuf *m)
 	rc = nhrp_parse(pkt, d.inner_len, msg);
 	if (rc) {
 		count_parse_error(a, rc);
+		/* What parsed of it (type, size, sender) carries the answer:
+		 * Protocol Error or Invalid Extension, never to an Error
+		 * Indication (nhrp_send_error checks the type it carries). */
+		code = nhrp_parse_error_code(rc);
+		if (code)
+			nhrp_send_error(a, t, d.outer.src, pkt, msg, code, msg->err_at);
 		goto out;
 	}
 	a->nh.cnt.rx[msg->type]++;
 	if (!auth_ok(a, t, pkt, msg)) {
 		a->nh.cnt.auth_failure++;
 		nhrp_send_error(a, t, d.outer.src, pkt, msg, NHRP_ERR_AUTH_FAILURE, 0);
+		goto out;
+	}
+	code = nhrp_check(msg, &off);
+	if (code) {
+		if (code == NHRP_ERR_PROTOCOL)
+			a->nh.cnt.protocol_error++;
+		else
+			a->nh.cnt.invalid_extension++;
+		nhrp_send_error(a, t, d.outer.src, pkt, msg, code, off);
 		goto out;
 	}
 	for (unsigned i = 0; i < msg->n_ext; i++) {

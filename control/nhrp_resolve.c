@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* NHRP resolution (phase 2), redirects and shortcuts (phase 3), and purges. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
@@ -356,30 +357,95 @@ void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pk
 	nhrp_send(a, t, e->nbma, &b);
 }
 
-void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_msg *m)
+/* One successful CIE of a resolution reply: its next hop (the client
+ * protocol address, or the responder's when the CIE leaves it out), where
+ * that is reached (the responder's NAT extension may say better), and the
+ * prefix of the destination it answers for. */
+struct reply_hop {
+	uint32_t resp, nbma, claimed, prefix;
+	uint8_t plen;
+	uint8_t pref;
+	unsigned hold;
+};
+
+static int reply_hop_of(const struct app *a, unsigned t, const struct nhrp_msg *m,
+			const struct nhrp_cie *c, struct reply_hop *h)
 {
 	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
 	const struct nhrp_ext *rx = nhrp_ext_find(m, NHRP_EXT_RESPONDER);
-	struct nhrp_pending *p = pending_find(a, t, m->dst_proto);
-	const struct nhrp_cie *c = m->n_cie ? &m->cie[0] : NULL;
-	const struct nhrp_ext *nat;
-	uint32_t resp, nbma, claimed, prefix;
-	unsigned hold;
+	const struct nhrp_ext *nat = nhrp_ext_find(m, NHRP_EXT_NAT_ADDRESS);
+	const struct nhrp_cie *rc = rx && rx->n_cie ? &rx->cie[0] : NULL;
+
+	h->resp = c->proto_len ? c->proto : (rc && rc->proto_len ? rc->proto : 0);
+	h->claimed = h->nbma = c->nbma_len ? c->nbma : (rc && rc->proto == h->resp ? rc->nbma : 0);
+	/* Behind NAT the responder's NAT extension says where it is reached. */
+	for (unsigned i = 0; nat && i < nat->n_cie; i++)
+		if (nat->cie[i].proto_len && nat->cie[i].proto == h->resp && nat->cie[i].nbma_len)
+			h->nbma = nat->cie[i].nbma;
+	if (!h->nbma || !h->resp || ((h->resp ^ ct->addr) & prefix_mask(ct->plen)) ||
+	    h->resp == ct->addr)
+		return -EINVAL;
+	h->hold = c->holdtime ? c->holdtime : ct->holdtime;
+	h->plen = c->prefix_len && c->prefix_len <= 32 ? c->prefix_len : 32;
+	h->prefix = m->dst_proto & prefix_mask(h->plen);
+	h->pref = c->pref;
+	return 0;
+}
+
+/* A shortcut route for hop h, unless it would swallow our own tunnel subnet
+ * or merely repeat the next hop's own mapping. */
+static void reply_shortcut(struct app *a, unsigned t, const struct nhrp_msg *m,
+			   const struct reply_hop *h)
+{
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
 	struct nhrp_entry *e;
-	uint8_t plen;
-	int shortcut;
+
+	if ((m->dst_proto == h->resp && h->plen == 32) ||
+	    !((ct->addr ^ h->prefix) & prefix_mask(h->plen)))
+		return;
+	e = nhrp_cache_get(a, t, h->prefix, h->plen);
+	if (!e)
+		return;
+	e->nexthop = h->resp;
+	e->nbma = e->claimed_nbma = h->nbma;
+	e->expires = time(NULL) + h->hold;
+	if (nhrp_cache_publish(a, e))
+		nhrp_cache_remove(a, e);
+}
+
+/*
+ * A reply may carry several CIEs (RFC 2332 5.2.2): each names a next hop
+ * and, by its prefix length, how much of the destination's network it
+ * answers for. Every next hop gets a mapping; each distinct prefix gets
+ * one shortcut, through its most preferred CIE (the first of equals).
+ */
+void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_msg *m)
+{
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
+	struct nhrp_pending *p = pending_find(a, t, m->dst_proto);
+	struct reply_hop hops[NHRP_MAX_CIE];
+	unsigned n = 0, ok = 0;
+	struct nhrp_entry *e;
+	int shortcut, target_mapped = 0;
 
 	if (m->src_proto != ct->addr) {
 		a->nh.cnt.not_for_us++;
 		return;
 	}
-	if (!p || p->reqid != m->reqid || !c) {
+	if (!p || p->reqid != m->reqid || !m->n_cie) {
 		a->nh.cnt.unknown_request_id++;
 		return;
 	}
 	shortcut = p->shortcut;
 	pending_del(a, p);
-	if (c->code != NHRP_CIE_SUCCESS) {
+	for (unsigned i = 0; i < m->n_cie; i++) {
+		if (m->cie[i].code != NHRP_CIE_SUCCESS)
+			continue;
+		ok++;
+		if (reply_hop_of(a, t, m, &m->cie[i], &hops[n]) == 0)
+			n++;
+	}
+	if (!ok) {
 		e = nhrp_cache_find(a, t, m->dst_proto, 0);
 		if (e && e->type == NE_INCOMPLETE) {
 			e->type = NE_NEGATIVE;
@@ -387,47 +453,47 @@ void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_m
 		}
 		return;
 	}
-	resp = rx && rx->n_cie && rx->cie[0].proto_len ? rx->cie[0].proto : c->proto;
-	claimed = nbma = c->nbma_len ? c->nbma : (rx && rx->n_cie ? rx->cie[0].nbma : 0);
-	/* Behind NAT the responder's NAT extension says where it is reached. */
-	nat = nhrp_ext_find(m, NHRP_EXT_NAT_ADDRESS);
-	for (unsigned i = 0; nat && i < nat->n_cie; i++)
-		if (nat->cie[i].proto_len && nat->cie[i].proto == resp && nat->cie[i].nbma_len)
-			nbma = nat->cie[i].nbma;
-	if (!nbma || !resp || ((resp ^ ct->addr) & prefix_mask(ct->plen)) || resp == ct->addr) {
+	if (!n) {
 		a->nh.cnt.unsupported++;
 		return;
 	}
-	hold = c->holdtime ? c->holdtime : ct->holdtime;
-	e = nhrp_cache_get(a, t, resp, 0);
-	if (e && e->type != NE_STATIC && e->type != NE_NHS && e->type != NE_DYNAMIC) {
-		e->type = NE_CACHED;
-		e->nbma = nbma;
-		e->claimed_nbma = claimed;
-		e->flags = nbma != claimed ? NE_F_NAT : 0;
-		e->expires = time(NULL) + hold;
-		nhrp_cache_publish(a, e);
+	for (unsigned i = 0; i < n; i++) {
+		const struct reply_hop *h = &hops[i];
+
+		target_mapped |= h->resp == m->dst_proto;
+		e = nhrp_cache_get(a, t, h->resp, 0);
+		if (e && e->type != NE_STATIC && e->type != NE_NHS && e->type != NE_DYNAMIC) {
+			e->type = NE_CACHED;
+			e->nbma = h->nbma;
+			e->claimed_nbma = h->claimed;
+			e->flags = h->nbma != h->claimed ? NE_F_NAT : 0;
+			e->expires = time(NULL) + h->hold;
+			nhrp_cache_publish(a, e);
+		}
 	}
-	if (m->dst_proto != resp) {
-		/* A target other than the peer itself: drop the stand-in. */
+	if (!target_mapped) {
+		/* A target other than the peers themselves: drop the stand-in. */
 		e = nhrp_cache_find(a, t, m->dst_proto, 0);
 		if (e && (e->type == NE_INCOMPLETE || e->type == NE_NEGATIVE))
 			nhrp_cache_remove(a, e);
 	}
-	plen = c->prefix_len && c->prefix_len <= 32 ? c->prefix_len : 32;
-	prefix = m->dst_proto & prefix_mask(plen);
-	/* The shortcut route, unless it would swallow our own tunnel subnet. */
-	if (!shortcut || (m->dst_proto == resp && plen == 32) ||
-	    !((ct->addr ^ prefix) & prefix_mask(plen)))
+	if (!shortcut)
 		return;
-	e = nhrp_cache_get(a, t, prefix, plen);
-	if (!e)
-		return;
-	e->nexthop = resp;
-	e->nbma = e->claimed_nbma = nbma;
-	e->expires = time(NULL) + hold;
-	if (nhrp_cache_publish(a, e))
-		nhrp_cache_remove(a, e);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned best = i;
+		int first = 1;
+
+		for (unsigned j = 0; j < n; j++) {
+			if (hops[j].plen != hops[i].plen)
+				continue;
+			if (j < i)
+				first = 0; /* this prefix was handled at its first CIE */
+			if (hops[j].pref > hops[best].pref)
+				best = j;
+		}
+		if (first)
+			reply_shortcut(a, t, m, &hops[best]);
+	}
 }
 
 void nhrp_handle_traffic_indication(struct app *a, unsigned t, const uint8_t *pkt,

@@ -110,12 +110,14 @@ static int parse_cie(const uint8_t *p, size_t *off, size_t end, struct nhrp_cie 
 	return NHRP_PE_OK;
 }
 
+/* *err_at: where the CIE in error starts. */
 static int parse_cie_list(const uint8_t *p, size_t off, size_t end, struct nhrp_cie *cie,
-			  uint8_t *n_cie, int overrun)
+			  uint8_t *n_cie, int overrun, uint16_t *err_at)
 {
 	int rc;
 
 	while (off < end) {
+		*err_at = (uint16_t)off;
 		if (*n_cie == NHRP_MAX_CIE)
 			return NHRP_PE_TOO_MANY;
 		rc = parse_cie(p, &off, end, &cie[*n_cie], overrun);
@@ -129,13 +131,21 @@ static int parse_cie_list(const uint8_t *p, size_t off, size_t end, struct nhrp_
 /* Extensions from extoff: contiguous, ending with End exactly at pktsz. */
 static int parse_extensions(const uint8_t *p, size_t off, size_t pktsz, struct nhrp_msg *m)
 {
+	/* No room even for End: ar$extoff is what is wrong. */
+	size_t prev = FH_EXTOFF;
+
 	for (;;) {
 		struct nhrp_ext *e;
-		uint16_t raw, elen;
+		uint16_t raw, elen, cie_at;
 		int rc;
 
+		/* An extension in error is pointed at by its header; a list
+		 * that stops without End, by its last extension. */
+		m->err_at = (uint16_t)prev;
 		if (pktsz - off < EXT_HDR_LEN)
 			return NHRP_PE_EXTENSION;
+		m->err_at = (uint16_t)off;
+		prev = off;
 		raw = rd16(p + off);
 		elen = rd16(p + off + 2);
 		off += EXT_HDR_LEN;
@@ -152,7 +162,7 @@ static int parse_extensions(const uint8_t *p, size_t off, size_t pktsz, struct n
 		e->len = elen;
 		if (cie_carrier(e->type)) {
 			rc = parse_cie_list(p, off, off + elen, e->cie, &e->n_cie,
-					    NHRP_PE_EXTENSION);
+					    NHRP_PE_EXTENSION, &cie_at);
 			if (rc)
 				return rc;
 		}
@@ -164,34 +174,50 @@ int nhrp_parse(const uint8_t *p, size_t len, struct nhrp_msg *m)
 {
 	size_t pktsz, extoff, limit;
 	uint8_t type;
+	int rc;
 
 	memset(m, 0, sizeof(*m));
 	if (len < NHRP_FIXED_LEN)
 		return NHRP_PE_TRUNCATED;
+	/* What an Error Indication about a bad packet needs, read first. */
+	m->type = p[FH_TYPE];
+	pktsz = rd16(p + FH_PKTSZ);
+	m->pktsz = (uint16_t)(pktsz < len ? pktsz : len);
+	if (len >= MP_END && p[FH_SHTL] == ADDR_LEN && p[FH_SSTL] == 0 && p[MP_SPL] == ADDR_LEN)
+		m->src_proto = rd_addr(p + MP_SRC_PROTO);
+	m->err_at = FH_VERSION;
 	if (p[FH_VERSION] != NHRP_VERSION)
 		return NHRP_PE_VERSION;
 	m->afn = rd16(p + FH_AFN);
 	m->proto_type = rd16(p + FH_PRO_TYPE);
+	m->err_at = m->afn != NHRP_AFN_IPV4 ? FH_AFN : FH_PRO_TYPE;
 	if (m->afn != NHRP_AFN_IPV4 || m->proto_type != PROTO_IPV4)
 		return NHRP_PE_AFN;
-	pktsz = rd16(p + FH_PKTSZ);
 	/* A pktsz below the fixed and mandatory headers declares a packet
 	 * shorter than its headers: truncated, like a short buffer. */
+	m->err_at = FH_PKTSZ;
 	if (pktsz > len || pktsz < MP_END)
 		return NHRP_PE_TRUNCATED;
+	m->err_at = FH_CHKSUM;
 	if (inet_fold(inet_sum(0, p, pktsz)) != 0)
 		return NHRP_PE_CHECKSUM;
 	type = p[FH_TYPE];
+	m->err_at = FH_TYPE;
 	if (type < NHRP_RESOLUTION_REQUEST || type > NHRP_TRAFFIC_INDICATION)
 		return NHRP_PE_TYPE;
+	m->err_at = FH_SHTL;
 	if (p[FH_SHTL] & TL_E164)
 		return NHRP_PE_AFN;
-	if (p[FH_SHTL] != ADDR_LEN || p[FH_SSTL] != 0 || p[MP_SPL] != ADDR_LEN ||
-	    p[MP_DPL] != ADDR_LEN)
+	if (p[FH_SHTL] != ADDR_LEN || p[FH_SSTL] != 0)
+		return NHRP_PE_ADDR_LEN;
+	m->err_at = p[MP_SPL] != ADDR_LEN ? MP_SPL : MP_DPL;
+	if (p[MP_SPL] != ADDR_LEN || p[MP_DPL] != ADDR_LEN)
 		return NHRP_PE_ADDR_LEN;
 	extoff = rd16(p + FH_EXTOFF);
+	m->err_at = FH_EXTOFF;
 	if (extoff != 0 && (extoff < MP_END || extoff > pktsz))
 		return NHRP_PE_LENGTH;
+	m->err_at = 0;
 	limit = extoff ? extoff : pktsz;
 
 	m->hopcnt = p[FH_HOPCNT];
@@ -222,12 +248,14 @@ int nhrp_parse(const uint8_t *p, size_t len, struct nhrp_msg *m)
 		m->payload_off = MP_END;
 		m->payload_len = (uint16_t)(limit - MP_END);
 	} else {
-		int rc = parse_cie_list(p, MP_END, limit, m->cie, &m->n_cie, NHRP_PE_LENGTH);
-
+		rc = parse_cie_list(p, MP_END, limit, m->cie, &m->n_cie, NHRP_PE_LENGTH, &m->err_at);
 		if (rc)
 			return rc;
 	}
-	return extoff ? parse_extensions(p, extoff, pktsz, m) : NHRP_PE_OK;
+	rc = extoff ? parse_extensions(p, extoff, pktsz, m) : NHRP_PE_OK;
+	if (rc == NHRP_PE_OK)
+		m->err_at = 0;
+	return rc;
 }
 
 static const char *const parse_error_names[NHRP_PE__COUNT] = {
@@ -246,6 +274,61 @@ static const char *const parse_error_names[NHRP_PE__COUNT] = {
 const char *nhrp_parse_error_name(int e)
 {
 	return e >= 0 && e < NHRP_PE__COUNT ? parse_error_names[e] : "unknown";
+}
+
+uint16_t nhrp_parse_error_code(int pe)
+{
+	switch (pe) {
+	case NHRP_PE_CHECKSUM:
+	case NHRP_PE_VERSION:
+	case NHRP_PE_AFN:
+	case NHRP_PE_ADDR_LEN:
+	case NHRP_PE_LENGTH:
+	case NHRP_PE_TYPE:
+		return NHRP_ERR_PROTOCOL;
+	case NHRP_PE_EXTENSION:
+		return NHRP_ERR_INVALID_EXT;
+	default:
+		return 0;
+	}
+}
+
+static int is_request(uint8_t type)
+{
+	return type == NHRP_RESOLUTION_REQUEST || type == NHRP_REGISTRATION_REQUEST ||
+	       type == NHRP_PURGE_REQUEST;
+}
+
+uint16_t nhrp_check(const struct nhrp_msg *m, uint16_t *offset)
+{
+	unsigned seen = 0;
+
+	/* What registers, purges or answers names its binding in a CIE. (A
+	 * CIE's prefix length is not checked: IOS registers with 255.) */
+	if (!m->n_cie && (m->type == NHRP_REGISTRATION_REQUEST || m->type == NHRP_PURGE_REQUEST ||
+			  m->type == NHRP_RESOLUTION_REPLY || m->type == NHRP_REGISTRATION_REPLY)) {
+		*offset = MP_END;
+		return NHRP_ERR_PROTOCOL;
+	}
+	for (unsigned i = 0; i < m->n_ext; i++) {
+		const struct nhrp_ext *x = &m->ext[i];
+		unsigned bit = x->type < 32 ? 1u << x->type : 0;
+		int once = x->type == NHRP_EXT_RESPONDER || x->type == NHRP_EXT_FWD_TRANSIT ||
+			   x->type == NHRP_EXT_REV_TRANSIT || x->type == NHRP_EXT_AUTH ||
+			   x->type == NHRP_EXT_NAT_ADDRESS;
+
+		*offset = (uint16_t)(x->off - EXT_HDR_LEN);
+		if (once && (seen & bit))
+			return NHRP_ERR_INVALID_EXT;
+		seen |= bit;
+		/* The responder fills it in its reply: a request brings it
+		 * empty, a reply names one responder. */
+		if (x->type == NHRP_EXT_RESPONDER &&
+		    ((is_request(m->type) && x->len) || x->n_cie > 1))
+			return NHRP_ERR_INVALID_EXT;
+	}
+	*offset = 0;
+	return 0;
 }
 
 const struct nhrp_ext *nhrp_ext_find(const struct nhrp_msg *m, uint16_t type)

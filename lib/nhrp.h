@@ -119,6 +119,11 @@ struct nhrp_msg {
 	uint16_t payload_len;
 	uint8_t n_ext;
 	struct nhrp_ext ext[NHRP_MAX_EXT];
+	/* When nhrp_parse fails: the offset of the field in error (an Error
+	 * Indication's error offset); type, pktsz (at most the bytes there
+	 * are) and src_proto then hold what the packet carries where they
+	 * could be read, else 0. */
+	uint16_t err_at;
 };
 
 /* Why a packet was not accepted. */
@@ -150,6 +155,24 @@ enum nhrp_parse_error {
  */
 int nhrp_parse(const uint8_t *p, size_t len, struct nhrp_msg *m);
 const char *nhrp_parse_error_name(int e);
+
+/* The Error Indication code that answers a parse error: Protocol Error (7)
+ * for a packet whose fixed header could be read but breaks the format
+ * (version, protocol type, checksum, address lengths, lengths, type),
+ * Invalid Extension (9) for a malformed extension, or 0 for none (too
+ * short to know its sender, or beyond our own limits). Pure. */
+uint16_t nhrp_parse_error_code(int pe);
+
+/*
+ * Protocol rules a packet that parsed may still break (RFC 2332): returns
+ * 0, NHRP_ERR_PROTOCOL (a Registration or Purge Request, or a Resolution
+ * or Registration Reply, without a CIE) or NHRP_ERR_INVALID_EXT (an extension
+ * inappropriate for the packet type: a Responder Address extension that
+ * is not empty in a request or carries more than one CIE, or appears
+ * twice; a transit record, Authentication or NAT extension twice), and
+ * sets *offset to the offending field. Pure.
+ */
+uint16_t nhrp_check(const struct nhrp_msg *m, uint16_t *offset);
 
 /* The extension of a type in m, or NULL. */
 const struct nhrp_ext *nhrp_ext_find(const struct nhrp_msg *m, uint16_t type);

@@ -114,8 +114,17 @@ static void nhrp(const uint8_t *p, size_t len, size_t small_cap)
 	int rc = nhrp_parse(p, len, &m1), n1, n2;
 
 	ASSERT(rc >= 0 && rc < NHRP_PE__COUNT);
-	if (rc != NHRP_PE_OK)
+	if (rc != NHRP_PE_OK) {
+		/* What an Error Indication would carry and point at lies inside. */
+		ASSERT(m1.pktsz <= len && (!nhrp_parse_error_code(rc) || m1.err_at < len));
 		return;
+	}
+	{
+		uint16_t off, code = nhrp_check(&m1, &off);
+
+		ASSERT(code == 0 || ((code == NHRP_ERR_PROTOCOL || code == NHRP_ERR_INVALID_EXT) &&
+				     off <= m1.pktsz));
+	}
 	/* What the parser vouched for lies inside the packet. */
 	ASSERT(m1.pktsz <= len && m1.pktsz >= 40);
 	ASSERT(inet_cksum(p, m1.pktsz) == 0);

@@ -289,6 +289,7 @@ static const struct capture {
 
 #define N_CAPTURES (sizeof(captures) / sizeof(captures[0]))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define RTE_MIN_(a, b) ((a) < (b) ? (a) : (b))
 
 /* Indexes of the captures that other tests start from. */
 enum { CAP_IOS = 0, CAP_REG_REPLY = 2, CAP_RESPONDER_REPLY = 6, CAP_TRAFFIC = 7,
@@ -1037,6 +1038,156 @@ static void test_error_names(void)
 	CHECK_STR(nhrp_parse_error_name(-1), "unknown");
 }
 
+/* Which Error Indication answers a packet that does not parse, and the
+ * offset it names (RFC 2332 5.2.7: 7 Protocol Error, 9 Invalid Extension). */
+static void test_parse_error_answers(void)
+{
+	static const struct {
+		const char *name;
+		struct patch p;
+		uint8_t keep_cksum;
+		int want;
+		uint16_t code, at;
+	} t[] = {
+		{"version 2", {16, 1, {2}}, 0, NHRP_PE_VERSION, NHRP_ERR_PROTOCOL, 16},
+		{"protocol 0x86dd", {2, 2, {0x86, 0xdd}}, 0, NHRP_PE_AFN, NHRP_ERR_PROTOCOL, 2},
+		{"afn 2", {0, 2, {0, 2}}, 0, NHRP_PE_AFN, NHRP_ERR_PROTOCOL, 0},
+		{"bad checksum", {12, 1, {0x17}}, 1, NHRP_PE_CHECKSUM, NHRP_ERR_PROTOCOL, 12},
+		{"type 9", {17, 1, {9}}, 0, NHRP_PE_TYPE, NHRP_ERR_PROTOCOL, 17},
+		{"spl 16", {20, 1, {16}}, 0, NHRP_PE_ADDR_LEN, NHRP_ERR_PROTOCOL, 20},
+		{"dpl 0", {21, 1, {0}}, 0, NHRP_PE_ADDR_LEN, NHRP_ERR_PROTOCOL, 21},
+		{"extoff 0: extensions read as a CIE", {14, 2, {0, 0}}, 0, NHRP_PE_ADDR_LEN,
+		 NHRP_ERR_PROTOCOL, 52},
+		{"extoff inside the CIE: the CIE overruns", {14, 2, {0, 46}}, 0, NHRP_PE_LENGTH,
+		 NHRP_ERR_PROTOCOL, 40},
+		{"extoff > pktsz", {14, 2, {0, 82}}, 0, NHRP_PE_LENGTH, NHRP_ERR_PROTOCOL, 14},
+		{"CIE NBMA length 5", {48, 1, {5}}, 0, NHRP_PE_ADDR_LEN, NHRP_ERR_PROTOCOL, 40},
+		{"extension overruns pktsz", {54, 2, {1, 0}}, 0, NHRP_PE_EXTENSION,
+		 NHRP_ERR_INVALID_EXT, 52},
+		{"authentication swallows End: no End after it", {66, 2, {0, 13}}, 0,
+		 NHRP_PE_EXTENSION, NHRP_ERR_INVALID_EXT, 64},
+		{"pktsz > buffer: no answer", {10, 2, {0, 82}}, 0, NHRP_PE_TRUNCATED, 0, 10},
+	};
+	static struct nhrp_msg m;
+	uint8_t orig[MAX_PKT];
+	size_t n0 = load(CAP_IOS, orig);
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		uint8_t buf[MAX_PKT];
+		size_t n = n0;
+		int rc;
+
+		memcpy(buf, orig, n);
+		memcpy(buf + t[i].p.off, t[i].p.v, t[i].p.n);
+		if (!t[i].keep_cksum)
+			fix_cksum(buf, n);
+		rc = parse_exact(buf, n, &m);
+		CHECK_MSG(rc == t[i].want, "%s: got %s", t[i].name, nhrp_parse_error_name(rc));
+		CHECK_MSG(nhrp_parse_error_code(rc) == t[i].code, "%s: code %u", t[i].name,
+			  nhrp_parse_error_code(rc));
+		CHECK_MSG(m.err_at == t[i].at, "%s: offset %u, want %u", t[i].name, m.err_at,
+			  t[i].at);
+		/* What the answer is built from: the type, size and sender carried. */
+		CHECK_MSG(m.type == (t[i].p.off == 17 ? 9 : NHRP_REGISTRATION_REQUEST) &&
+			  m.pktsz == RTE_MIN_(rd16(buf + 10), n) &&
+			  (t[i].p.off == 20 || m.src_proto == ip(captures[CAP_IOS].src_proto)),
+			  "%s: type %u pktsz %u", t[i].name, m.type, m.pktsz);
+	}
+	CHECK_INT(nhrp_parse_error_code(NHRP_PE_TOO_MANY), 0);
+	CHECK_INT(nhrp_parse_error_code(NHRP_PE_OK), 0);
+	CHECK_INT(parse_exact(orig, n0, &m), NHRP_PE_OK);
+	CHECK_INT(m.err_at, 0);
+}
+
+/* Protocol rules of packets that parse (nhrp_check). */
+static void test_check(void)
+{
+	static struct nhrp_msg m;
+	uint8_t buf[MAX_PKT], out[MAX_PKT];
+	struct nhrp_buf b;
+	uint16_t off = 0xffff;
+	size_t n;
+	int len;
+
+	/* Every packet Cisco and the others sent keeps the rules. */
+	for (size_t i = 0; i < N_CAPTURES; i++) {
+		n = load(i, buf);
+		if (parse_exact(buf, n, &m) != NHRP_PE_OK)
+			continue;
+		CHECK_MSG(nhrp_check(&m, &off) == 0, "%s: code %u at %u", captures[i].name,
+			  nhrp_check(&m, &off), off);
+	}
+	/* IOS registers with prefix length 255: not an error. */
+	n = load(CAP_IOS, buf);
+	CHECK_INT(parse_exact(buf, n, &m), NHRP_PE_OK);
+	CHECK_INT(m.cie[0].prefix_len, 255);
+	CHECK_INT(nhrp_check(&m, &off), 0);
+
+	/* A resolution reply that answers nothing. */
+	nhrp_build_init(&b, out, sizeof(out), NHRP_RESOLUTION_REPLY, 255, 0, 1, 0x0100000a,
+			0x010010ac, 0x020010ac);
+	len = nhrp_build_finish(&b);
+	CHECK_INT(parse_exact(out, (size_t)len, &m), NHRP_PE_OK);
+	CHECK_INT(nhrp_check(&m, &off), NHRP_ERR_PROTOCOL);
+	CHECK_INT(off, 40);
+
+	/* A registration request registering nothing. */
+	nhrp_build_init(&b, out, sizeof(out), NHRP_REGISTRATION_REQUEST, 255, 0, 1, 0x0100000a,
+			0x010010ac, 0x020010ac);
+	len = nhrp_build_finish(&b);
+	CHECK_INT(parse_exact(out, (size_t)len, &m), NHRP_PE_OK);
+	CHECK_INT(nhrp_check(&m, &off), NHRP_ERR_PROTOCOL);
+	CHECK_INT(off, 40);
+
+	/* A resolution request whose Responder Address is already filled. */
+	nhrp_build_init(&b, out, sizeof(out), NHRP_RESOLUTION_REQUEST, 255, 0, 2, 0x0100000a,
+			0x010010ac, 0x020010ac);
+	nhrp_put_cie(&b, &host_cie);
+	nhrp_ext_begin(&b, NHRP_EXT_FWD_TRANSIT, 1);
+	nhrp_ext_end(&b);
+	nhrp_ext_begin(&b, NHRP_EXT_RESPONDER, 1);
+	nhrp_put_cie(&b, &host_cie);
+	nhrp_ext_end(&b);
+	len = nhrp_build_finish(&b);
+	CHECK_INT(parse_exact(out, (size_t)len, &m), NHRP_PE_OK);
+	CHECK_INT(nhrp_check(&m, &off), NHRP_ERR_INVALID_EXT);
+	CHECK_INT(off, 40 + 20 + 4);
+
+	/* The same request with it empty is fine; a second forward record is not. */
+	nhrp_build_init(&b, out, sizeof(out), NHRP_RESOLUTION_REQUEST, 255, 0, 3, 0x0100000a,
+			0x010010ac, 0x020010ac);
+	nhrp_put_cie(&b, &host_cie);
+	nhrp_ext_begin(&b, NHRP_EXT_RESPONDER, 1);
+	nhrp_ext_end(&b);
+	len = nhrp_build_finish(&b);
+	CHECK_INT(parse_exact(out, (size_t)len, &m), NHRP_PE_OK);
+	CHECK_INT(nhrp_check(&m, &off), 0);
+	nhrp_build_init(&b, out, sizeof(out), NHRP_RESOLUTION_REQUEST, 255, 0, 4, 0x0100000a,
+			0x010010ac, 0x020010ac);
+	nhrp_put_cie(&b, &host_cie);
+	nhrp_ext_begin(&b, NHRP_EXT_FWD_TRANSIT, 1);
+	nhrp_ext_end(&b);
+	nhrp_ext_begin(&b, NHRP_EXT_FWD_TRANSIT, 1);
+	nhrp_ext_end(&b);
+	len = nhrp_build_finish(&b);
+	CHECK_INT(parse_exact(out, (size_t)len, &m), NHRP_PE_OK);
+	CHECK_INT(nhrp_check(&m, &off), NHRP_ERR_INVALID_EXT);
+	CHECK_INT(off, 40 + 20 + 4);
+
+	/* A reply naming two responders. */
+	nhrp_build_init(&b, out, sizeof(out), NHRP_RESOLUTION_REPLY, 255, 0, 5, 0x0100000a,
+			0x010010ac, 0x020010ac);
+	nhrp_put_cie(&b, &host_cie);
+	nhrp_ext_begin(&b, NHRP_EXT_RESPONDER, 1);
+	nhrp_put_cie(&b, &host_cie);
+	nhrp_put_cie(&b, &host_cie);
+	nhrp_ext_end(&b);
+	len = nhrp_build_finish(&b);
+	CHECK_INT(parse_exact(out, (size_t)len, &m), NHRP_PE_OK);
+	CHECK_INT(nhrp_check(&m, &off), NHRP_ERR_INVALID_EXT);
+	CHECK_INT(off, 60);
+}
+
 int main(void)
 {
 	test_captures();
@@ -1053,5 +1204,7 @@ int main(void)
 	test_error_indication();
 	test_mutations();
 	test_error_names();
+	test_parse_error_answers();
+	test_check();
 	return check_done("test_nhrp");
 }
