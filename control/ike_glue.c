@@ -12,11 +12,11 @@
 #include "control/app.h"
 #include "control/ike_glue.h"
 #include "lib/addr.h"
+#include "lib/ike_udp.h"
 #include "lib/ike_wire.h"
 #include "lib/ipv4.h"
 #include "lib/proto.h"
 
-#define NON_ESP_MARKER 4
 #define HOLD_MAX_MS 30000        /* an NHRP message waits this long for its SA */
 #define GRACE_MS 30000           /* an unused peer's IKE SA outlives its NHRP entry this long */
 #define HELD_MAX 64              /* NHRP messages waiting for SAs, all peers together */
@@ -35,23 +35,9 @@ struct ike_grace {               /* a peer NHRP stopped using: its IKE SA goes a
 	uint64_t at_ms;
 };
 
-#define FRAG_SLOTS 8             /* datagrams being reassembled at once */
-#define FRAG_TIMEOUT_MS 5000
-#define FRAG_MAX (sizeof(struct udp_hdr) + NON_ESP_MARKER + IKE_MAX_MSG)
-
-struct ike_frag {                /* an IKE datagram arriving in IP fragments */
-	uint8_t used;
-	uint16_t id;             /* network order, as the header */
-	uint32_t src, dst;
-	uint64_t since_ms;
-	size_t total;            /* UDP bytes; 0 until the last fragment came */
-	uint8_t have[(FRAG_MAX + 63) / 64]; /* one bit per 8-byte block */
-	uint8_t data[FRAG_MAX];
-};
-
 struct ike_glue {
 	struct ike_env env;
-	struct ike_frag frag[FRAG_SLOTS];
+	struct ike_reasm reasm;
 	uint16_t ip_id;
 	unsigned n_held, n_grace;
 	struct ike_held held[HELD_MAX];
@@ -88,40 +74,27 @@ static int send_fragment(struct app *a, uint32_t src, uint32_t dst, uint16_t id,
 	return app_inject(a, m, INJECT_L3, 0);
 }
 
-/* A UDP datagram from local:lport to remote:rport: marker zero bytes, then msg. */
+/* msg in a UDP datagram from local:lport to remote:rport, after the
+ * non-ESP marker when asked, into the dataplane. */
 static void udp_send(struct app *a, uint32_t local, uint16_t lport, uint32_t remote, uint16_t rport,
-		     size_t marker, const uint8_t *msg, size_t len)
+		     int marker, const uint8_t *msg, size_t len)
 {
-	size_t ulen = sizeof(struct udp_hdr) + marker + len, mtu = port_mtu(a, local), chunk, off;
-	uint8_t dgram[sizeof(struct udp_hdr) + NON_ESP_MARKER + IKE_MAX_MSG];
-	struct udp_hdr *uh = (struct udp_hdr *)dgram;
-	uint32_t sum;
+	uint8_t dgram[IKE_REASM_MAX];
+	size_t mtu = port_mtu(a, local), chunk, off;
 	uint16_t id = a->ikg->ip_id++;
+	int ulen = ike_udp_build(local, lport, remote, rport, marker, msg, len, dgram, sizeof(dgram));
 
-	if (len > IKE_MAX_MSG) {
+	if (ulen < 0) {
 		a->ikg->cnt.send_failed++;
 		return;
 	}
-	uh->sport = rte_cpu_to_be_16(lport);
-	uh->dport = rte_cpu_to_be_16(rport);
-	uh->len = rte_cpu_to_be_16((uint16_t)ulen);
-	uh->cksum = 0;
-	memset(dgram + sizeof(*uh), 0, marker);
-	memcpy(dgram + sizeof(*uh) + marker, msg, len);
-	/* The pseudo header (RFC 768), then the datagram. */
-	sum = inet_sum(0, &local, 4);
-	sum = inet_sum(sum, &remote, 4);
-	sum += IPPROTO_UDP_ + (uint32_t)ulen;
-	uh->cksum = inet_fold(inet_sum(sum, dgram, ulen));
-	if (!uh->cksum)
-		uh->cksum = 0xffff;
 	/* IKE_AUTH with certificates can outgrow the WAN MTU (and an mbuf):
 	 * IP fragments, as strongSwan sends without RFC 7383 fragmentation. */
 	chunk = (RTE_MIN(mtu, (size_t)RTE_MBUF_DEFAULT_DATAROOM) - IPV4_HLEN) & ~(size_t)7;
-	for (off = 0; off < ulen; off += chunk) {
-		size_t n = RTE_MIN(chunk, ulen - off);
+	for (off = 0; off < (size_t)ulen; off += chunk) {
+		size_t n = RTE_MIN(chunk, (size_t)ulen - off);
 
-		if (send_fragment(a, local, remote, id, dgram, off, n, off + n < ulen)) {
+		if (send_fragment(a, local, remote, id, dgram, off, n, off + n < (size_t)ulen)) {
 			a->ikg->cnt.send_failed++;
 			return;
 		}
@@ -131,8 +104,8 @@ static void udp_send(struct app *a, uint32_t local, uint16_t lport, uint32_t rem
 static void env_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote, uint16_t rport,
 		     const uint8_t *msg, size_t len)
 {
-	udp_send(ctx, local, lport, remote, rport,
-		 lport == IKE_NATT_PORT || rport == IKE_NATT_PORT ? NON_ESP_MARKER : 0, msg, len);
+	udp_send(ctx, local, lport, remote, rport, lport == IKE_NATT_PORT || rport == IKE_NATT_PORT,
+		 msg, len);
 }
 
 /* RFC 3948 2.3: one 0xFF byte keeps the NAT's mapping of our 4500 open. */
@@ -391,136 +364,69 @@ void ike_glue_tick(struct app *a)
 	}
 }
 
-/* A whole UDP datagram u[0..len) (header onward) from src to dst, to an
- * IKE port: checked, then the engine's. */
+/* A whole UDP datagram u[0..len) from src to dst: the engine's when it is IKE. */
 static void ike_udp(struct app *a, uint32_t src, uint32_t dst, const uint8_t *u, size_t len)
 {
-	const struct udp_hdr *uh = (const void *)u;
-	uint16_t sport = rte_be_to_cpu_16(uh->sport), dport = rte_be_to_cpu_16(uh->dport);
-	size_t ulen = rte_be_to_cpu_16(uh->len), skip = dport == IKE_NATT_PORT ? NON_ESP_MARKER : 0;
-	uint32_t sum;
+	struct ike_udp_msg m;
 
-	if (ulen < sizeof(*uh) + skip || ulen > len) {
-		a->ikg->cnt.udp_malformed++;
-		return;
-	}
-	if (uh->cksum) {
-		sum = inet_sum(0, &src, 4);
-		sum = inet_sum(sum, &dst, 4);
-		sum += IPPROTO_UDP_ + (uint32_t)ulen;
-		if (inet_fold(inet_sum(sum, uh, ulen)) != 0) {
-			a->ikg->cnt.udp_bad_checksum++;
-			return;
-		}
-	}
-	if (skip && memcmp(u + sizeof(*uh), "\0\0\0\0", 4)) {
-		a->ikg->cnt.udp_malformed++; /* the worker would have taken ESP */
-		return;
-	}
-	ike_input(a->ike, dst, dport, src, sport, u + sizeof(*uh) + skip, ulen - sizeof(*uh) - skip);
-}
-
-static int ike_port(const uint8_t *u)
-{
-	uint16_t dport = (uint16_t)(u[2] << 8 | u[3]);
-
-	return dport == IKE_PORT || dport == IKE_NATT_PORT;
-}
-
-/*
- * A fragment of a UDP datagram to us. IKE_AUTH with an RSA certificate
- * outgrows a 1500-byte path, and a peer without RFC 7383 (or we, who do
- * not offer it) sends it as IP fragments: put them back together, a few
- * datagrams at a time. 1 when m was taken.
- */
-static int ike_fragment(struct app *a, const struct ipv4_hdr *ih, const uint8_t *l4, size_t n,
-			int later, struct rte_mbuf *m)
-{
-	struct ike_glue *g = a->ikg;
-	uint16_t frag = rte_be_to_cpu_16(ih->frag);
-	size_t off = (size_t)(frag & IPV4_OFFMASK) * 8;
-	int more = !!(frag & IPV4_MF);
-	uint64_t now = app_now_ms();
-	struct ike_frag *f = NULL, *oldest = &g->frag[0];
-
-	/* A first fragment for another port is not ours; a later one cannot
-	 * say, and is kept only while its datagram's first part may come. */
-	if (!later && (n < sizeof(struct udp_hdr) || !ike_port(l4)))
-		return 0;
-	for (unsigned i = 0; i < FRAG_SLOTS; i++) {
-		struct ike_frag *s = &g->frag[i];
-
-		if (s->used && now - s->since_ms >= FRAG_TIMEOUT_MS) {
-			g->cnt.fragments_dropped++;
-			s->used = 0;
-		}
-		if (s->used && s->src == ih->src && s->dst == ih->dst && s->id == ih->id)
-			f = s;
-		if (!s->used || (oldest->used && s->since_ms < oldest->since_ms))
-			oldest = s;
-	}
-	if ((more && n % 8) || off + n > FRAG_MAX) {
-		g->cnt.fragments_dropped++;
-		goto taken;
-	}
-	if (!f) {
-		if (oldest->used)
-			g->cnt.fragments_dropped++; /* the oldest gives way */
-		f = oldest;
-		memset(f->have, 0, sizeof(f->have));
-		f->used = 1;
-		f->src = ih->src;
-		f->dst = ih->dst;
-		f->id = ih->id;
-		f->since_ms = now;
-		f->total = 0;
-	}
-	memcpy(f->data + off, l4, n);
-	for (size_t b = off / 8; b < (off + n + 7) / 8; b++)
-		f->have[b / 8] |= (uint8_t)(1u << (b % 8));
-	if (!more)
-		f->total = off + n;
-	if (!f->total)
-		goto taken;
-	for (size_t b = 0; b < (f->total + 7) / 8; b++)
-		if (!(f->have[b / 8] & (1u << (b % 8))))
-			goto taken;
-	f->used = 0;
-	if (f->total < sizeof(struct udp_hdr) || !ike_port(f->data)) {
+	switch (ike_udp_parse(src, dst, u, len, &m)) {
+	case IKE_UDP_OK:
+		ike_input(a->ike, dst, m.dport, src, m.sport, m.msg, m.len);
+		break;
+	case IKE_UDP_BAD_CHECKSUM:
+		a->ikg->cnt.udp_bad_checksum++;
+		break;
+	case IKE_UDP_NOT_IKE:
 		a->cnt.udp_local_unhandled++;
-		goto taken;
+		break;
+	default:
+		a->ikg->cnt.udp_malformed++;
+		break;
 	}
-	g->cnt.fragments_reassembled++;
-	ike_udp(a, f->src, f->dst, f->data, f->total);
-taken:
-	rte_pktmbuf_free(m);
-	return 1;
 }
 
 /*
  * A local UDP datagram: IKE on 500, or on 4500 after the non-ESP marker
  * (the worker keeps ESP in UDP and keepalives). Returns 1 when it was
- * IKE's (m consumed), 0 to leave it to the caller.
+ * IKE's (m consumed), 0 to leave it to the caller. IKE_AUTH with an RSA
+ * certificate outgrows a 1500-byte path, and a peer without RFC 7383
+ * sends it as IP fragments: they are put back together here.
  */
 int ike_glue_input(struct app *a, struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct ipv4_hdr *ih = (const void *)p;
-	size_t len = rte_pktmbuf_data_len(m), hl;
+	size_t len = rte_pktmbuf_data_len(m), hl, dlen;
+	const uint8_t *dgram;
+	uint64_t dropped;
 	uint16_t tlen;
+	int rc;
 
 	if (!a->ike || len < IPV4_HLEN)
 		return 0;
 	hl = (size_t)(ih->ver_ihl & 0xf) * 4;
 	tlen = rte_be_to_cpu_16(ih->total_len);
-	if (hl < IPV4_HLEN || tlen < hl || tlen > len)
+	if (hl < IPV4_HLEN || tlen < hl + 4 || tlen > len)
 		return 0;
-	if (ih->frag & rte_cpu_to_be_16(IPV4_MF | IPV4_OFFMASK))
-		return ike_fragment(a, ih, p + hl, tlen - hl,
-				    !!(ih->frag & rte_cpu_to_be_16(IPV4_OFFMASK)), m);
-	if (tlen < hl + sizeof(struct udp_hdr) || !ike_port(p + hl))
-		return 0;
-	ike_udp(a, ih->src, ih->dst, p + hl, tlen - hl);
+	if (!(ih->frag & rte_cpu_to_be_16(IPV4_MF | IPV4_OFFMASK))) {
+		if ((p[hl + 2] << 8 | p[hl + 3]) != IKE_PORT && (p[hl + 2] << 8 | p[hl + 3]) != IKE_NATT_PORT)
+			return 0;
+		ike_udp(a, ih->src, ih->dst, p + hl, tlen - hl);
+		rte_pktmbuf_free(m);
+		return 1;
+	}
+	dropped = a->ikg->reasm.dropped;
+	rc = ike_reasm_add(&a->ikg->reasm, app_now_ms(), ih->src, ih->dst, ih->id,
+			   rte_be_to_cpu_16(ih->frag), p + hl, tlen - hl, &dgram, &dlen);
+	a->ikg->cnt.fragments_dropped += a->ikg->reasm.dropped - dropped;
+	if (rc == IKE_REASM_NOT_IKE && !(ih->frag & rte_cpu_to_be_16(IPV4_OFFMASK)))
+		return 0; /* a first fragment to another port */
+	if (rc == IKE_REASM_DONE) {
+		a->ikg->cnt.fragments_reassembled++;
+		ike_udp(a, ih->src, ih->dst, dgram, dlen);
+	} else if (rc == IKE_REASM_NOT_IKE) {
+		a->cnt.udp_local_unhandled++;
+	}
 	rte_pktmbuf_free(m);
 	return 1;
 }
