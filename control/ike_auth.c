@@ -418,30 +418,52 @@ void ike_ts_gre(uint32_t addr_be, struct ike_ts *ts)
 	ts->addr_lo = ts->addr_hi = ntohl(addr_be);
 }
 
-static int ike_ts_covers(const struct ike_payload *p, uint32_t addr_be, int nat)
+/*
+ * The selector to answer for one side: GRE to or from addr. A selector of
+ * the peer's covering addr is narrowed to it; behind a NAT the peer names
+ * an address we cannot see (its own private one, RFC 7296 2.23.1), which
+ * we then take as it is (proto narrowed to GRE). 1 if acceptable.
+ */
+static int ike_ts_pick(const struct ike_payload *p, uint32_t addr_be, int nat, struct ike_ts *out)
 {
 	struct ike_ts_view v;
 	uint32_t a = ntohl(addr_be);
+	const struct ike_ts *any = NULL;
 
 	if (!p || ike_ts_parse(p->body, p->len, &v))
 		return 0;
 	for (unsigned i = 0; i < v.n; i++) {
 		const struct ike_ts *t = &v.ts[i];
 
-		if (t->proto != 0 && t->proto != 47)
+		if ((t->proto != 0 && t->proto != 47) || t->port_lo != 0 || t->port_hi != 65535)
 			continue;
-		/* Behind a NAT the peer names addresses we cannot see. */
-		if (nat || (t->addr_lo <= a && a <= t->addr_hi))
+		if (t->addr_lo <= a && a <= t->addr_hi) {
+			ike_ts_gre(addr_be, out);
 			return 1;
+		}
+		if (!any)
+			any = t;
 	}
-	return 0;
+	if (!nat || !any)
+		return 0;
+	*out = *any;
+	out->proto = 47;
+	return 1;
 }
 
 int ike_ts_acceptable(const struct ike_chain *c, uint32_t tsi_addr_be, uint32_t tsr_addr_be, int nat_i,
 		      int nat_r)
 {
-	return ike_ts_covers(ike_chain_find(c, IKE_PL_TSI), tsi_addr_be, nat_i) &&
-	       ike_ts_covers(ike_chain_find(c, IKE_PL_TSR), tsr_addr_be, nat_r);
+	struct ike_ts i, r;
+
+	return ike_ts_answer(c, tsi_addr_be, tsr_addr_be, nat_i, nat_r, &i, &r);
+}
+
+int ike_ts_answer(const struct ike_chain *c, uint32_t tsi_addr_be, uint32_t tsr_addr_be, int nat_i,
+		  int nat_r, struct ike_ts *tsi, struct ike_ts *tsr)
+{
+	return ike_ts_pick(ike_chain_find(c, IKE_PL_TSI), tsi_addr_be, nat_i, tsi) &&
+	       ike_ts_pick(ike_chain_find(c, IKE_PL_TSR), tsr_addr_be, nat_r, tsr);
 }
 
 static unsigned ike_esp_suites(const struct cfg_ike_conn *c, int with_dh, struct ike_suite *out)
@@ -762,7 +784,7 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 		ike_auth_reply_error(sa, msg_id, IKE_N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	if (!ike_ts_acceptable(c, sa->remote, sa->local, sa->nat_remote, sa->nat_local)) {
+	if (!ike_ts_answer(c, sa->remote, sa->local, sa->nat_remote, sa->nat_local, &tsi, &tsr)) {
 		ike_auth_reply_error(sa, msg_id, IKE_N_TS_UNACCEPTABLE);
 		return;
 	}
@@ -785,9 +807,8 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 	spi_be = htonl(spi_in);
 	ike_suite_to_proposal(&esp, num, IKE_PROTO_ESP, (const uint8_t *)&spi_be, 4, &rv.p[0]);
 	ike_w_sa(&o.w, &rv);
-	/* Narrowed to GRE between the two addresses as we see them. */
-	ike_ts_gre(sa->remote, &tsi);
-	ike_ts_gre(sa->local, &tsr);
+	/* Narrowed to GRE between the two addresses (as the peer names
+	 * them when a NAT is in between). */
 	ike_w_ts(&o.w, IKE_PL_TSI, &tsi, 1);
 	ike_w_ts(&o.w, IKE_PL_TSR, &tsr, 1);
 	ike_send_response(sa, IKE_AUTH, msg_id, &o);

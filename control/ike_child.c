@@ -295,7 +295,7 @@ static void ike_child_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const str
 			return;
 		}
 	}
-	if (!ike_ts_acceptable(c, sa->remote, sa->local, sa->nat_remote, sa->nat_local)) {
+	if (!ike_ts_answer(c, sa->remote, sa->local, sa->nat_remote, sa->nat_local, &tsi, &tsr)) {
 		ike_dh_free(dh);
 		ike_create_error(sa, msg_id, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 		return;
@@ -338,8 +338,6 @@ static void ike_child_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const str
 	ike_w_nonce(&o.w, nr, sizeof(nr));
 	if (dh)
 		ike_w_ke(&o.w, esp.dh, pub, pub_len);
-	ike_ts_gre(sa->remote, &tsi);
-	ike_ts_gre(sa->local, &tsr);
 	ike_w_ts(&o.w, IKE_PL_TSI, &tsi, 1);
 	ike_w_ts(&o.w, IKE_PL_TSR, &tsr, 1);
 	ike_send_response(sa, IKE_CREATE_CHILD_SA, msg_id, &o);

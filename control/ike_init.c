@@ -200,41 +200,41 @@ static int ike_group_offered(const struct cfg_ike_conn *c, uint16_t group)
 }
 
 /* NAT detection from the two notifies of msg: hashes over what we see. */
-static void ike_natd_check(struct ike_sa *sa, const struct ike_chain *c, uint64_t spi_r_in_msg,
-			   uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+/* NAT detection from the two notifies of a message: hashes over what we
+ * see (src = its sender, dst = us). A peer without NAT-D: no NAT. */
+static void ike_natd_eval(const struct ike_chain *c, uint64_t spi_i, uint64_t spi_r_in_msg,
+			  uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, int encap,
+			  uint8_t *nat_local, uint8_t *nat_remote)
 {
 	const struct ike_payload *p;
 	struct ike_notify_view nv;
-	uint8_t h[20];
+	uint8_t hs[20], hd[20];
 	int src_match = 0, dst_match = 0, have_src = 0, have_dst = 0;
 
-	ike_natd(sa->spi_i, spi_r_in_msg, src, sport, h);
+	ike_natd(spi_i, spi_r_in_msg, src, sport, hs);
+	ike_natd(spi_i, spi_r_in_msg, dst, dport, hd);
 	for (unsigned i = 0; i < c->n; i++) {
 		p = &c->pl[i];
 		if (p->type != IKE_PL_NOTIFY || ike_notify_parse(p->body, p->len, &nv))
 			continue;
 		if (nv.type == IKE_N_NAT_DETECTION_SOURCE_IP) {
 			have_src = 1;
-			if (nv.data_len == 20 && !memcmp(nv.data, h, 20))
-				src_match = 1;
-		}
-	}
-	ike_natd(sa->spi_i, spi_r_in_msg, dst, dport, h);
-	for (unsigned i = 0; i < c->n; i++) {
-		p = &c->pl[i];
-		if (p->type != IKE_PL_NOTIFY || ike_notify_parse(p->body, p->len, &nv))
-			continue;
-		if (nv.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
+			src_match |= nv.data_len == 20 && !memcmp(nv.data, hs, 20);
+		} else if (nv.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
 			have_dst = 1;
-			if (nv.data_len == 20 && !memcmp(nv.data, h, 20))
-				dst_match = 1;
+			dst_match |= nv.data_len == 20 && !memcmp(nv.data, hd, 20);
 		}
 	}
-	/* A peer without NAT-D support: assume no NAT. */
-	sa->nat_remote = (uint8_t)(have_src && !src_match);
-	sa->nat_local = (uint8_t)(have_dst && !dst_match);
-	if (ike_sa_conn(sa)->encap)
-		sa->nat_local = 1;
+	*nat_remote = (uint8_t)(have_src && !src_match);
+	/* encap forced: we act as if behind a NAT (and told the peer so). */
+	*nat_local = (uint8_t)((have_dst && !dst_match) || encap);
+}
+
+static void ike_natd_check(struct ike_sa *sa, const struct ike_chain *c, uint64_t spi_r_in_msg,
+			   uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	ike_natd_eval(c, sa->spi_i, spi_r_in_msg, src, sport, dst, dport, ike_sa_conn(sa)->encap,
+		      &sa->nat_local, &sa->nat_remote);
 }
 
 /* The hashes the peer takes in RFC 7427 signatures (IKE_SIGHASH_* mask). */
@@ -428,20 +428,27 @@ static int ike_init_choose(const struct cfg_ike_conn *c, const struct ike_sa_vie
 
 /*
  * Both ends started an IKE SA toward each other at once (two spokes
- * resolving each other): keep the one with the lower initiator SPI, so the
- * pair ends with one IKE SA and one CHILD_SA. Both ends see both SPIs
- * (addresses may differ across a NAT). 1: refuse the peer's.
+ * resolving each other): keep one, so the pair ends with one IKE SA and one
+ * CHILD_SA; both ends must pick the same. With a NAT in front of one end
+ * only, the SA that end initiated (only its packets open the NAT's
+ * mappings, for 500 and later 4500); else the lower initiator SPI (both
+ * ends see both SPIs), unless ours had to be retransmitted already (it may
+ * not get through), then theirs. 1: refuse the peer's.
  */
-static int ike_init_crossed(struct ike_engine *e, uint64_t peer_spi_i, uint32_t remote, unsigned tunnel)
+static int ike_init_crossed(struct ike_engine *e, uint64_t peer_spi_i, uint32_t remote, unsigned tunnel,
+			    int nat_local, int nat_remote)
 {
 	for (struct ike_sa *o = e->sas; o; o = o->next) {
+		int ours;
+
 		if (!o->initiator || o->from_rekey || o->remote != remote || o->tunnel != tunnel ||
 		    (o->state != IKE_S_INIT_SENT && o->state != IKE_S_AUTH_SENT))
 			continue;
-		/* Ours wins while it can still be expected to arrive; once we
-		 * had to retransmit it (it may never get through a NAT in
-		 * front of the peer), take theirs. */
-		if (o->spi_i < peer_spi_i && o->req_tries == 0)
+		if (nat_local != nat_remote)
+			ours = nat_local;
+		else
+			ours = o->spi_i < peer_spi_i && o->req_tries == 0;
+		if (ours)
 			return 1;
 		ike_log(e, 0, "ike: %s and we initiated at once: taking its IKE SA",
 			inet_ntoa((struct in_addr){remote}));
@@ -471,6 +478,7 @@ void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint
 	uint8_t natd[20];
 	uint8_t hash_algs[16];
 	size_t hash_len = ike_sighash_ours(hash_algs, sizeof(hash_algs));
+	uint8_t nat_l = 0, nat_r = 0;
 	int n;
 
 	if (h->msg_id != 0 || h->spi_r != 0 || !h->spi_i) {
@@ -524,7 +532,11 @@ void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint
 		}
 	}
 	conn = ike_conn_for_local(e, local);
-	if (conn >= 0 && ike_init_crossed(e, h->spi_i, remote, e->conf.conns[conn].tunnel)) {
+	if (conn >= 0)
+		ike_natd_eval(&ch, h->spi_i, 0, remote, rport, local, lport, e->conf.conns[conn].encap,
+			      &nat_l, &nat_r);
+	if (conn >= 0 &&
+	    ike_init_crossed(e, h->spi_i, remote, e->conf.conns[conn].tunnel, nat_l, nat_r)) {
 		ike_init_notify_reply(e, local, lport, remote, rport, h->spi_i,
 				      IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;

@@ -246,6 +246,9 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c);
 void ike_ts_gre(uint32_t addr_be, struct ike_ts *ts);
 int ike_ts_acceptable(const struct ike_chain *c, uint32_t tsi_addr_be, uint32_t tsr_addr_be,
 		      int nat_i, int nat_r);
+/* The responder's narrowed TSi/TSr for the peer's proposal; 1 if acceptable. */
+int ike_ts_answer(const struct ike_chain *c, uint32_t tsi_addr_be, uint32_t tsr_addr_be, int nat_i,
+		  int nat_r, struct ike_ts *tsi, struct ike_ts *tsr);
 /* The ESP proposals we offer (dh = 0 strips PFS: IKE_AUTH). */
 int ike_esp_sa(struct ike_sa *sa, uint32_t spi, int with_dh, struct ike_sa_view *v);
 

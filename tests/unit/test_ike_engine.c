@@ -58,12 +58,31 @@ static struct node *nodes[2];
 static int nat_on;
 static uint32_t nat_pub;
 #define NAT_PORT_OFFSET 30000
-static int nat_open[2];           /* mappings of ports 500 and 4500 */
+/* The NAT maps private port p to public p + nat_offset (0: port-preserving,
+ * as Linux masquerade) and lets in only what comes from where the private
+ * side sent to from that port (address-and-port-dependent filtering). */
+static unsigned nat_offset = NAT_PORT_OFFSET;
+static struct pin {
+	uint16_t pport, rport;
+	uint32_t raddr;
+} pins[16];
+static unsigned n_pins;
 
-static int nat_mapped(uint16_t public_port)
+static void nat_pin(uint16_t pport, uint32_t raddr, uint16_t rport)
 {
-	return (public_port == IKE_PORT + NAT_PORT_OFFSET && nat_open[0]) ||
-	       (public_port == IKE_NATT_PORT + NAT_PORT_OFFSET && nat_open[1]);
+	for (unsigned i = 0; i < n_pins; i++)
+		if (pins[i].pport == pport && pins[i].raddr == raddr && pins[i].rport == rport)
+			return;
+	if (n_pins < 16)
+		pins[n_pins++] = (struct pin){pport, rport, raddr};
+}
+
+static int nat_pinned(uint16_t pport, uint32_t raddr, uint16_t rport)
+{
+	for (unsigned i = 0; i < n_pins; i++)
+		if (pins[i].pport == pport && pins[i].raddr == raddr && pins[i].rport == rport)
+			return 1;
+	return 0;
 }
 
 static uint32_t ip(const char *s)
@@ -94,8 +113,8 @@ static void env_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
 	/* Source NAT: the node behind it leaves with the public address. */
 	if (nat_on && n == nodes[0]) {
 		d->src = nat_pub;
-		d->sport = (uint16_t)(lport + NAT_PORT_OFFSET);
-		nat_open[lport == IKE_NATT_PORT] = 1;
+		d->sport = (uint16_t)(lport + nat_offset);
+		nat_pin(lport, remote, rport);
 	}
 }
 
@@ -212,10 +231,10 @@ static void net_deliver_at(unsigned i)
 	if (nat_on && d.dst == nat_pub) {
 		/* Back through the NAT to the private side, if the private side
 		 * opened that mapping. */
-		if (!nat_mapped(d.dport))
+		if (!nat_pinned((uint16_t)(d.dport - nat_offset), d.src, d.sport))
 			return;
 		d.dst = nodes[0]->addr;
-		d.dport = (uint16_t)(d.dport - NAT_PORT_OFFSET);
+		d.dport = (uint16_t)(d.dport - nat_offset);
 	}
 	to = node_of(d.dst);
 	if (!to)
@@ -357,7 +376,8 @@ static void pair_up(const struct setup *si, const struct setup *sr, uint64_t see
 
 	n_net = 0;
 	nat_on = 0;
-	nat_open[0] = nat_open[1] = 0;
+	n_pins = 0;
+	nat_offset = NAT_PORT_OFFSET;
 	memset(&node_i, 0, sizeof(node_i));
 	memset(&node_r, 0, sizeof(node_r));
 	node_i.name = "I";
@@ -1290,6 +1310,34 @@ static void t_malformed(void)
 	pair_down();
 }
 
+/*
+ * Open the queued message i (from R when from_r) with the keys a node
+ * logged at debug level (aes128gcm16 SAs), and return the first address of
+ * its TS payload of type ts_type, host order; 0 if none.
+ */
+static uint32_t sealed_ts_addr(unsigned i, int from_r, uint8_t ts_type)
+{
+	struct ike_hdr_view h;
+	struct ike_chain outer, inner;
+	const struct ike_payload *sk, *tp;
+	struct ike_suite suite;
+	struct ike_ts_view tv;
+	uint8_t key[64], plain[IKE_MAX_MSG];
+	size_t plen;
+	char err[64];
+
+	ike_suite_parse("aes128gcm16-prfsha256-ecp256", 0, &suite, err, sizeof(err));
+	if (i >= n_net || unhex(keyfield(node_r.keyline, from_r ? 3 : 2), key, sizeof(key)) != 20 ||
+	    ike_hdr_parse(net[i].data, net[i].len, &h) ||
+	    ike_chain_parse(h.next, net[i].data + IKE_HDR_LEN, net[i].len - IKE_HDR_LEN, &outer) ||
+	    !(sk = ike_chain_find(&outer, IKE_PL_SK)) ||
+	    ike_sk_open(net[i].data, net[i].len, sk, &suite, key, NULL, plain, sizeof(plain), &plen) ||
+	    ike_chain_parse(sk->next, plain, plen, &inner) || !(tp = ike_chain_find(&inner, ts_type)) ||
+	    ike_ts_parse(tp->body, tp->len, &tv) || !tv.n)
+		return 0;
+	return tv.ts[0].addr_lo;
+}
+
 static void t_nat(void)
 {
 	struct ike_sa_info ii, ri;
@@ -1299,7 +1347,20 @@ static void t_nat(void)
 	nat_on = 1;
 	nat_pub = ip("203.0.113.7");
 	/* I (192.0.2.1) is behind a NAT that shows it as 203.0.113.7, ports + 30000. */
-	establish();
+	ike_connect(node_i.e, 0, node_r.addr);
+	/* I -> R: IKE_SA_INIT with N(NAT_D) over 192.0.2.1:500; R -> I: its answer */
+	net_deliver();
+	net_deliver();
+	/* I -> R (from 4500 now): SK{IDi, AUTH, SAi2, TSi(192.0.2.1, its own), TSr(192.0.2.2)} */
+	CHECK_INT(net[0].sport, 4500 + NAT_PORT_OFFSET);
+	CHECK_INT(sealed_ts_addr(0, 0, IKE_PL_TSI), 0xc0000201);
+	net_deliver();
+	/* R -> I: SK{IDr, AUTH, SAr2, TSi, TSr}: TSi is what I proposed (RFC
+	 * 7296 2.23.1), not the NAT's address, or a tunnel-mode peer refuses */
+	CHECK_INT(sealed_ts_addr(0, 1, IKE_PL_TSI), 0xc0000201);
+	CHECK_INT(sealed_ts_addr(0, 1, IKE_PL_TSR), 0xc0000202);
+	net_deliver();
+	CHECK_INT(n_net, 0);
 	CHECK_INT(ike_sa_list(node_i.e, &ii, 1), 1);
 	CHECK_INT(ike_sa_list(node_r.e, &ri, 1), 1);
 	CHECK_INT(ii.nat_local, 1);
@@ -1371,10 +1432,13 @@ static void t_crossed(void)
 
 	for (int order = 0; order < 8; order++) {
 		pair_up(&default_setup, NULL, 120 + order);
-		/* across a NAT on odd rounds: the two ends see different addresses */
+		/* Across a port-preserving NAT in front of I on some rounds: the
+		 * ends see different addresses, and R's packets get in only
+		 * through what I's opened. */
 		if (order & 2) {
 			nat_on = 1;
 			nat_pub = ip("203.0.113.7");
+			nat_offset = 0;
 		}
 		/* Both resolve each other at once: I -> R and R -> I: IKE_SA_INIT */
 		CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
@@ -1400,6 +1464,9 @@ static void t_crossed(void)
 		CHECK_INT(ike_sa_list(node_i.e, &ii, 1), 1);
 		CHECK_INT(ike_sa_list(node_r.e, &ri, 1), 1);
 		CHECK_INT(ii.initiator, !ri.initiator);
+		/* behind the NAT, I's own SA is the one that can work */
+		if (nat_on)
+			CHECK_INT(ii.initiator, 1);
 		CHECK_INT(ii.spi_i, ri.spi_i);
 		CHECK_INT(ii.spi_r, ri.spi_r);
 		CHECK_INT(count_recs(&node_i, 1), 1);
