@@ -120,6 +120,9 @@ struct ike_sa_info {
 	uint8_t child_encap;             /* ESP in UDP */
 	uint32_t child_spi_in, child_spi_out; /* host order */
 	uint64_t child_rekey_in_ms;
+	/* the CHILD_SA's traffic selectors (network order): GRE between these
+	 * two addresses; across a NAT the peer's is its own (private) one */
+	uint32_t child_ts_local, child_ts_remote;
 };
 
 /* Fill up to max entries; returns how many IKE SAs there are. */

@@ -451,6 +451,31 @@ static int ike_ts_pick(const struct ike_payload *p, uint32_t addr_be, int nat, s
 	return 1;
 }
 
+void ike_child_note_ts(struct ike_sa *sa, uint32_t spi_in, const struct ike_chain *c,
+		       const struct ike_ts *tsi, const struct ike_ts *tsr)
+{
+	struct ike_child *ch = ike_child_by_in(sa, spi_in);
+	struct ike_ts_view vi, vr;
+	const struct ike_payload *pi, *pr;
+
+	if (!ch)
+		return;
+	if (c) {
+		/* our request's answer: TSi is our side */
+		pi = ike_chain_find(c, IKE_PL_TSI);
+		pr = ike_chain_find(c, IKE_PL_TSR);
+		if (!pi || !pr || ike_ts_parse(pi->body, pi->len, &vi) ||
+		    ike_ts_parse(pr->body, pr->len, &vr) || !vi.n || !vr.n)
+			return;
+		ch->ts_local = htonl(vi.ts[0].addr_lo);
+		ch->ts_remote = htonl(vr.ts[0].addr_lo);
+	} else {
+		/* our answer: TSi is the peer's side */
+		ch->ts_local = htonl(tsr->addr_lo);
+		ch->ts_remote = htonl(tsi->addr_lo);
+	}
+}
+
 int ike_ts_acceptable(const struct ike_chain *c, uint32_t tsi_addr_be, uint32_t tsr_addr_be, int nat_i,
 		      int nat_r)
 {
@@ -693,11 +718,13 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c)
 	mode = ike_chain_notify(c, IKE_N_USE_TRANSPORT_MODE) ? CFG_SA_TRANSPORT : CFG_SA_TUNNEL;
 	rc = ike_child_make(sa, &esp, sa->rk.new_spi_in, spi_out, mode, 1, NULL, 0, sa->ni, sa->ni_len,
 			    sa->nr, sa->nr_len, 0);
-	sa->rk.new_spi_in = 0;
 	if (rc) {
+		sa->rk.new_spi_in = 0;
 		ike_auth_give_up(sa, "cannot install the CHILD_SA", 1);
 		return;
 	}
+	ike_child_note_ts(sa, sa->rk.new_spi_in, c, NULL, NULL);
+	sa->rk.new_spi_in = 0;
 	ike_sa_announce_up(sa);
 }
 
@@ -800,6 +827,7 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 		ike_auth_reply_error(sa, msg_id, IKE_N_TEMPORARY_FAILURE);
 		return;
 	}
+	ike_child_note_ts(sa, spi_in, NULL, &tsi, &tsr);
 	if (mode == CFG_SA_TRANSPORT)
 		ike_w_notify(&o.w, 0, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	memset(&rv, 0, sizeof(rv));

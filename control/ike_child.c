@@ -217,6 +217,7 @@ static void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 		ike_rekey_abort(sa);
 		return;
 	}
+	ike_child_note_ts(sa, rk->new_spi_in, c, NULL, NULL);
 	e->cnt.child_rekeyed++;
 	if (sa->prk.active)
 		e->cnt.collisions++;
@@ -316,6 +317,7 @@ static void ike_child_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const str
 		ike_create_error(sa, msg_id, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
 	}
+	ike_child_note_ts(sa, spi_in, NULL, &tsi, &tsr);
 	e->cnt.child_rekeyed++;
 	old->state = IKE_C_REKEYED;
 	old->del_by_us = 0;

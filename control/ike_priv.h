@@ -53,6 +53,7 @@ struct ike_child {
 	struct ike_suite suite;
 	uint64_t installed_ms, rekey_at, expire_at;
 	uint64_t seq;             /* install order: the newest is the dataplane's current pair */
+	uint32_t ts_local, ts_remote; /* the selectors' addresses, network order */
 	/* A rekey responder's new pair installed inbound only (env
 	 * child_install_inbound): the whole pair follows the peer's Delete of
 	 * the old one, or out_at. */
@@ -246,6 +247,10 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c);
 void ike_ts_gre(uint32_t addr_be, struct ike_ts *ts);
 int ike_ts_acceptable(const struct ike_chain *c, uint32_t tsi_addr_be, uint32_t tsr_addr_be,
 		      int nat_i, int nat_r);
+/* Record the selectors' addresses of child spi_in: from the answer to our
+ * request (chain c, we initiated) or from ours (tsi/tsr). */
+void ike_child_note_ts(struct ike_sa *sa, uint32_t spi_in, const struct ike_chain *c,
+		       const struct ike_ts *tsi, const struct ike_ts *tsr);
 /* The responder's narrowed TSi/TSr for the peer's proposal; 1 if acceptable. */
 int ike_ts_answer(const struct ike_chain *c, uint32_t tsi_addr_be, uint32_t tsr_addr_be, int nat_i,
 		  int nat_r, struct ike_ts *tsi, struct ike_ts *tsr);

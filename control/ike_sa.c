@@ -1259,6 +1259,8 @@ unsigned ike_sa_list(const struct ike_engine *e, struct ike_sa_info *out, unsign
 			o->child_spi_in = ch->spi_in;
 			o->child_spi_out = ch->spi_out;
 			o->child_rekey_in_ms = ch->rekey_at > now ? ch->rekey_at - now : 0;
+			o->child_ts_local = ch->ts_local;
+			o->child_ts_remote = ch->ts_remote;
 		}
 	}
 	return n;

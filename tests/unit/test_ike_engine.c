@@ -1363,6 +1363,11 @@ static void t_nat(void)
 	CHECK_INT(n_net, 0);
 	CHECK_INT(ike_sa_list(node_i.e, &ii, 1), 1);
 	CHECK_INT(ike_sa_list(node_r.e, &ri, 1), 1);
+	/* the selectors: R's view names I by its own (private) address */
+	CHECK_INT(ri.child_ts_remote, node_i.addr);
+	CHECK_INT(ri.child_ts_local, node_r.addr);
+	CHECK_INT(ii.child_ts_local, node_i.addr);
+	CHECK_INT(ii.child_ts_remote, node_r.addr);
 	CHECK_INT(ii.nat_local, 1);
 	CHECK_INT(ii.nat_remote, 0);
 	CHECK_INT(ri.nat_local, 0);
@@ -1394,6 +1399,11 @@ static void t_nat(void)
 	CHECK(ike_next_timer_ms(node_i.e) <= IKE_NATT_KEEPALIVE_MS - 1000);
 	/* The rekey and Delete go through the NAT too. */
 	child_rekey(&node_r, &node_i);
+	child_rekey(&node_i, &node_r);
+	ike_sa_list(node_r.e, &ri, 1);
+	ike_sa_list(node_i.e, &ii, 1);
+	CHECK_INT(ri.child_ts_remote, node_i.addr);
+	CHECK_INT(ii.child_ts_remote, node_r.addr);
 	ike_disconnect(node_r.e, 0, nat_pub);
 	net_run();
 	CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 0);
