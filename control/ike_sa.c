@@ -508,14 +508,22 @@ static int ike_seal(struct ike_sa *sa, uint8_t exchange, int response, uint32_t 
 	uint8_t flags = (uint8_t)((sa->initiator ? IKE_FLAG_INITIATOR : 0) |
 				  (response ? IKE_FLAG_RESPONSE : 0));
 
-	if (o->w.err)
-		return -ENOSPC;
+	int n;
+
 	first = ike_out_first(o, &plain, &plen);
-	ike_w_init(&w, msg, cap);
-	ike_w_hdr(&w, sa->spi_i, sa->spi_r, exchange, flags, msg_id);
-	ike_rand(sa->e, iv, sizeof(iv));
-	return ike_sk_seal(&w, &sa->suite, ike_sa_ke_out(sa), ike_sa_ka_out(sa), first, plain, plen,
-			   iv);
+	if (o->w.err) {
+		n = -ENOSPC;
+	} else {
+		ike_w_init(&w, msg, cap);
+		ike_w_hdr(&w, sa->spi_i, sa->spi_r, exchange, flags, msg_id);
+		ike_rand(sa->e, iv, sizeof(iv));
+		n = ike_sk_seal(&w, &sa->suite, ike_sa_ke_out(sa), ike_sa_ka_out(sa), first, plain,
+				plen, iv);
+	}
+	if (n < 0)
+		ike_log(sa->e, 0, "ike: cannot build a %s %s for %s: %d", ike_exchange_name(exchange),
+			response ? "response" : "request", inet_ntoa((struct in_addr){sa->remote}), n);
+	return n;
 }
 
 int ike_send_response(struct ike_sa *sa, uint8_t exchange, uint32_t msg_id, struct ike_out *o)
