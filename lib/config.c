@@ -540,8 +540,8 @@ static int load_kif(struct loader *ld, const config_setting_t *g, struct cfg_tun
 	}
 	for (unsigned j = 0; v[0] && j < ld->cfg->n_tunnels; j++)
 		if (!strcmp(ld->cfg->tunnels[j].kif, v))
-			return fail_at(ld, s, "'%s' is tunnel '%s''s kernel interface already", v,
-				       ld->cfg->tunnels[j].name);
+			return fail_at(ld, s, "'%s' is already the kernel interface of tunnel '%s'",
+				       v, ld->cfg->tunnels[j].name);
 	return 0;
 }
 

@@ -261,6 +261,42 @@ static const struct {
 	 "tunnels = (\n  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\";\n"
 	 "    key = 1000; }\n);\n",
 	 "%s:5: setting 'tunnels[0]': 1400 + GRE overhead exceeds port 'wan' MTU 1427"},
+	/* Kernel interface and multicast replication. */
+	{"kernel_interface not a name", PORTS "tunnels = (\n"
+	 "  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\";\n"
+	 "    kernel_interface = 5; }\n);\n",
+	 "%s:7: setting 'tunnels[0].kernel_interface': expected true, false or an interface name"},
+	{"kernel_interface with a slash", PORTS "tunnels = (\n"
+	 "  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\";\n"
+	 "    kernel_interface = \"a/b\"; }\n);\n",
+	 "%s:7: setting 'tunnels[0].kernel_interface': 'a/b' is not an interface name "
+	 "(1..15 characters, no '/', ':' or spaces)"},
+	{"kernel_interface too long", PORTS "tunnels = (\n"
+	 "  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\";\n"
+	 "    kernel_interface = \"abcdefghijklmnop\"; }\n);\n",
+	 "%s:7: setting 'tunnels[0].kernel_interface': 'abcdefghijklmnop' is not an interface "
+	 "name (1..15 characters, no '/', ':' or spaces)"},
+	{"kernel_interface twice", PORTS "tunnels = (\n"
+	 "  { name = \"t0\"; address = \"198.51.100.1/24\"; source = \"wan\"; key = 1;\n"
+	 "    kernel_interface = true; },\n"
+	 "  { name = \"t1\"; address = \"198.51.101.1/24\"; source = \"wan\"; key = 2;\n"
+	 "    kernel_interface = \"t0\"; }\n);\n",
+	 "%s:9: setting 'tunnels[1].kernel_interface': 't0' is already the kernel interface of "
+	 "tunnel 't0'"},
+	{"multicast target unknown", NHRP_OPEN "      multicast = [ \"dynamic\", \"spokes\" ];\n"
+	 NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.multicast[1]': 'spokes': use \"dynamic\", \"nhs\" or "
+	 "an NBMA address"},
+	{"multicast not a list", NHRP_OPEN "      multicast = 5;\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.multicast': expected a list of \"dynamic\", \"nhs\" or "
+	 "NBMA addresses"},
+	{"multicast address twice", NHRP_OPEN
+	 "      multicast = [ \"192.0.2.7\", \"192.0.2.7\" ];\n" NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.multicast[1]': '192.0.2.7' given twice"},
+	{"map multicast not a boolean", NHRP_OPEN
+	 "      map = ( { protocol = \"198.51.100.2\"; nbma = \"192.0.2.2\"; multicast = 1; } );\n"
+	 NHRP_CLOSE,
+	 "%s:8: setting 'tunnels[0].nhrp.map[0].multicast': expected true or false"},
 };
 
 static void write_file(const char *path, const char *text)
@@ -475,6 +511,51 @@ static void test_good_nhrp(void)
 		config_free(&c);
 		unlink(path);
 	}
+}
+
+/* Kernel interface names and multicast targets. */
+static void test_kif_multicast(void)
+{
+	static const char text[] = PORTS
+		"tunnels = (\n"
+		"  { name = \"hub0\"; address = \"198.51.100.1/24\"; source = \"wan\"; key = 1;\n"
+		"    kernel_interface = true;\n"
+		"    nhrp = { multicast = [ \"dynamic\", \"nhs\", \"192.0.2.7\", \"192.0.2.8\" ];\n"
+		"      map = ( { protocol = \"198.51.100.2\"; nbma = \"192.0.2.2\"; multicast = true; },\n"
+		"              { protocol = \"198.51.100.3\"; nbma = \"192.0.2.3\"; } ); }; },\n"
+		"  { name = \"spoke0\"; address = \"198.51.101.11/24\"; source = \"wan\"; key = 2;\n"
+		"    kernel_interface = \"ospf0\";\n"
+		"    nhrp = { nhs = ( { protocol = \"198.51.101.1\"; nbma = \"192.0.2.1\"; } ); }; },\n"
+		"  { name = \"plain\"; address = \"198.51.102.1/24\"; source = \"wan\"; key = 3;\n"
+		"    kernel_interface = false; nhrp = { multicast = \"192.0.2.9\"; }; }\n"
+		");\n";
+	char path[PATH_MAX], err[512] = "";
+	const struct cfg_tunnel *t;
+	struct dmvpn_config c;
+
+	snprintf(path, sizeof(path), "%s/kif.conf", tmpdir);
+	write_file(path, text);
+	if (config_load(path, &c, err, sizeof(err))) {
+		CHECK_MSG(0, "kif: %s", err);
+		unlink(path);
+		return;
+	}
+	t = &c.tunnels[0];
+	CHECK_STR(t->kif, "hub0");
+	CHECK(t->mc_dynamic && t->mc_nhs);
+	CHECK_INT(t->n_mc, 2);
+	CHECK(t->mc_nbma[0] == inet_addr("192.0.2.7") && t->mc_nbma[1] == inet_addr("192.0.2.8"));
+	CHECK(t->n_maps == 2 && t->maps[0].multicast && !t->maps[1].multicast);
+	/* A spoke sends multicast to its NHSes unless told otherwise. */
+	t = &c.tunnels[1];
+	CHECK_STR(t->kif, "ospf0");
+	CHECK(!t->mc_dynamic && t->mc_nhs && t->n_mc == 0);
+	/* A list replaces the default; one string is a list of one. */
+	t = &c.tunnels[2];
+	CHECK_STR(t->kif, "");
+	CHECK(!t->mc_dynamic && !t->mc_nhs && t->n_mc == 1 && t->mc_nbma[0] == inet_addr("192.0.2.9"));
+	config_free(&c);
+	unlink(path);
 }
 
 /* ---- ike ---- */
@@ -831,6 +912,7 @@ int main(int argc, char **argv)
 	test_unreadable();
 	test_good();
 	test_good_nhrp();
+	test_kif_multicast();
 	test_bad_ike();
 	test_ike_defaults();
 	test_ike_everything();
