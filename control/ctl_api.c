@@ -549,6 +549,9 @@ static json_t *ike_sa_json(const struct app *a, const struct ike_sa_info *s, uin
 	child = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "proposal", s->child_suite, "mode",
 			  cfg_mode_name(s->child_mode), "encapsulation", s->child_encap ? "udp" : "none",
 			  "spi_in", c_in, "spi_out", c_out, "rekey_in_s", jseconds(s->child_rekey_in_ms));
+	/* GRE between these two: across a NAT the peer's is its own address. */
+	json_object_set_new(child, "ts_local", s->child_ts_local ? jaddr(s->child_ts_local) : json_null());
+	json_object_set_new(child, "ts_remote", s->child_ts_remote ? jaddr(s->child_ts_remote) : json_null());
 	json_object_set_new(o, "child", child);
 	return o;
 }

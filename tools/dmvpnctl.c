@@ -1024,6 +1024,10 @@ static void print_ike_sa(const json_t *body)
 				      ctl_get_str(c, "proposal", "-"), ctl_get_str(c, "spi_in", "-"),
 				      ctl_get_str(c, "spi_out", "-"), rekey));
 		free(rekey);
+		if (json_is_string(json_object_get(c, "ts_local")))
+			print_line(ctl_format("    local  %s/32[gre]", ctl_get_str(c, "ts_local", "-")));
+		if (json_is_string(json_object_get(c, "ts_remote")))
+			print_line(ctl_format("    remote %s/32[gre]", ctl_get_str(c, "ts_remote", "-")));
 	}
 }
 
