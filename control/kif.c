@@ -239,7 +239,8 @@ static int kif_send_copy(struct app *a, unsigned t, uint32_t nbma, const uint8_t
 	return 0;
 }
 
-/* Each NBMA address once, whatever the number of reasons to send to it. */
+/* Each NBMA address once, whatever the number of reasons to send to it
+ * (never our own): 1 when a copy went, else 0 (a count, not an error). */
 static int kif_target(struct app *a, unsigned t, struct u64map *done, uint32_t nbma,
 		      const uint8_t *pkt, uint16_t len)
 {

@@ -32,10 +32,6 @@ struct kif_state {
 	struct kif_counters cnt;
 };
 
-/* Routes the host's daemon installed through a kernel interface, imported
- * into the dataplane as tunnel routes (control thread only). */
-#define KIF_MAX_ROUTES 4096
-
 /* Create the TUN device of every tunnel that asks for one, give it the
  * tunnel's address and MTU, bring it up and watch it on a->epfd; also
  * start listening for the routes the host installs on them. 0 or -errno
