@@ -13,6 +13,9 @@ namespace, over real veths and a bridge; one scenario per run (argv[1]):
                        pings through the NAT, the hub sees it at the NAT's address; DPD.
   swan-init-ecdsa      ECDSA certificates; the hub rekeys the CHILD_SA itself (short
                        rekey_time) under traffic with nothing lost.
+  swan-refused         a wrong PSK, IKE and ESP proposals we do not support, an unexpected
+                       responder identity: strongSwan cannot connect, the hub answers the
+                       right notify, counts it and keeps no SA; then the right one works.
   swan-resp-psk        dmvpnd is the spoke: it initiates IKE to strongSwan (its NHS) and
                        its Registration Request arrives on strongSwan's side through ESP.
 
@@ -381,9 +384,49 @@ def swan_resp_psk():
     chk.ok(again is not None, "after swanctl --terminate, dmvpnd keyed its NHS again")
 
 
+def swan_refused():
+    # What the hub must refuse, leaving nothing behind: each time no IKE SA, no ESP SA.
+    build(hub_ike=ike_conf())
+    cases = [
+        ("a wrong pre-shared key", dict(psk="not-the-secret"), "auth_failed",
+         "AUTHENTICATION_FAILED"),
+        ("IKE proposals we do not support (3DES/SHA-1/MODP-1024)",
+         dict(psk=PSK, proposals="3des-sha1-modp1024"), "no_proposal_chosen", "NO_PROPOSAL_CHOSEN"),
+        ("ESP proposals outside ours (AES-GCM-256)", dict(psk=PSK, esp="aes256gcm16"),
+         "no_proposal_chosen", "NO_PROPOSAL_CHOSEN"),
+        ("an identity the hub does not expect from itself (remote id 192.0.2.99)",
+         dict(psk=PSK, remote_id="192.0.2.99"), None, None),
+    ]
+    for what, kw, counter, notify in cases:
+        before = hub.get("/v1/counters").get("ike", {})
+        rid = kw.pop("remote_id", HUB_NBMA)
+        sw.load(swan.swanctl_conf("hub", SW_NBMA, HUB_NBMA, SW_NBMA, rid, **kw))
+        out = sw.initiate("gre", "hub", timeout=15)
+        chk.ok("successfully" not in out, "%s: strongSwan could not connect" % what)
+        if notify:
+            chk.ok(notify in out or notify in sw.log_text(),
+                   "%s: the hub answered %s" % (what, notify))
+        time.sleep(1.0)
+        after = hub.get("/v1/counters").get("ike", {})
+        if counter:
+            chk.ok(after.get(counter, 0) > before.get(counter, 0),
+                   "%s: counted as %s (%s -> %s)" % (what, counter, before.get(counter),
+                                                     after.get(counter)))
+        chk.ok(swan.wait_for("the hub to have no IKE SA", lambda: not ike_sas(), 20, 0.5),
+               "%s: no IKE SA left on the hub" % what)
+        chk.ok(ipsec_sa_of(SW_NBMA) is None, "%s: no ESP SA on the hub" % what)
+        sw.terminate_ike("hub")
+        sw.swanctl("--unload-conn", "--name", "hub", check=False)
+    # and then the right configuration still works: nothing stuck behind
+    sw.load(swan.swanctl_conf("hub", SW_NBMA, HUB_NBMA, SW_NBMA, HUB_NBMA, psk=PSK))
+    out = sw.initiate("gre", "hub")
+    chk.ok("successfully" in out, "afterwards the right configuration connects")
+
+
 SCENARIOS = {"swan-init-psk-gcm": swan_init_psk_gcm, "swan-init-rsa-cbc": swan_init_rsa_cbc,
              "swan-init-nat": swan_init_nat,
-             "swan-init-ecdsa": swan_init_ecdsa, "swan-resp-psk": swan_resp_psk}
+             "swan-init-ecdsa": swan_init_ecdsa, "swan-resp-psk": swan_resp_psk,
+             "swan-refused": swan_refused}
 
 try:
     SCENARIOS[scenario]()
