@@ -210,10 +210,15 @@ def rekey_under_traffic(gre, what, do_rekey, old_spi, ike):
     return new
 
 
-def cleaned_up(seen_as, why):
+def cleaned_up(seen_as, why, registered=True):
     ok = swan.wait_for("the hub to forget %s (%s)" % (seen_as, why),
                        lambda: ike_sa_of(seen_as) is None and ipsec_sa_of(seen_as) is None, 60, 0.5)
     chk.ok(ok, "%s: /v1/ike/sa and /v1/ipsec/sa no longer list %s" % (why, seen_as))
+    if registered:
+        # An IKE SA that dies takes the peer's NHRP registration with it.
+        gone = swan.wait_for("the spoke's NHRP entry to go", lambda: not [
+            e for e in hub.get("/v1/nhrp/cache") if SW_TUN in json.dumps(e)], 10, 0.5)
+        chk.ok(gone, "%s: the hub's NHRP cache no longer has %s" % (why, SW_TUN))
 
 
 def hub_keys():
