@@ -154,7 +154,8 @@ class Topology:
     on every veth so that af_packet sees real checksums (as tools/dmvpn-lab does)."""
 
     def __init__(self, prefix):
-        self.prefix = prefix
+        # the pid keeps two runs of one test (two build trees) out of each other's way
+        self.prefix = "%s-%d" % (prefix, os.getpid())
         self.names = []
         self.wan = self.ns("wan")
         ns_run(self.wan, ["ip", "link", "add", "br0", "type", "bridge"])
@@ -162,7 +163,6 @@ class Topology:
 
     def ns(self, short):
         name = "%s-%s" % (self.prefix, short)
-        run(["ip", "netns", "del", name], check=False)
         run(["ip", "netns", "add", name])
         self.names.append(name)
         ns_run(name, ["ip", "link", "set", "lo", "up"])
