@@ -11,13 +11,7 @@
 
 #include "control/app.h"
 #include "lib/addr.h"
-
-struct kif_rt {
-	uint32_t dst, gw;
-	uint8_t plen;
-	int oif;
-	int multipath;
-};
+#include "lib/rtnl.h"
 
 static int kif_of_ifindex(const struct app *a, int ifindex)
 {
@@ -27,86 +21,37 @@ static int kif_of_ifindex(const struct app *a, int ifindex)
 	return -1;
 }
 
-/* 1 and *r for an IPv4 unicast route of the main table, else 0. */
-static int kif_rt_parse(const struct nlmsghdr *h, struct kif_rt *r)
+static void kif_rt_apply(void *arg, const struct rtnl_route *r)
 {
-	const struct rtmsg *rm = NLMSG_DATA(h);
-	const struct rtattr *at;
-	unsigned table;
-	int len;
+	struct app *a = arg;
+	int t = kif_of_ifindex(a, r->oif), rc;
 
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*rm)) || rm->rtm_family != AF_INET ||
-	    rm->rtm_dst_len > 32)
-		return 0;
-	memset(r, 0, sizeof(*r));
-	r->plen = rm->rtm_dst_len;
-	table = rm->rtm_table;
-	len = (int)RTM_PAYLOAD(h);
-	for (at = RTM_RTA(rm); RTA_OK(at, len); at = RTA_NEXT(at, len)) {
-		switch (at->rta_type) {
-		case RTA_DST:
-			if (RTA_PAYLOAD(at) == 4)
-				memcpy(&r->dst, RTA_DATA(at), 4);
-			break;
-		case RTA_GATEWAY:
-			if (RTA_PAYLOAD(at) == 4)
-				memcpy(&r->gw, RTA_DATA(at), 4);
-			break;
-		case RTA_OIF:
-			if (RTA_PAYLOAD(at) == 4)
-				memcpy(&r->oif, RTA_DATA(at), 4);
-			break;
-		case RTA_TABLE:
-			if (RTA_PAYLOAD(at) == 4)
-				memcpy(&table, RTA_DATA(at), 4);
-			break;
-		case RTA_MULTIPATH:
-			r->multipath = 1;
-			break;
-		default:
-			break;
-		}
-	}
-	if (table != RT_TABLE_MAIN || (h->nlmsg_type == RTM_NEWROUTE && rm->rtm_type != RTN_UNICAST))
-		return 0;
-	r->dst &= prefix_mask(r->plen);
-	return 1;
-}
-
-static void kif_rt_apply(struct app *a, const struct nlmsghdr *h)
-{
-	struct kif_rt r;
-	int t, rc;
-
-	if (!kif_rt_parse(h, &r))
-		return;
-	t = kif_of_ifindex(a, r.oif);
-	if (h->nlmsg_type == RTM_DELROUTE) {
-		if (t >= 0 && state_kernel_route_del(a, r.dst, r.plen) == 0)
+	if (r->del) {
+		if (t >= 0 && state_kernel_route_del(a, r->dst, r->plen) == 0)
 			a->cnt.kernel_routes_removed++;
 		return;
 	}
-	if (t < 0) {
+	if (t < 0 || !r->unicast) {
 		/* Replaced by a route elsewhere (or never ours): not ours now. */
-		if (state_kernel_route_del(a, r.dst, r.plen) == 0)
+		if (state_kernel_route_del(a, r->dst, r->plen) == 0)
 			a->cnt.kernel_routes_removed++;
 		return;
 	}
 	/* Our own connected subnet and device routes without a next hop in
 	 * the tunnel are the kernel's view of what we already route. */
-	if (!r.gw)
+	if (!r->gw)
 		return;
-	if (r.multipath || ((r.gw ^ a->cfg.tunnels[t].addr) & prefix_mask(a->cfg.tunnels[t].plen)) ||
-	    r.gw == a->cfg.tunnels[t].addr) {
+	if (r->multipath || ((r->gw ^ a->cfg.tunnels[t].addr) & prefix_mask(a->cfg.tunnels[t].plen)) ||
+	    r->gw == a->cfg.tunnels[t].addr) {
 		a->cnt.kernel_routes_refused++;
 		return;
 	}
-	rc = state_kernel_route_add(a, r.dst, r.plen, (uint8_t)t, r.gw);
+	rc = state_kernel_route_add(a, r->dst, r->plen, (uint8_t)t, r->gw);
 	if (rc) {
 		char b1[PREFIX_STRLEN];
 
 		a->cnt.kernel_routes_refused++;
-		DBG(a, "kernel route %s refused: %s", prefix_fmt(r.dst, r.plen, b1),
+		DBG(a, "kernel route %s refused: %s", prefix_fmt(r->dst, r->plen, b1),
 		    rc == -EEXIST ? "a configured route has that prefix" : strerror(-rc));
 		return;
 	}
@@ -115,12 +60,13 @@ static void kif_rt_apply(struct app *a, const struct nlmsghdr *h)
 
 void kif_routes_event(struct app *a)
 {
-	static char buf[65536];
+	/* Netlink headers and attributes are read in place: 4-byte aligned. */
+	static char buf[65536] __attribute__((aligned(8)));
 
 	for (int i = 0; i < 64; i++) {
-		ssize_t n = recv(a->kif_nl, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
-		size_t len;
+		struct sockaddr_nl from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(a->kif_nl, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
 
 		if (n <= 0) {
 			/* ENOBUFS: routes were lost in an overflow; ask again. */
@@ -128,10 +74,13 @@ void kif_routes_event(struct app *a)
 				kif_routes_dump(a);
 			return;
 		}
-		len = (size_t)n;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
-			if (h->nlmsg_type == RTM_NEWROUTE || h->nlmsg_type == RTM_DELROUTE)
-				kif_rt_apply(a, h);
+		/* Only the kernel speaks for the routing table. */
+		if (fl != sizeof(from) || from.nl_pid != 0) {
+			a->cnt.kernel_routes_refused++;
+			continue;
+		}
+		if (rtnl_routes_walk(buf, (size_t)n, kif_rt_apply, a) < 0)
+			LOG(a, "kernel routes: malformed rtnetlink message ignored");
 	}
 }
 
