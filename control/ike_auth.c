@@ -733,9 +733,8 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c)
 /* INITIAL_CONTACT: older SAs with this peer are stale (it restarted). */
 static void ike_auth_initial_contact(struct ike_sa *sa)
 {
-	for (struct ike_sa *o = sa->e->sas; o; o = o->next) {
-		if (o == sa || o->state != IKE_S_ESTABLISHED || o->tunnel != sa->tunnel ||
-		    o->remote != sa->remote || o->established_ms > sa->established_ms)
+	IKE_FOR_PEER(sa->e, sa->tunnel, sa->remote, o) {
+		if (o == sa || o->state != IKE_S_ESTABLISHED || o->established_ms > sa->established_ms)
 			continue;
 		for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
 			ike_child_remove(o, &o->child[i]);

@@ -35,6 +35,8 @@ static int ike_collision_lost(const struct ike_sa *sa)
 
 void ike_rekey_abort(struct ike_sa *sa)
 {
+	if (sa->prk.new_sa && sa->prk.new_sa->rekey_parent == sa)
+		sa->prk.new_sa->rekey_parent = NULL;
 	ike_dh_free(sa->rk.dh);
 	explicit_bzero(&sa->rk, sizeof(sa->rk));
 	explicit_bzero(&sa->prk, sizeof(sa->prk));
@@ -403,6 +405,7 @@ static struct ike_sa *ike_sa_rekeyed(struct ike_sa *old, int initiator, uint64_t
 		return NULL;
 	ns->spi_i = spi_i;
 	ns->spi_r = spi_r;
+	ike_sa_hash_spi(ns);
 	ns->suite = *s;
 	if (ike_derive_ike_keys(s, ni, ni_len, nr, nr_len, gir, gir_len, spi_i, spi_r, old->suite.prf,
 				old->keys.sk_d, old->keys.prf_len, &ns->keys)) {
@@ -590,6 +593,7 @@ static void ike_ike_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const struc
 		sa->prk.ni_len = np->len;
 		memcpy(sa->prk.nr, nr, sizeof(nr));
 		sa->prk.new_sa = ns;
+		ns->rekey_parent = sa;
 	} else {
 		e->cnt.ike_rekeyed++;
 		ike_sa_move_children(sa, ns);

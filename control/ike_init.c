@@ -180,6 +180,7 @@ int ike_init_start(struct ike_sa *sa)
 		return -EINVAL;
 	sa->spi_i = ike_spi_new(sa->e);
 	sa->spi_r = 0;
+	ike_sa_hash_spi(sa);
 	sa->ni_len = IKE_NONCE_LEN;
 	ike_rand(sa->e, sa->ni, sa->ni_len);
 	if ((rc = ike_init_new_ke(sa, c->ike[0].dh)))
@@ -438,10 +439,10 @@ static int ike_init_choose(const struct cfg_ike_conn *c, const struct ike_sa_vie
 static int ike_init_crossed(struct ike_engine *e, uint64_t peer_spi_i, uint32_t remote, unsigned tunnel,
 			    int nat_local, int nat_remote)
 {
-	for (struct ike_sa *o = e->sas; o; o = o->next) {
+	IKE_FOR_PEER(e, tunnel, remote, o) {
 		int ours;
 
-		if (!o->initiator || o->from_rekey || o->remote != remote || o->tunnel != tunnel ||
+		if (!o->initiator || o->from_rekey ||
 		    (o->state != IKE_S_INIT_SENT && o->state != IKE_S_AUTH_SENT))
 			continue;
 		if (nat_local != nat_remote)
@@ -486,10 +487,7 @@ void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint
 		return;
 	}
 	/* A retransmission of a request we answered: the same answer. */
-	for (sa = e->sas; sa; sa = sa->next) {
-		if (sa->initiator || sa->state == IKE_S_DEAD || sa->spi_i != h->spi_i ||
-		    sa->remote != remote || sa->rport != rport)
-			continue;
+	if ((sa = ike_sa_by_peer_spi(e, h->spi_i, remote, rport))) {
 		e->cnt.rx_duplicates++;
 		if (sa->state == IKE_S_INIT_DONE && sa->init_resp && sa->init_req_len == len &&
 		    !memcmp(sa->init_req, msg, len))
@@ -564,6 +562,8 @@ void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint
 	}
 	sa->spi_i = h->spi_i;
 	sa->spi_r = ike_spi_new(e);
+	ike_sa_hash_spi(sa);
+	ike_sa_hash_pspi(sa);
 	sa->suite = chosen;
 	memcpy(sa->ni, ni, ni_len);
 	sa->ni_len = ni_len;

@@ -92,7 +92,15 @@ struct ike_peer_rekey {
 };
 
 struct ike_sa {
-	struct ike_sa *next;
+	struct ike_sa *next, *prev;   /* e->sas, every SA */
+	/* hash chains of the engine's indexes (ike_sa.c) */
+	struct ike_sa *spi_next;      /* by our SPI */
+	struct ike_sa *pspi_next;     /* responder from IKE_SA_INIT: by the peer's SPIi */
+	struct ike_sa *peer_next;     /* by (tunnel, remote) */
+	struct ike_sa *dead_next;     /* killed, to free */
+	struct ike_sa *rekey_parent;  /* the SA whose prk.new_sa we are */
+	uint32_t hremote;             /* the remote it is indexed under */
+	uint8_t hashed_spi, hashed_pspi;
 	struct ike_engine *e;
 	unsigned conn;            /* index into e->conf.conns */
 	unsigned tunnel;
@@ -158,6 +166,8 @@ struct ike_engine {
 	struct ike_counters cnt;
 	struct ike_sa *sas;
 	unsigned n_sas, n_half_open;
+	struct ike_sa *dead;          /* killed SAs, freed by the next sweep */
+	struct ike_sa **by_spi, **by_pspi, **by_peer; /* IKE_HASH_SIZE buckets each */
 	uint64_t install_seq;
 	struct ike_cred *cred[CFG_IKE_MAX_CONNS];
 	/* cookies (RFC 7296 2.6): a secret that rotates, the previous one still accepted */
@@ -165,6 +175,8 @@ struct ike_engine {
 	uint8_t cookie_ver;
 	uint64_t cookie_rotate_ms;
 };
+
+#define IKE_HASH_SIZE (1u << 14)
 
 /* ---- ike_sa.c: table, messages, tasks ---- */
 void ike_log(struct ike_engine *e, int debug, const char *fmt, ...)
@@ -179,6 +191,18 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, unsigned conn, int initiator, ui
  * quiet), marked DEAD; freed by the next sweep. */
 void ike_sa_kill(struct ike_sa *sa, int quiet);
 struct ike_sa *ike_sa_by_spi(struct ike_engine *e, uint64_t spi, int initiator);
+/* Index an SA by our SPI once it is set; a responder also by the peer's SPIi. */
+void ike_sa_hash_spi(struct ike_sa *sa);
+void ike_sa_hash_pspi(struct ike_sa *sa);
+/* The responder SA made for the peer's SPIi from remote:rport, or NULL. */
+struct ike_sa *ike_sa_by_peer_spi(struct ike_engine *e, uint64_t spi_i, uint32_t remote, uint16_t rport);
+/* The peer moved (NAT mapping): follow it, index too. */
+void ike_sa_set_remote(struct ike_sa *sa, uint32_t remote);
+/* The SAs (not DEAD) with (tunnel, remote): first, then next. */
+struct ike_sa *ike_peer_first(struct ike_engine *e, unsigned tunnel, uint32_t remote);
+struct ike_sa *ike_peer_next(struct ike_sa *sa);
+#define IKE_FOR_PEER(e, t, r, sa) \
+	for (struct ike_sa *sa = ike_peer_first((e), (t), (r)); sa; sa = ike_peer_next(sa))
 const struct cfg_ike_conn *ike_sa_conn(const struct ike_sa *sa);
 /* Keys in our sending / receiving direction. */
 const uint8_t *ike_sa_ke_out(const struct ike_sa *sa);

@@ -83,6 +83,114 @@ static int ike_sa_half_open(const struct ike_sa *sa)
 	return !sa->initiator && sa->state == IKE_S_INIT_DONE;
 }
 
+/* ---- indexes: hash chains through the SAs, so a hub with many spokes
+ * finds an SA in constant time ---- */
+
+static unsigned ike_hash64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (unsigned)k & (IKE_HASH_SIZE - 1);
+}
+
+static unsigned ike_peer_bucket(unsigned tunnel, uint32_t remote)
+{
+	return ike_hash64((uint64_t)tunnel << 32 | remote);
+}
+
+static uint64_t ike_sa_our_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+void ike_sa_hash_spi(struct ike_sa *sa)
+{
+	struct ike_sa **b = &sa->e->by_spi[ike_hash64(ike_sa_our_spi(sa))];
+
+	if (sa->hashed_spi)
+		return;
+	sa->spi_next = *b;
+	*b = sa;
+	sa->hashed_spi = 1;
+}
+
+void ike_sa_hash_pspi(struct ike_sa *sa)
+{
+	struct ike_sa **b = &sa->e->by_pspi[ike_hash64(sa->spi_i)];
+
+	if (sa->hashed_pspi)
+		return;
+	sa->pspi_next = *b;
+	*b = sa;
+	sa->hashed_pspi = 1;
+}
+
+static void ike_sa_hash_peer(struct ike_sa *sa)
+{
+	struct ike_sa **b = &sa->e->by_peer[ike_peer_bucket(sa->tunnel, sa->remote)];
+
+	sa->hremote = sa->remote;
+	sa->peer_next = *b;
+	*b = sa;
+}
+
+static void ike_sa_unhash_peer(struct ike_sa *sa)
+{
+	struct ike_sa **pp = &sa->e->by_peer[ike_peer_bucket(sa->tunnel, sa->hremote)];
+
+	for (; *pp; pp = &(*pp)->peer_next)
+		if (*pp == sa) {
+			*pp = sa->peer_next;
+			return;
+		}
+}
+
+static void ike_sa_unhash(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->e;
+	struct ike_sa **pp;
+
+	if (sa->hashed_spi)
+		for (pp = &e->by_spi[ike_hash64(ike_sa_our_spi(sa))]; *pp; pp = &(*pp)->spi_next)
+			if (*pp == sa) {
+				*pp = sa->spi_next;
+				break;
+			}
+	if (sa->hashed_pspi)
+		for (pp = &e->by_pspi[ike_hash64(sa->spi_i)]; *pp; pp = &(*pp)->pspi_next)
+			if (*pp == sa) {
+				*pp = sa->pspi_next;
+				break;
+			}
+	ike_sa_unhash_peer(sa);
+}
+
+void ike_sa_set_remote(struct ike_sa *sa, uint32_t remote)
+{
+	ike_sa_unhash_peer(sa);
+	sa->remote = remote;
+	ike_sa_hash_peer(sa);
+}
+
+static struct ike_sa *ike_peer_from(struct ike_sa *sa, unsigned tunnel, uint32_t remote)
+{
+	for (; sa; sa = sa->peer_next)
+		if (sa->state != IKE_S_DEAD && sa->tunnel == tunnel && sa->hremote == remote)
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *ike_peer_first(struct ike_engine *e, unsigned tunnel, uint32_t remote)
+{
+	return ike_peer_from(e->by_peer[ike_peer_bucket(tunnel, remote)], tunnel, remote);
+}
+
+struct ike_sa *ike_peer_next(struct ike_sa *sa)
+{
+	return ike_peer_from(sa->peer_next, sa->tunnel, sa->hremote);
+}
+
 struct ike_sa *ike_sa_new(struct ike_engine *e, unsigned conn, int initiator, uint32_t local,
 			  uint16_t lport, uint32_t remote, uint16_t rport)
 {
@@ -103,19 +211,31 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, unsigned conn, int initiator, ui
 	sa->rport = rport;
 	sa->created_ms = sa->last_rx_ms = ike_now(e);
 	sa->next = e->sas;
+	if (e->sas)
+		e->sas->prev = sa;
 	e->sas = sa;
 	e->n_sas++;
+	ike_sa_hash_peer(sa);
 	return sa;
 }
 
 struct ike_sa *ike_sa_by_spi(struct ike_engine *e, uint64_t spi, int initiator)
 {
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+	for (struct ike_sa *sa = e->by_spi[ike_hash64(spi)]; sa; sa = sa->spi_next) {
 		if (sa->state == IKE_S_DEAD || sa->initiator != initiator)
 			continue;
-		if ((initiator ? sa->spi_i : sa->spi_r) == spi)
+		if (ike_sa_our_spi(sa) == spi)
 			return sa;
 	}
+	return NULL;
+}
+
+struct ike_sa *ike_sa_by_peer_spi(struct ike_engine *e, uint64_t spi_i, uint32_t remote, uint16_t rport)
+{
+	for (struct ike_sa *sa = e->by_pspi[ike_hash64(spi_i)]; sa; sa = sa->pspi_next)
+		if (sa->state != IKE_S_DEAD && sa->spi_i == spi_i && sa->remote == remote &&
+		    sa->rport == rport)
+			return sa;
 	return NULL;
 }
 
@@ -149,15 +269,21 @@ void ike_sa_kill(struct ike_sa *sa, int quiet)
 	    sa->state == IKE_S_DELETING)
 		e->cnt.ike_deleted++;
 	ike_rekey_abort(sa);
+	if (ike_sa_half_open(sa) && e->n_half_open)
+		e->n_half_open--;
 	sa->state = IKE_S_DEAD;
 	sa->req_busy = 0;
 	sa->tasks = 0;
+	sa->dead_next = e->dead;
+	e->dead = sa;
 }
 
 static void ike_sa_free(struct ike_sa *sa)
 {
 	ike_dh_free(sa->dh);
 	ike_rekey_abort(sa);
+	if (sa->rekey_parent && sa->rekey_parent->prk.new_sa == sa)
+		sa->rekey_parent->prk.new_sa = NULL;
 	free(sa->init_req);
 	free(sa->init_resp);
 	free(sa->cookie);
@@ -169,31 +295,23 @@ static void ike_sa_free(struct ike_sa *sa)
 }
 
 /* Free the DEAD SAs; nothing holds a pointer to an SA across API calls
- * except the rekey bookkeeping of its siblings, cleared here. */
+ * except the rekey bookkeeping of a sibling, cleared in ike_sa_free. */
 static void ike_sa_sweep(struct ike_engine *e)
 {
-	struct ike_sa **pp = &e->sas;
-	unsigned half = 0;
+	while (e->dead) {
+		struct ike_sa *sa = e->dead;
 
-	while (*pp) {
-		struct ike_sa *sa = *pp;
-
-		if (sa->state != IKE_S_DEAD) {
-			half += ike_sa_half_open(sa);
-			pp = &sa->next;
-			continue;
-		}
-		*pp = sa->next;
-		for (struct ike_sa *o = e->sas; o; o = o->next) {
-			if (o->rk.new_sa == sa)
-				o->rk.new_sa = NULL;
-			if (o->prk.new_sa == sa)
-				o->prk.new_sa = NULL;
-		}
+		e->dead = sa->dead_next;
+		if (sa->prev)
+			sa->prev->next = sa->next;
+		else
+			e->sas = sa->next;
+		if (sa->next)
+			sa->next->prev = sa->prev;
+		ike_sa_unhash(sa);
 		e->n_sas--;
 		ike_sa_free(sa);
 	}
-	e->n_half_open = half;
 }
 
 /* ---- keys ---- */
@@ -293,6 +411,8 @@ void ike_sa_established(struct ike_sa *sa)
 {
 	struct ike_engine *e = sa->e;
 
+	if (ike_sa_half_open(sa) && e->n_half_open)
+		e->n_half_open--;
 	sa->state = IKE_S_ESTABLISHED;
 	sa->established_ms = ike_now(e);
 	e->cnt.ike_established++;
@@ -797,7 +917,8 @@ static void ike_input_sa(struct ike_engine *e, uint32_t local, uint16_t lport, u
 	 * messages (RFC 7296 2.23). */
 	if ((sa->nat_local || sa->nat_remote || lport == IKE_NATT_PORT) &&
 	    (sa->remote != remote || sa->rport != rport)) {
-		sa->remote = remote;
+		if (sa->remote != remote)
+			ike_sa_set_remote(sa, remote);
 		sa->rport = rport;
 	}
 	sa->local = local;
@@ -1027,12 +1148,21 @@ struct ike_engine *ike_engine_create(const struct ike_env *env, const struct cfg
 	if (!e)
 		return NULL;
 	e->env = *env;
-	if (ike_conf_copy(&e->conf, conf)) {
+	e->by_spi = calloc(IKE_HASH_SIZE, sizeof(*e->by_spi));
+	e->by_pspi = calloc(IKE_HASH_SIZE, sizeof(*e->by_pspi));
+	e->by_peer = calloc(IKE_HASH_SIZE, sizeof(*e->by_peer));
+	if (!e->by_spi || !e->by_pspi || !e->by_peer || ike_conf_copy(&e->conf, conf)) {
+		free(e->by_spi);
+		free(e->by_pspi);
+		free(e->by_peer);
 		free(e);
 		return NULL;
 	}
 	if (ike_cred_setup(e, &e->conf, e->cred)) {
 		ike_conf_free(&e->conf);
+		free(e->by_spi);
+		free(e->by_pspi);
+		free(e->by_peer);
 		free(e);
 		return NULL;
 	}
@@ -1063,6 +1193,9 @@ void ike_engine_destroy(struct ike_engine *e)
 	ike_sa_sweep(e);
 	ike_cred_drop(e->cred);
 	ike_conf_free(&e->conf);
+	free(e->by_spi);
+	free(e->by_pspi);
+	free(e->by_peer);
 	explicit_bzero(e, sizeof(*e));
 	free(e);
 }
@@ -1134,11 +1267,10 @@ int ike_peer_state(const struct ike_engine *e, unsigned tunnel, uint32_t peer)
 {
 	int best = IKE_PEER_NONE;
 
-	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+	IKE_FOR_PEER((struct ike_engine *)e, tunnel, peer, sa) {
 		int s;
 
-		if (sa->state == IKE_S_DEAD || sa->state == IKE_S_DELETING || sa->tunnel != tunnel ||
-		    sa->remote != peer)
+		if (sa->state == IKE_S_DELETING)
 			continue;
 		s = ike_sa_state_of(sa);
 		if (s > best)
@@ -1170,9 +1302,7 @@ int ike_connect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 
 void ike_disconnect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 {
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->state == IKE_S_DEAD || sa->tunnel != tunnel || sa->remote != peer)
-			continue;
+	IKE_FOR_PEER(e, tunnel, peer, sa) {
 		if (sa->keys_ok && (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED)) {
 			/* Children go now; the IKE SA when the Delete is answered. */
 			for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
@@ -1195,9 +1325,8 @@ void ike_disconnect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 
 void ike_child_expiring(struct ike_engine *e, unsigned tunnel, uint32_t peer, int hard)
 {
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->state != IKE_S_ESTABLISHED || sa->tunnel != tunnel || sa->remote != peer ||
-		    !ike_child_current(sa))
+	IKE_FOR_PEER(e, tunnel, peer, sa) {
+		if (sa->state != IKE_S_ESTABLISHED || !ike_child_current(sa))
 			continue;
 		if (hard) {
 			/* Its keys are spent: the dataplane dropped it. */

@@ -52,6 +52,7 @@ static struct dgram net[NET_MAX];
 static unsigned n_net;
 static uint64_t now_ms = 1000000;
 static int verbose;
+static int net_discard;           /* drop what is sent (tearing down many engines) */
 static int use_inbound = 1;       /* offer env->child_install_inbound */
 static struct node *nodes[2];
 /* NAT in front of nodes[0]: its address/ports as the other side sees them. */
@@ -99,6 +100,8 @@ static void env_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
 	struct node *n = ctx;
 	struct dgram *d;
 
+	if (net_discard)
+		return;
 	if (n_net == NET_MAX || len > IKE_MAX_MSG) {
 		fprintf(stderr, "mock network full\n");
 		exit(2);
@@ -211,8 +214,16 @@ static void env_log(void *ctx, int debug, const char *line)
 		fprintf(stderr, "[%s%s] %s\n", n->name, debug ? " debug" : "", line);
 }
 
+/* The hub benchmark's spokes: 10.0.0.1 onwards. */
+static struct node *spokes;
+static unsigned n_spokes;
+
 static struct node *node_of(uint32_t addr)
 {
+	uint32_t h = ntohl(addr);
+
+	if (n_spokes && h > 0x0a000000 && h <= 0x0a000000 + n_spokes)
+		return &spokes[h - 0x0a000001];
 	for (int i = 0; i < 2; i++)
 		if (nodes[i] && (nodes[i]->addr == addr || (nat_on && i == 0 && addr == nat_pub)))
 			return nodes[i];
@@ -1965,6 +1976,67 @@ static void bench(const char *ike, int seconds)
 	pair_down();
 }
 
+/*
+ * A hub: one responder engine, n spokes (engines of their own) bringing up
+ * an IKE SA each; the rate per batch shows what a growing SA table costs.
+ */
+static void bench_hub(const char *ike, unsigned n)
+{
+	struct setup s = {.ike = {ike}, .esp = {"aes128gcm16"}};
+	struct ike_env env = env_tmpl;
+	struct cfg_ike k;
+	struct cfg_ike_secret sec;
+	double t0 = 0, busy[2];
+	unsigned batch = n / 4;
+
+	pair_up(&s, NULL, 4321);
+	spokes = calloc(n, sizeof(*spokes));
+	if (!spokes)
+		exit(2);
+	conf_make(&k, &sec, 0, &s);
+	k.max_ike_sas = 0;
+	ike_engine_reconfigure(node_r.e, &k);
+	for (unsigned i = 0; i < n; i++) {
+		spokes[i].name = "S";
+		spokes[i].addr = htonl(0x0a000001 + i);
+		spokes[i].rng = i + 77;
+		conf_make(&k, &sec, spokes[i].addr, &s);
+		env.ctx = &spokes[i];
+		spokes[i].e = ike_engine_create(&env, &k);
+		if (!spokes[i].e)
+			exit(2);
+	}
+	n_spokes = n;
+	for (unsigned i = 0; i < n; i++) {
+		if (i % batch == 0) {
+			busy[0] = busy[1] = 0;
+			t0 = bench_now();
+		}
+		ike_connect(spokes[i].e, 0, node_r.addr);
+		bench_run(busy);
+		spokes[i].n_rec = 0;
+		if (ike_peer_state(spokes[i].e, 0, node_r.addr) != IKE_PEER_UP) {
+			fprintf(stderr, "bench_hub: spoke %u failed\n", i);
+			exit(1);
+		}
+		if (i % batch == batch - 1)
+			printf("bench hub %s: SAs %u-%u: %.0f setups/s, hub side alone %.0f/s\n", ike,
+			       i + 1 - batch, i + 1, batch / (bench_now() - t0), batch / busy[1]);
+		node_r.n_rec = 0;
+	}
+	net_discard = 1;
+	for (unsigned i = 0; i < n; i++)
+		ike_engine_destroy(spokes[i].e);
+	ike_engine_destroy(node_r.e);
+	node_r.e = NULL;
+	net_discard = 0;
+	n_spokes = 0;
+	free(spokes);
+	spokes = NULL;
+	n_net = 0;
+	pair_down();
+}
+
 int main(int argc, char **argv)
 {
 	verbose = getenv("IKE_TEST_VERBOSE") != NULL;
@@ -1973,6 +2045,8 @@ int main(int argc, char **argv)
 
 		bench("aes128gcm16-prfsha256-ecp256", secs);
 		bench("aes128gcm16-prfsha256-x25519", secs);
+		if (argc > 3)
+			bench_hub("aes128gcm16-prfsha256-x25519", (unsigned)atoi(argv[3]));
 		return 0;
 	}
 	static const struct {
