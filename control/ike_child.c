@@ -117,8 +117,10 @@ int ike_child_rekey_start(struct ike_sa *sa)
 	ike_w_nonce(&o.w, rk->ni, IKE_NONCE_LEN);
 	if (rk->dh)
 		ike_w_ke(&o.w, rk->dh_group, pub, pub_len);
-	ike_ts_gre(sa->local, &tsi);
-	ike_ts_gre(sa->remote, &tsr);
+	/* The selectors the CHILD_SA has (across a NAT the peer's own
+	 * address, which a tunnel-mode peer insists on). */
+	ike_ts_gre(old->ts_local ? old->ts_local : sa->local, &tsi);
+	ike_ts_gre(old->ts_remote ? old->ts_remote : sa->remote, &tsr);
 	ike_w_ts(&o.w, IKE_PL_TSI, &tsi, 1);
 	ike_w_ts(&o.w, IKE_PL_TSR, &tsr, 1);
 	if ((rc = ike_send_request(sa, IKE_CREATE_CHILD_SA, IKE_T_CHILD_REKEY, &o))) {

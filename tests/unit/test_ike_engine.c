@@ -1415,6 +1415,12 @@ static void t_nat(void)
 	ike_sa_list(node_i.e, &ii, 1);
 	CHECK_INT(ri.child_ts_remote, node_i.addr);
 	CHECK_INT(ii.child_ts_remote, node_r.addr);
+	/* R -> I: SK{N(REKEY_SA), SA, Ni, TSi(R), TSr(I's own address, not the NAT's)} */
+	ike_child_expiring(node_r.e, 0, nat_pub, 0);
+	CHECK_INT(sealed_ts_addr(0, 1, IKE_PL_TSR), 0xc0000201);
+	CHECK_INT(sealed_ts_addr(0, 1, IKE_PL_TSI), 0xc0000202);
+	net_run();
+	CHECK_INT(cnt(&node_r)->child_rekeyed, 3);
 	ike_disconnect(node_r.e, 0, nat_pub);
 	net_run();
 	CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 0);
