@@ -813,8 +813,28 @@ static void t_lost_response(void)
 	net_deliver();
 	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
 	check_mirror(last_install(&node_i), last_install(&node_r), "after lost response");
-	/* A duplicated datagram also gets the cached answer. */
-	ike_tick(node_i.e);
+	/* A CHILD_SA rekey whose answer is lost: I -> R: SK{N(REKEY_SA), SA, Ni, TSi, TSr};
+	 * R installs and answers, lost; I retransmits; R answers from its cache,
+	 * installing nothing twice. */
+	{
+		unsigned r_inst = count_recs(&node_r, 1) + count_recs(&node_r, 2);
+
+		ike_child_expiring(node_i.e, 0, node_r.addr, 0);
+		net_deliver();
+		CHECK_INT(count_recs(&node_r, 1) + count_recs(&node_r, 2), r_inst + 1);
+		net_drop();
+		tick_both(1000);
+		CHECK_INT(net_hdr(0).exchange, IKE_CREATE_CHILD_SA);
+		net_deliver();
+		CHECK_INT(cnt(&node_r)->rx_duplicates, 3);
+		CHECK_INT(count_recs(&node_r, 1) + count_recs(&node_r, 2), r_inst + 1);
+		net_run();
+		CHECK_INT(cnt(&node_r)->child_rekeyed, 1);
+		CHECK_INT(cnt(&node_i)->child_rekeyed, 1);
+		check_mirror(last_install(&node_i), last_install(&node_r), "rekey after a lost answer");
+		CHECK_INT(live_children(&node_i), 1);
+		CHECK_INT(live_children(&node_r), 1);
+	}
 	pair_down();
 }
 
@@ -1080,6 +1100,19 @@ static void t_delete(void)
 	CHECK_INT(cnt(&node_i)->ike_deleted, 1);
 	CHECK_INT(cnt(&node_r)->ike_deleted, 1);
 	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_NONE);
+	pair_down();
+
+	/* Both ends delete at once: each answers the other's Delete; nothing left. */
+	pair_up(&default_setup, NULL, 53);
+	establish();
+	ike_disconnect(node_i.e, 0, node_r.addr);
+	ike_disconnect(node_r.e, 0, node_i.addr);
+	CHECK_INT(n_net, 2);
+	net_run();
+	CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 0);
+	CHECK_INT(node_i.downs, 1);
+	CHECK_INT(node_r.downs, 1);
+	CHECK_INT(live_children(&node_i) + live_children(&node_r), 0);
 	pair_down();
 
 	/* The Delete lost for good: the initiator gives up after retransmits. */
