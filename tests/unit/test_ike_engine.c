@@ -1794,6 +1794,69 @@ static void t_ids_and_esn(void)
 	pair_down();
 }
 
+/* Reordered and late datagrams. */
+static void t_reorder(void)
+{
+	struct setup s = default_setup;
+
+	pair_up(&default_setup, NULL, 180);
+	ike_connect(node_i.e, 0, node_r.addr);
+	net_deliver();
+	net_deliver();
+	/* I -> R: IKE_AUTH, and its retransmit before any answer */
+	tick_both(1000);
+	CHECK_INT(n_net, 2);
+	/* R answers the first and, from its cache, the second */
+	net_deliver();
+	net_deliver();
+	CHECK_INT(n_net, 2);
+	CHECK_INT(cnt(&node_r)->rx_duplicates, 1);
+	/* the answers arrive in reverse order: one is taken, the other is stale */
+	{
+		struct dgram d = net[0];
+
+		net[0] = net[1];
+		net[1] = d;
+	}
+	net_run();
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	CHECK_INT(cnt(&node_i)->rx_bad_msgid, 1);
+	CHECK_INT(count_recs(&node_i, 1), 1);
+	pair_down();
+
+	/* Requests both ways at once (R's liveness check, I's CHILD_SA rekey),
+	 * delivered in any order: the two windows are independent. */
+	s.dpd_delay = 5;
+	for (int order = 0; order < 4; order++) {
+		pair_up(&s, &default_setup, 181 + (uint64_t)order);
+		establish();
+		now_ms += 5000;
+		ike_tick(node_i.e);      /* I -> R: SK{} (liveness) */
+		ike_child_expiring(node_i.e, 0, node_r.addr, 0);
+		ike_child_expiring(node_r.e, 0, node_i.addr, 0);
+		/* queued: I's INFORMATIONAL (I's CREATE_CHILD_SA waits behind it) and R's CREATE_CHILD_SA */
+		CHECK_INT(n_net, 2);
+		if (order & 1) {
+			struct dgram d = net[0];
+
+			net[0] = net[1];
+			net[1] = d;
+		}
+		while (n_net) {
+			/* the last first on odd-even rounds */
+			net_deliver_at(order & 2 ? n_net - 1 : 0);
+		}
+		CHECK_INT(cnt(&node_i)->dpd_sent, 1);
+		CHECK(cnt(&node_r)->child_rekeyed >= 1);
+		CHECK_INT(live_children(&node_i), 1);
+		CHECK_INT(live_children(&node_r), 1);
+		check_mirror(last_install(&node_i), last_install(&node_r), "after crossing requests");
+		CHECK_INT(node_i.downs + node_r.downs, 0);
+		CHECK_INT(n_sas(&node_i), 1);
+		pair_down();
+	}
+}
+
 static void t_half_open(void)
 {
 	pair_up(&default_setup, NULL, 96);
@@ -2104,6 +2167,7 @@ int main(int argc, char **argv)
 		{"crossed", t_crossed}, {"mutations", t_mutations},
 		{"lifetimes_and_limits", t_lifetimes_and_limits},
 		{"rekey_invalid_ke", t_rekey_invalid_ke}, {"ids_and_esn", t_ids_and_esn},
+		{"reorder", t_reorder},
 	};
 
 	/* An argument names the one scenario to run. */
