@@ -223,8 +223,20 @@ static void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 	}
 	ike_child_note_ts(sa, rk->new_spi_in, c, NULL, NULL);
 	e->cnt.child_rekeyed++;
-	if (sa->prk.active)
+	if (sa->prk.active) {
+		/* We won: the pair the peer's rekey made is redundant; the peer
+		 * deletes it. Never ours to send on, even if its Delete is late. */
+		struct ike_child *pc = ike_child_by_in(sa, sa->prk.new_spi_in);
+
 		e->cnt.collisions++;
+		if (pc && pc->state == IKE_C_INSTALLED) {
+			pc->state = IKE_C_REKEYED;
+			pc->del_by_us = 0;
+			pc->rekeyed_at = ike_now(e);
+			pc->out_pending = 0;
+			explicit_bzero(pc->keymat, sizeof(pc->keymat));
+		}
+	}
 	/* New pair installed first; now the old one goes (no gap). */
 	if (old) {
 		old->state = IKE_C_REKEYED;

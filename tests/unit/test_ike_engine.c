@@ -1009,6 +1009,37 @@ static void t_child_rekey_collision(void)
 	}
 }
 
+/* A collision whose Deletes are lost for 6 s: the winner must not start
+ * sending on the redundant pair the loser has not got. */
+static void t_child_collision_late_delete(void)
+{
+	for (uint64_t seed = 26; seed < 30; seed++) {
+		pair_up(&default_setup, NULL, seed);
+		establish();
+		ike_child_expiring(node_i.e, 0, node_r.addr, 0);
+		ike_child_expiring(node_r.e, 0, node_i.addr, 0);
+		/* the two CREATE_CHILD_SA requests and their answers */
+		for (int k = 0; k < 4 && n_net; k++)
+			net_deliver();
+		CHECK_INT(cnt(&node_i)->collisions + cnt(&node_r)->collisions, 2);
+		/* both Deletes (old by the winner, redundant by the loser) lost, with
+		 * their retransmits, for 6 s */
+		for (int t = 0; t < 6; t++) {
+			n_net = 0;
+			tick_both(1000);
+			check_no_gap("Deletes late");
+		}
+		n_net = 0;
+		tick_both(1000);
+		net_run();
+		CHECK_INT(live_children(&node_i), 1);
+		CHECK_INT(live_children(&node_r), 1);
+		check_mirror(last_install(&node_i), last_install(&node_r), "collision, late Deletes");
+		check_no_gap("collision, late Deletes");
+		pair_down();
+	}
+}
+
 static void t_ike_rekey(void)
 {
 	struct ike_sa_info before, after;
@@ -2167,7 +2198,7 @@ int main(int argc, char **argv)
 		{"crossed", t_crossed}, {"mutations", t_mutations},
 		{"lifetimes_and_limits", t_lifetimes_and_limits},
 		{"rekey_invalid_ke", t_rekey_invalid_ke}, {"ids_and_esn", t_ids_and_esn},
-		{"reorder", t_reorder},
+		{"reorder", t_reorder}, {"collision_late_delete", t_child_collision_late_delete},
 	};
 
 	/* An argument names the one scenario to run. */
