@@ -522,7 +522,13 @@ static void ike_ike_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 			return;
 		}
 		/* We won: the peer deletes its new SA (ours now holds the
-		 * children); we delete the old one. */
+		 * children); we delete the old one. Its new one waits for that
+		 * Delete as a replaced SA would (and goes after a while
+		 * without it). */
+		if (sa->prk.new_sa && sa->prk.new_sa->state == IKE_S_ESTABLISHED) {
+			sa->prk.new_sa->state = IKE_S_REKEYED;
+			sa->prk.new_sa->last_rx_ms = ike_now(e);
+		}
 	}
 	ike_sa_move_children(sa, ns);
 	ike_rekey_abort(sa);

@@ -1109,6 +1109,50 @@ static void t_ike_rekey_collision(void)
 	}
 }
 
+/* An IKE SA rekey collision whose Deletes are all lost: each end's leftovers
+ * go by themselves; one IKE SA remains, the same at both ends. */
+static void t_ike_collision_lost_deletes(void)
+{
+	for (uint64_t seed = 46; seed < 50; seed++) {
+		struct setup timed = default_setup;
+		struct ike_sa_info ii, ri;
+
+		timed.rekey_time = 100;
+		pair_up(&timed, NULL, seed);
+		establish();
+		now_ms += 101000;
+		ike_tick(node_i.e);
+		ike_tick(node_r.e);
+		/* the two CREATE_CHILD_SA requests and answers go through */
+		for (int k = 0; k < 4 && n_net; k++)
+			net_deliver();
+		CHECK_INT(cnt(&node_i)->collisions + cnt(&node_r)->collisions, 2);
+		/* every INFORMATIONAL lost for 20 s */
+		for (int t = 0; t < 20; t++) {
+			for (unsigned k = 0; k < n_net;) {
+				if (net_hdr(k).exchange == IKE_INFORMATIONAL) {
+					memmove(&net[k], &net[k + 1], (n_net - k - 1) * sizeof(net[0]));
+					n_net--;
+				} else {
+					net_deliver_at(k);
+				}
+			}
+			tick_both(1000);
+		}
+		for (int t = 0; t < 70; t++) {
+			tick_both(1000);
+			net_run();
+		}
+		CHECK_INT(ike_sa_list(node_i.e, &ii, 1), 1);
+		CHECK_INT(ike_sa_list(node_r.e, &ri, 1), 1);
+		CHECK_MSG(ii.spi_i == ri.spi_i && ii.spi_r == ri.spi_r, "the same IKE SA survives");
+		CHECK_INT(ii.child_up, 1);
+		CHECK_INT(ri.child_up, 1);
+		CHECK_INT(node_i.downs + node_r.downs, 0);
+		pair_down();
+	}
+}
+
 static void t_delete(void)
 {
 	const struct cfg_sa *a;
@@ -2199,6 +2243,7 @@ int main(int argc, char **argv)
 		{"lifetimes_and_limits", t_lifetimes_and_limits},
 		{"rekey_invalid_ke", t_rekey_invalid_ke}, {"ids_and_esn", t_ids_and_esn},
 		{"reorder", t_reorder}, {"collision_late_delete", t_child_collision_late_delete},
+		{"ike_collision_lost_deletes", t_ike_collision_lost_deletes},
 	};
 
 	/* An argument names the one scenario to run. */
