@@ -71,7 +71,6 @@ struct ike_child {
 struct ike_rekey {
 	uint8_t active;
 	uint8_t ike;              /* 1: IKE SA rekey, 0: CHILD_SA rekey */
-	uint8_t done;             /* our exchange completed (collision bookkeeping) */
 	uint8_t ni[IKE_NONCE_LEN], nr[IKE_MAX_NONCE];
 	size_t nr_len;
 	struct ike_dh_ctx *dh;
@@ -79,7 +78,6 @@ struct ike_rekey {
 	uint32_t old_spi_in;      /* child rekey: the CHILD_SA replaced (our inbound SPI) */
 	uint32_t new_spi_in;      /* child rekey: our inbound SPI of the new one */
 	uint64_t new_spi;         /* IKE rekey: our SPI of the new IKE SA */
-	struct ike_sa *new_sa;    /* IKE rekey: the new IKE SA once made */
 };
 
 /* The peer's CREATE_CHILD_SA we answered while ours was out (2.8.1). */
