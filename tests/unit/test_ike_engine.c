@@ -607,6 +607,50 @@ static void t_establish_matrix(void)
 		}
 }
 
+static void child_rekey(struct node *from, struct node *to);
+
+/* The other PRFs and IKE integrity algorithms, and the remaining ESP suites. */
+static void t_establish_prfs(void)
+{
+	static const struct {
+		const char *ike, *esp;
+		int alg;
+	} cases[] = {
+		{"aes256-sha384-prfsha384-ecp384", "aes256-sha256", ESP_ALG_AES256_CBC_SHA256},
+		{"aes128-sha512-prfsha512-modp2048", "aes128-sha1", ESP_ALG_AES128_CBC_SHA1},
+		{"aes256gcm16-prfsha512-x25519", "aes256-sha1", ESP_ALG_AES256_CBC_SHA1},
+		{"aes128gcm16-prfsha384-ecp256", "aes256gcm16", ESP_ALG_AES256_GCM16},
+		{"aes256-sha1-prfsha1-ecp256", "aes128gcm16", ESP_ALG_AES128_GCM16},
+	};
+
+	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct setup s = {.ike = {cases[k].ike}, .esp = {cases[k].esp}};
+		struct ike_sa_info info;
+
+		pair_up(&s, NULL, 200 + k);
+		establish();
+		CHECK_INT(ike_sa_list(node_i.e, &info, 1), 1);
+		{
+			/* as ike_suite_format writes it (prf implied by the integrity
+			 * algorithm left out, as swanctl does) */
+			struct ike_suite su;
+			char want[64], err[64];
+
+			ike_suite_parse(cases[k].ike, 0, &su, err, sizeof(err));
+			ike_suite_format(&su, 0, want, sizeof(want));
+			CHECK_STR(info.suite, want);
+			CHECK_INT(su.prf, strstr(cases[k].ike, "prfsha512") ? IKE_PRF_HMAC_SHA2_512
+					  : strstr(cases[k].ike, "prfsha384") ? IKE_PRF_HMAC_SHA2_384
+									      : IKE_PRF_HMAC_SHA1);
+		}
+		CHECK_INT(last_install(&node_i)->alg, cases[k].alg);
+		check_mirror(last_install(&node_i), last_install(&node_r), cases[k].ike);
+		/* and a rekey of each kind over it */
+		child_rekey(&node_r, &node_i);
+		pair_down();
+	}
+}
+
 static void t_list(void)
 {
 	struct ike_sa_info info[2];
@@ -2230,7 +2274,7 @@ int main(int argc, char **argv)
 		const char *name;
 		void (*fn)(void);
 	} tests[] = {
-		{"establish", t_establish_matrix}, {"list", t_list}, {"invalid_ke", t_invalid_ke},
+		{"establish", t_establish_matrix}, {"establish_prfs", t_establish_prfs}, {"list", t_list}, {"invalid_ke", t_invalid_ke},
 		{"no_proposal", t_no_proposal}, {"wrong_psk", t_wrong_psk}, {"cookies", t_cookies},
 		{"lost_request", t_lost_request}, {"lost_response", t_lost_response},
 		{"msgid_window", t_msgid_window}, {"child_rekey", t_child_rekey},
