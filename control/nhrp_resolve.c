@@ -375,8 +375,13 @@ static int reply_hop_of(const struct app *a, unsigned t, const struct nhrp_msg *
 	const struct nhrp_ext *rx = nhrp_ext_find(m, NHRP_EXT_RESPONDER);
 	const struct nhrp_ext *nat = nhrp_ext_find(m, NHRP_EXT_NAT_ADDRESS);
 	const struct nhrp_cie *rc = rx && rx->n_cie ? &rx->cie[0] : NULL;
+	/* The next hop is the CIE's client address when that is a tunnel
+	 * address; a responder answering for a network behind it names the
+	 * destination there (as IOS does) and itself in the Responder Address
+	 * extension. */
+	int in_tunnel = c->proto_len && !((c->proto ^ ct->addr) & prefix_mask(ct->plen));
 
-	h->resp = c->proto_len ? c->proto : (rc && rc->proto_len ? rc->proto : 0);
+	h->resp = in_tunnel ? c->proto : (rc && rc->proto_len ? rc->proto : 0);
 	h->claimed = h->nbma = c->nbma_len ? c->nbma : (rc && rc->proto == h->resp ? rc->nbma : 0);
 	/* Behind NAT the responder's NAT extension says where it is reached. */
 	for (unsigned i = 0; nat && i < nat->n_cie; i++)
