@@ -102,11 +102,6 @@ static unsigned ike_info_delete_children(struct ike_sa *sa, const struct ike_del
 			inet_ntoa((struct in_addr){sa->remote}), c->spi_in, c->spi_out);
 		ike_child_remove(sa, c);
 	}
-	if (!ike_child_current(sa) && sa->announced_up) {
-		/* The last one went: the peer is unprotected now. */
-		sa->announced_up = 0;
-		sa->e->env.peer_event(sa->e->env.ctx, sa->tunnel, sa->remote, 0);
-	}
 	return n;
 }
 
@@ -144,6 +139,9 @@ void ike_info_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 	if (n_ours && !delete_ike)
 		ike_w_delete(&o.w, IKE_PROTO_ESP, ours, n_ours);
 	ike_send_response(sa, IKE_INFORMATIONAL, msg_id, &o);
+	/* The peer deleted our last CHILD_SA and kept the IKE SA. */
+	if (n_ours && !delete_ike)
+		ike_sa_unprotected(sa);
 	if (delete_ike) {
 		ike_log(e, 0, "ike: %s deleted IKE SA %016llx_i %016llx_r",
 			inet_ntoa((struct in_addr){sa->remote}), (unsigned long long)sa->spi_i,

@@ -165,6 +165,9 @@ struct ike_engine {
 	struct ike_sa *sas;
 	unsigned n_sas, n_half_open;
 	struct ike_sa *dead;          /* killed SAs, freed by the next sweep */
+	unsigned in_env;              /* inside an env callback: the API may be re-entered,
+				       * so nothing is freed until the outer call ends */
+	uint8_t closing;              /* ike_engine_destroy under way */
 	struct ike_sa **by_spi, **by_pspi, **by_peer; /* IKE_HASH_SIZE buckets each */
 	uint64_t install_seq;
 	struct ike_cred *cred[CFG_IKE_MAX_CONNS];
@@ -237,6 +240,10 @@ struct ike_child *ike_child_by_out(struct ike_sa *sa, uint32_t spi_out);
 /* Install a child from KEYMAT (initiator's outbound first). 0 or -errno. */
 int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, const uint8_t *keymat,
 		      int inbound_only);
+/* The last CHILD_SA went: delete the IKE SA, tell the env (peer down). */
+void ike_sa_unprotected(struct ike_sa *sa);
+/* env->peer_event, with re-entry into the API allowed. */
+void ike_env_peer_event(struct ike_sa *sa, int up);
 /* peer_event(up) once per IKE SA, after the message that lets the peer
  * use the CHILD_SA went out (queued traffic must not overtake it). */
 void ike_sa_announce_up(struct ike_sa *sa);

@@ -246,7 +246,9 @@ void ike_child_remove(struct ike_sa *sa, struct ike_child *c)
 	if (c->state == IKE_C_FREE)
 		return;
 	if (c->in_dp) {
+		e->in_env++;
 		e->env.child_remove(e->env.ctx, sa->tunnel, sa->remote, c->spi_in);
+		e->in_env--;
 		e->cnt.child_deleted++;
 	}
 	memset(c, 0, sizeof(*c));
@@ -256,14 +258,15 @@ void ike_sa_kill(struct ike_sa *sa, int quiet)
 {
 	struct ike_engine *e = sa->e;
 
+	int down;
+
 	if (sa->state == IKE_S_DEAD)
 		return;
 	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
 		ike_child_remove(sa, &sa->child[i]);
 	/* Down also for a connection that never came up: whoever waits for
 	 * it (NHRP traffic queued) learns that it failed. */
-	if (!quiet && (sa->announced_up || (sa->initiator && sa->state < IKE_S_ESTABLISHED)))
-		e->env.peer_event(e->env.ctx, sa->tunnel, sa->remote, 0);
+	down = !quiet && (sa->announced_up || (sa->initiator && sa->state < IKE_S_ESTABLISHED));
 	sa->announced_up = 0;
 	if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED ||
 	    sa->state == IKE_S_DELETING)
@@ -276,6 +279,9 @@ void ike_sa_kill(struct ike_sa *sa, int quiet)
 	sa->tasks = 0;
 	sa->dead_next = e->dead;
 	e->dead = sa;
+	/* Last: the callback may connect again, and must find this SA gone. */
+	if (down)
+		ike_env_peer_event(sa, 0);
 }
 
 static void ike_sa_free(struct ike_sa *sa)
@@ -298,6 +304,10 @@ static void ike_sa_free(struct ike_sa *sa)
  * except the rekey bookkeeping of a sibling, cleared in ike_sa_free. */
 static void ike_sa_sweep(struct ike_engine *e)
 {
+	/* Called back from the env into the API: an outer frame may still
+	 * hold these SAs. The outermost call frees them. */
+	if (e->in_env)
+		return;
 	while (e->dead) {
 		struct ike_sa *sa = e->dead;
 
@@ -525,10 +535,12 @@ int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, 
 		return rc;
 	life = p.life_seconds;
 	inbound_only = inbound_only && e->env.child_install_inbound;
+	e->in_env++;
 	if (inbound_only)
 		rc = e->env.child_install_inbound(e->env.ctx, &p);
 	else
 		rc = e->env.child_install(e->env.ctx, &p);
+	e->in_env--;
 	explicit_bzero(&p, sizeof(p));
 	if (rc)
 		return rc;
@@ -554,12 +566,39 @@ int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, 
 	return 0;
 }
 
+void ike_sa_unprotected(struct ike_sa *sa)
+{
+	int was_up = sa->announced_up;
+
+	if (ike_child_current(sa) || sa->state == IKE_S_DEAD)
+		return;
+	/* No CHILD_SA left: the IKE SA is of no use to a GRE tunnel. Marked
+	 * going first, so a reconnect from the callback starts a new one. */
+	sa->announced_up = 0;
+	if (sa->state == IKE_S_ESTABLISHED) {
+		sa->tasks = 0;
+		sa->state = IKE_S_DELETING;
+		ike_task_queue(sa, IKE_T_DELETE_IKE);
+	}
+	if (was_up)
+		ike_env_peer_event(sa, 0);
+}
+
+void ike_env_peer_event(struct ike_sa *sa, int up)
+{
+	struct ike_engine *e = sa->e;
+
+	e->in_env++;
+	e->env.peer_event(e->env.ctx, sa->tunnel, sa->remote, up);
+	e->in_env--;
+}
+
 void ike_sa_announce_up(struct ike_sa *sa)
 {
 	if (sa->announced_up || sa->state == IKE_S_DEAD || !ike_child_current(sa))
 		return;
 	sa->announced_up = 1;
-	sa->e->env.peer_event(sa->e->env.ctx, sa->tunnel, sa->remote, 1);
+	ike_env_peer_event(sa, 1);
 }
 
 void ike_child_commit(struct ike_sa *sa, struct ike_child *c)
@@ -571,8 +610,11 @@ void ike_child_commit(struct ike_sa *sa, struct ike_child *c)
 	if (!c->out_pending)
 		return;
 	rc = ike_child_params(sa, c, c->we_init, c->keymat, &p);
-	if (!rc)
+	if (!rc) {
+		e->in_env++;
 		rc = e->env.child_install(e->env.ctx, &p);
+		e->in_env--;
+	}
 	explicit_bzero(&p, sizeof(p));
 	explicit_bzero(c->keymat, sizeof(c->keymat));
 	c->out_pending = 0;
@@ -1182,6 +1224,7 @@ void ike_engine_destroy(struct ike_engine *e)
 {
 	if (!e)
 		return;
+	e->closing = 1;
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
 		if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED) {
 			/* Best effort: one Delete, no retransmits. */
@@ -1190,6 +1233,7 @@ void ike_engine_destroy(struct ike_engine *e)
 		}
 		ike_sa_kill(sa, 0);
 	}
+	e->in_env = 0;
 	ike_sa_sweep(e);
 	ike_cred_drop(e->cred);
 	ike_conf_free(&e->conf);
@@ -1286,6 +1330,8 @@ int ike_connect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 
 	if (conn < 0)
 		return -ENOENT;
+	if (e->closing)
+		return -ESHUTDOWN;
 	st = ike_peer_state(e, tunnel, peer);
 	if (st != IKE_PEER_NONE)
 		return st;
@@ -1304,11 +1350,11 @@ void ike_disconnect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 {
 	IKE_FOR_PEER(e, tunnel, peer, sa) {
 		if (sa->keys_ok && (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED)) {
+			int was_up = sa->announced_up;
+
 			/* Children go now; the IKE SA when the Delete is answered. */
 			for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
 				ike_child_remove(sa, &sa->child[i]);
-			if (sa->announced_up)
-				e->env.peer_event(e->env.ctx, sa->tunnel, sa->remote, 0);
 			sa->announced_up = 0;
 			/* An exchange in flight is abandoned: the Delete wins. */
 			ike_rekey_abort(sa);
@@ -1316,6 +1362,8 @@ void ike_disconnect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 			sa->tasks = 0;
 			sa->state = IKE_S_DELETING;
 			ike_task_queue(sa, IKE_T_DELETE_IKE);
+			if (was_up)
+				ike_env_peer_event(sa, 0);
 		} else {
 			ike_sa_kill(sa, 0);
 		}
@@ -1333,11 +1381,7 @@ void ike_child_expiring(struct ike_engine *e, unsigned tunnel, uint32_t peer, in
 			struct ike_child *c = ike_child_current(sa);
 
 			ike_child_remove(sa, c);
-			if (sa->announced_up && !ike_child_current(sa)) {
-				sa->announced_up = 0;
-				e->env.peer_event(e->env.ctx, sa->tunnel, sa->remote, 0);
-			}
-			ike_task_queue(sa, IKE_T_DELETE_IKE);
+			ike_sa_unprotected(sa);
 		} else {
 			ike_task_queue(sa, IKE_T_CHILD_REKEY);
 		}

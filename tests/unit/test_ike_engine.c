@@ -45,6 +45,8 @@ struct node {
 	int keepalives;
 	uint16_t ka_lport, ka_rport;
 	unsigned net_at_up;       /* datagrams queued when peer_event(up) came */
+	int reconnect;            /* on peer_event(down), call ike_connect from inside it */
+	int reconnect_rc;
 	char keyline[1024];       /* the last tshark key line logged */
 };
 
@@ -180,9 +182,17 @@ static void env_event(void *ctx, unsigned tunnel, uint32_t peer, int up)
 	if (up) {
 		n->ups++;
 		n->net_at_up = n_net;
+		return;
 	}
-	else
-		n->downs++;
+	n->downs++;
+	if (n->reconnect && n->e) {
+		/* as the daemon's NHRP does: back at once, from inside the callback */
+		n->reconnect_rc = ike_connect(n->e, tunnel, peer);
+		ike_peer_state(n->e, tunnel, peer);
+		/* and calls that would free dead SAs, were they not deferred */
+		ike_tick(n->e);
+		ike_disconnect(n->e, tunnel, htonl(0x0a0a0a0a));
+	}
 }
 
 static uint64_t env_now(void *ctx)
@@ -1976,6 +1986,74 @@ static void t_reorder(void)
 	}
 }
 
+/* The API called again from inside env callbacks (peer_event(down) ->
+ * ike_connect), as the daemon's NHRP does: no SA freed under the caller. */
+static void t_reentry(void)
+{
+	struct setup s = default_setup;
+
+	/* R deletes the IKE SA; I reconnects from inside peer_event(down). */
+	pair_up(&default_setup, NULL, 190);
+	establish();
+	node_i.reconnect = 1;
+	ike_disconnect(node_r.e, 0, node_i.addr);
+	net_run();
+	CHECK_INT(node_i.downs, 1);
+	CHECK_INT(node_i.reconnect_rc, IKE_PEER_CONNECTING);
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	CHECK_INT(n_sas(&node_i), 1);
+	CHECK_INT(n_sas(&node_r), 1);
+	/* Destroying the engine: the callbacks' ike_connect is refused. */
+	node_i.reconnect_rc = 0;
+	ike_engine_destroy(node_i.e);
+	node_i.e = NULL;
+	CHECK_INT(node_i.downs, 2);
+	pair_down();
+
+	/* DPD gives up; I reconnects from inside the callback, R is gone. */
+	s.dpd_delay = 5;
+	pair_up(&s, &default_setup, 191);
+	establish();
+	node_i.reconnect = 1;
+	for (int i = 0; i < 50; i++) {
+		n_net = 0;
+		now_ms += 1000;
+		ike_tick(node_i.e);
+	}
+	/* DPD gave up (down, reconnect), the new attempt gave up too (down,
+	 * reconnect again) */
+	CHECK(node_i.downs >= 2);
+	CHECK_INT(node_i.reconnect_rc, IKE_PEER_CONNECTING);
+	CHECK(n_sas(&node_i) <= 1);
+	node_i.reconnect = 0;
+	pair_down();
+
+	/* A peer restarted: its INITIAL_CONTACT makes R drop the old SA,
+	 * and R's callback reconnects while the new IKE_AUTH is handled. */
+	pair_up(&default_setup, NULL, 192);
+	establish();
+	node_r.reconnect = 1;
+	ike_engine_destroy(node_i.e);
+	n_net = 0;                  /* its Delete lost: R still has the SA */
+	{
+		struct cfg_ike k;
+		struct cfg_ike_secret sec;
+		struct ike_env env = env_tmpl;
+
+		env.ctx = &node_i;
+		env.child_install_inbound = env_install_inbound;
+		conf_make(&k, &sec, node_i.addr, &default_setup);
+		node_i.e = ike_engine_create(&env, &k);
+	}
+	CHECK_INT(n_sas(&node_r), 1);
+	ike_connect(node_i.e, 0, node_r.addr);
+	net_run();
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	CHECK(n_sas(&node_r) >= 1);
+	node_r.reconnect = 0;
+	pair_down();
+}
+
 static void t_half_open(void)
 {
 	pair_up(&default_setup, NULL, 96);
@@ -2287,7 +2365,7 @@ int main(int argc, char **argv)
 		{"lifetimes_and_limits", t_lifetimes_and_limits},
 		{"rekey_invalid_ke", t_rekey_invalid_ke}, {"ids_and_esn", t_ids_and_esn},
 		{"reorder", t_reorder}, {"collision_late_delete", t_child_collision_late_delete},
-		{"ike_collision_lost_deletes", t_ike_collision_lost_deletes},
+		{"ike_collision_lost_deletes", t_ike_collision_lost_deletes}, {"reentry", t_reentry},
 	};
 
 	/* An argument names the one scenario to run. */
