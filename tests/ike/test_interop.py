@@ -13,6 +13,8 @@ namespace, over real veths and a bridge; one scenario per run (argv[1]):
                        pings through the NAT, the hub sees it at the NAT's address; DPD.
   swan-init-ecdsa      ECDSA certificates; the hub rekeys the CHILD_SA itself (short
                        rekey_time) under traffic with nothing lost.
+  swan-hub-rekeys-ike  the hub rekeys the IKE SA (short rekey_time) under traffic: the CHILD_SA
+                       moves over, nothing lost, one IKE SA left on each side.
   swan-refused         a wrong PSK, IKE and ESP proposals we do not support, an unexpected
                        responder identity: strongSwan cannot connect, the hub answers the
                        right notify, counts it and keeps no SA; then the right one works.
@@ -43,7 +45,7 @@ topo = hub = sw = None
 
 
 def ike_conf(auth="psk", proposals="aes128gcm16-prfsha256-ecp256", esp="aes128gcm16",
-             cert=None, key=None, cacert=None, child_rekey=None, dpd=None):
+             cert=None, key=None, cacert=None, child_rekey=None, dpd=None, ike_rekey=None):
     """dmvpnd's ike section (swanctl-shaped: /work/notes/ikeglue-config.md)."""
     local = 'auth = "%s";' % auth
     remote = 'auth = "%s";' % auth
@@ -58,6 +60,8 @@ def ike_conf(auth="psk", proposals="aes128gcm16-prfsha256-ecp256", esp="aes128gc
     conn = 'tunnel = "tunnel0"; proposals = [ "%s" ];' % proposals
     if dpd:
         conn += " dpd_delay = %d; dpd_timeout = %d;" % dpd
+    if ike_rekey:
+        conn += " rekey_time = %d;" % ike_rekey
     s = ("ike = {\n  connections = {\n    dmvpn = {\n      %s\n      local = { %s };\n"
          "      remote = { %s };\n      children = { gre = { %s }; };\n    };\n  };\n" %
          (conn, local, remote, child))
@@ -389,6 +393,45 @@ def swan_resp_psk():
     chk.ok(again is not None, "after swanctl --terminate, dmvpnd keyed its NHS again")
 
 
+def swan_hub_rekeys_ike():
+    # The hub's IKE SA rekey_time is 15 s: it rekeys the IKE SA itself (CREATE_CHILD_SA with
+    # a new KE); the CHILD_SA moves to the new IKE SA and traffic does not notice.
+    ns_sw = build(hub_ike=ike_conf(ike_rekey=15))
+    sw.load(swan.swanctl_conf("hub", SW_NBMA, HUB_NBMA, SW_NBMA, HUB_NBMA, psk=PSK))
+    out = sw.initiate("gre", "hub")
+    chk.ok("successfully" in out, "swanctl --initiate")
+    c = wait_up("hub", SW_NBMA)
+    old = sw.established("hub")
+    gre = swan.GreSocket(ns_sw)
+    stop, stats = threading.Event(), {"sent": 0, "got": set()}
+    th = threading.Thread(target=ping_stream, args=(gre, stop, stats))
+    try:
+        register(gre, SW_NBMA, SW_NBMA)
+        th.start()
+        new = swan.wait_for("the IKE SA rekeyed by the hub", lambda: (lambda s: s if s and (
+            s.get("initiator-spi"), s.get("responder-spi")) != (old.get("initiator-spi"),
+                                                              old.get("responder-spi")) else None)(
+            sw.established("hub")), 45, 0.5)
+        time.sleep(2.0)
+    finally:
+        stop.set()
+        if th.is_alive():
+            th.join()
+        gre.close()
+    chk.ok(new.get("initiator") != "yes", "the hub initiated the rekey (new SPIs %s_i %s_r)" % (
+        new.get("initiator-spi"), new.get("responder-spi")))
+    chk.eq("one IKE SA on strongSwan afterwards", len(sw.sas()), 1)
+    c2 = sw.child("hub", "gre")
+    chk.ok(c2 is not None and c2.get("spi-in") == c.get("spi-in"),
+           "the CHILD_SA moved to the new IKE SA unchanged")
+    lost = stats["sent"] - len(stats["got"])
+    chk.ok(stats["sent"] > 50 and lost == 0, "%d pings across the IKE SA rekey, %d lost" % (
+        stats["sent"], lost))
+    ours = [e for e in ike_sas() if e.get("state") == "ESTABLISHED"]
+    chk.ok(len(ours) == 1 and ours[0].get("spi_i") == new.get("initiator-spi"),
+           "the hub lists the new IKE SA only (%s)" % [e.get("spi_i") for e in ike_sas()])
+
+
 def swan_refused():
     # What the hub must refuse, leaving nothing behind: each time no IKE SA, no ESP SA.
     build(hub_ike=ike_conf())
@@ -431,7 +474,7 @@ def swan_refused():
 SCENARIOS = {"swan-init-psk-gcm": swan_init_psk_gcm, "swan-init-rsa-cbc": swan_init_rsa_cbc,
              "swan-init-nat": swan_init_nat,
              "swan-init-ecdsa": swan_init_ecdsa, "swan-resp-psk": swan_resp_psk,
-             "swan-refused": swan_refused}
+             "swan-refused": swan_refused, "swan-hub-rekeys-ike": swan_hub_rekeys_ike}
 
 try:
     SCENARIOS[scenario]()
