@@ -9,8 +9,10 @@ namespace, over real veths and a bridge; one scenario per run (argv[1]):
   swan-init-rsa-cbc    RSA certificates, IKE AES-CBC-256/SHA-256/MODP-2048, ESP AES-CBC-128 +
                        HMAC-SHA-256; registration and pings; DPD: charon killed, the hub
                        removes its IKE SA and ESP SAs.
-  swan-init-nat        strongSwan behind the NAT namespace (NAT-T, PSK): registration and
-                       pings through the NAT, the hub sees it at the NAT's address; DPD.
+  swan-init-nat        strongSwan behind the NAT namespace (NAT-T, PSK): IKE and CHILD_SA up,
+                       both ends detect the NAT, the selectors name the peer's own address;
+                       DPD when charon dies.
+  swan-init-nat-nhrp   the same, plus registration and pings through the NAT.
   swan-init-ecdsa      ECDSA certificates; the hub rekeys the CHILD_SA itself (short
                        rekey_time) under traffic with nothing lost.
   swan-hub-rekeys-ike  the hub rekeys the IKE SA (short rekey_time) under traffic: the CHILD_SA
@@ -314,7 +316,7 @@ def swan_init_rsa_cbc():
     cleaned_up(SW_NBMA, "DPD after charon was killed")
 
 
-def swan_init_nat():
+def swan_init_nat(nhrp=False):
     ns_sw = build(behind_nat=True, hub_ike=ike_conf(dpd=(2, 10)))
     sw.load(swan.swanctl_conf("hub", SW_PRIV, HUB_NBMA, SW_PRIV, HUB_NBMA, psk=PSK))
     out = sw.initiate("gre", "hub")
@@ -324,14 +326,21 @@ def swan_init_nat():
     chk.ok(isa.get("nat-local") == "yes", "strongSwan detected the NAT in front of it")
     ours = ike_sa_of(NAT_OUT)
     chk.ok(ours.get("nat_remote") is True, "the hub detected the NAT in front of the peer")
-    gre = swan.GreSocket(ns_sw)
-    try:
-        register(gre, SW_PRIV, NAT_OUT)
-        chk.eq("pings to host0 from behind the NAT", pings(gre), 10)
-    finally:
-        gre.close()
+    c = sw.child("hub", "gre")
+    chk.eq("strongSwan's selectors: its own address behind the NAT to the hub's",
+           (c.get("local-ts"), c.get("remote-ts")), (["%s/32[gre]" % SW_PRIV], ["%s/32[gre]" % HUB_NBMA]))
+    chk.eq("the hub's CHILD_SA names the same selectors",
+           ((ours.get("child") or {}).get("ts_remote"), (ours.get("child") or {}).get("ts_local")),
+           (SW_PRIV, HUB_NBMA))
+    if nhrp:
+        gre = swan.GreSocket(ns_sw)
+        try:
+            register(gre, SW_PRIV, NAT_OUT)
+            chk.eq("pings to host0 from behind the NAT", pings(gre), 10)
+        finally:
+            gre.close()
     sw.kill()
-    cleaned_up(NAT_OUT, "DPD after charon was killed")
+    cleaned_up(NAT_OUT, "DPD after charon was killed", registered=nhrp)
 
 
 def swan_init_ecdsa():
@@ -473,6 +482,7 @@ def swan_refused():
 
 SCENARIOS = {"swan-init-psk-gcm": swan_init_psk_gcm, "swan-init-rsa-cbc": swan_init_rsa_cbc,
              "swan-init-nat": swan_init_nat,
+             "swan-init-nat-nhrp": lambda: swan_init_nat(nhrp=True),
              "swan-init-ecdsa": swan_init_ecdsa, "swan-resp-psk": swan_resp_psk,
              "swan-refused": swan_refused, "swan-hub-rekeys-ike": swan_hub_rekeys_ike}
 
