@@ -213,6 +213,32 @@ static int route_install(struct app *a, struct route_entry *r)
 	return 0;
 }
 
+/* Add n (a shortcut, or a route of the routing table) or replace the entry
+ * of the same prefix and kind: the LPM rule changes in one atomic update,
+ * then the old next hop is released. 0 or -errno (nothing changed). */
+static int route_put(struct app *a, struct route_entry *n, int shortcut)
+{
+	struct route_entry *r;
+	uint32_t old;
+	int rc;
+
+	if (!route_find(a, n->prefix, n->plen, shortcut) &&
+	    app_grow((void **)&a->routes, &a->cap_routes, a->n_routes + 1, sizeof(*a->routes)))
+		return -ENOMEM;
+	r = route_find(a, n->prefix, n->plen, shortcut);
+	if ((rc = route_install(a, n)))
+		return rc;
+	if (r) {
+		old = r->nh_idx;
+		*r = *n;
+		tables_nh_release(&a->dp.tables, old);
+	} else {
+		a->routes[a->n_routes++] = *n;
+		route_index(a, a->n_routes - 1);
+	}
+	return 0;
+}
+
 static int routes_sync(struct app *a, struct want *w)
 {
 	struct dp_tables *t = &a->dp.tables;
@@ -272,27 +298,12 @@ int state_shortcut_add(struct app *a, uint32_t prefix, uint8_t plen, uint8_t tun
 		.prefix = prefix, .plen = plen, .kind = RT_SHORTCUT, .seen = 1,
 		.nh = {.kind = NH_TUNNEL, .ifidx = tunnel, .gw = nexthop},
 	};
-	uint32_t old;
-	int rc;
 
 	if (r && !memcmp(&r->nh, &n.nh, sizeof(n.nh)))
 		return 0;
-	if (!r && app_grow((void **)&a->routes, &a->cap_routes, a->n_routes + 1, sizeof(*a->routes)))
-		return -ENOMEM;
-	r = route_find(a, prefix, plen, 1);
 	/* Overrides the rule of a configured route of the same prefix in one
 	 * atomic LPM update. */
-	if ((rc = route_install(a, &n)))
-		return rc;
-	if (r) {
-		old = r->nh_idx;
-		*r = n;
-		tables_nh_release(&a->dp.tables, old);
-	} else {
-		a->routes[a->n_routes++] = n;
-		route_index(a, a->n_routes - 1);
-	}
-	return 0;
+	return route_put(a, &n, 1);
 }
 
 void state_shortcut_del(struct app *a, uint32_t prefix, uint8_t plen)
@@ -322,28 +333,13 @@ int state_kernel_route_add(struct app *a, uint32_t prefix, uint8_t plen, uint8_t
 		.prefix = prefix, .plen = plen, .kind = RT_KERNEL, .seen = 1,
 		.nh = {.kind = NH_TUNNEL, .ifidx = tunnel, .gw = nexthop},
 	};
-	uint32_t old;
-	int rc;
 
 	if (r && r->kind != RT_KERNEL)
 		return -EEXIST;
 	if (r && !memcmp(&r->nh, &n.nh, sizeof(n.nh)))
 		return 0;
-	if (!r && app_grow((void **)&a->routes, &a->cap_routes, a->n_routes + 1, sizeof(*a->routes)))
-		return -ENOMEM;
-	r = route_find(a, prefix, plen, 0);
 	/* A new next hop replaces the old in one atomic LPM update. */
-	if ((rc = route_install(a, &n)))
-		return rc;
-	if (r) {
-		old = r->nh_idx;
-		*r = n;
-		tables_nh_release(&a->dp.tables, old);
-	} else {
-		a->routes[a->n_routes++] = n;
-		route_index(a, a->n_routes - 1);
-	}
-	return 0;
+	return route_put(a, &n, 0);
 }
 
 int state_kernel_route_del(struct app *a, uint32_t prefix, uint8_t plen)

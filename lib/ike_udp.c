@@ -4,14 +4,10 @@
 #include <string.h>
 
 #include "lib/ike_udp.h"
+#include "lib/be.h"
 #include "lib/ipv4.h"
 
 #define UDP_HLEN 8
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static int ike_port(uint16_t port)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/ike_wire.h"
+#include "lib/be.h"
 
 #define GEN_HDR_LEN 4             /* generic payload header (3.2) */
 #define PROP_HDR_LEN 8            /* proposal substructure without SPI (3.3.1) */
@@ -15,35 +16,6 @@
 #define TS_HDR_LEN 4              /* number of TSs + reserved */
 #define TS_IPV4_LEN 16
 #define TS_MIN_LEN 8              /* type, proto, length, ports: the part every type has */
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) << 32 | rd32(p + 4);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /* ---- header and chain ---- */
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/ipv4.h"
+#include "lib/be.h"
 #include "lib/nhrp.h"
 
 /* Fixed header offsets (RFC 2332 5.2.0). */
@@ -33,30 +34,6 @@
 #define ADDR_LEN 4
 #define TL_E164 0x40             /* type/length byte: NBMA address is E.164 */
 #define PROTO_IPV4 0x0800
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /* Network-order address: kept as the bytes on the wire. */
 static uint32_t rd_addr(const uint8_t *p)
