@@ -15,6 +15,8 @@ namespace, over real veths and a bridge; one scenario per run (argv[1]):
   swan-init-nat-nhrp   the same, plus registration and pings through the NAT.
   swan-init-ecdsa      ECDSA certificates; the hub rekeys the CHILD_SA itself (short
                        rekey_time) under traffic with nothing lost.
+  swan-resp-nat        dmvpnd, a spoke behind the NAT namespace, keys its NHS (strongSwan)
+                       through it (NAT-T from our side) and registers in ESP in UDP.
   swan-hub-rekeys-ike  the hub rekeys the IKE SA (short rekey_time) under traffic: the CHILD_SA
                        moves over, nothing lost, one IKE SA left on each side.
   swan-refused         a wrong PSK, IKE and ESP proposals we do not support, an unexpected
@@ -72,12 +74,19 @@ def ike_conf(auth="psk", proposals="aes128gcm16-prfsha256-ecp256", esp="aes128gc
     return s + "};\n"
 
 
-def build(behind_nat=False, hub_ike="", hub_nhrp="redirect = true;", hub_is_spoke=False):
-    """Topology and the two peers (not yet connected)."""
+def build(behind_nat=False, hub_ike="", hub_nhrp="redirect = true;", dmvpnd_behind_nat=False):
+    """Topology and the two peers (not yet connected). behind_nat: strongSwan sits behind
+    the NAT namespace; dmvpnd_behind_nat: dmvpnd does (its WAN port 198.19.0.2/24)."""
     global topo, hub, sw
     topo = swan.Topology("ikt-" + scenario[:8].replace("-", ""))
     nh, nhost = topo.ns("hub"), topo.ns("host0")
-    topo.on_wan(nh, "wan0")
+    wan, gw = HUB_NBMA + "/24", None
+    if dmvpnd_behind_nat:
+        nat = topo.nat("nat", NAT_OUT + "/24")
+        topo.veth(nat, "in0", nh, "wan0", addr1="198.19.0.1/24")
+        wan, gw = "198.19.0.2/24", "198.19.0.1"
+    else:
+        topo.on_wan(nh, "wan0")
     topo.veth(nh, "lan0", nhost, "eth0", addr2=HOST0 + "/24")
     swan.ns_run(nhost, ["ip", "route", "add", "default", "via", "198.18.0.1"])
     ns_sw = topo.ns("sw")
@@ -88,7 +97,7 @@ def build(behind_nat=False, hub_ike="", hub_nhrp="redirect = true;", hub_is_spok
     else:
         topo.on_wan(ns_sw, "eth0", SW_NBMA + "/24")
     hub = swan.Dmvpnd(nh, work, "hub", swan.dmvpnd_conf(
-        HUB_NBMA + "/24", "198.18.0.1/24", HUB_TUN + "/24", nhrp=hub_nhrp, rest=hub_ike))
+        wan, "198.18.0.1/24", HUB_TUN + "/24", nhrp=hub_nhrp, rest=hub_ike, gateway=gw))
     r = swan.subprocess.run([swan.dmvpnd_path(), "--check", "-c", hub.conf],
                             stdout=swan.subprocess.PIPE, stderr=swan.subprocess.STDOUT, text=True)
     if not chk.ok(r.returncode == 0, "dmvpnd --check accepts the configuration: " +
@@ -441,6 +450,44 @@ def swan_hub_rekeys_ike():
            "the hub lists the new IKE SA only (%s)" % [e.get("spi_i") for e in ike_sas()])
 
 
+def swan_resp_nat():
+    # dmvpnd is a spoke behind the NAT namespace and keys its NHS, strongSwan, through it:
+    # NAT-T from our side, the registration arrives in ESP in UDP.
+    ns_sw = build(dmvpnd_behind_nat=True, hub_ike=ike_conf(),
+                  hub_nhrp='nhs = ( { protocol = "%s"; nbma = "%s"; } );' % (SW_TUN, SW_NBMA))
+    sw.load(swan.swanctl_conf("spoke", SW_NBMA, "%any", SW_NBMA, "%any", psk=PSK,
+                              remote_ts="0.0.0.0/0[gre]"))
+    gre = swan.GreSocket(ns_sw)
+    try:
+        got = None
+        end = time.monotonic() + 40
+        while time.monotonic() < end and not got:
+            r = gre.recv(0.5)
+            if r and r[1] == 0x2001:
+                p = swan.parse_nhrp(r[2])
+                if p and p[0] == 3:
+                    got = (r[0], p)
+        chk.ok(got is not None and got[0] == "198.19.0.2",
+               "dmvpnd's Registration Request reached strongSwan through the NAT in ESP (%r)" % (got,))
+    finally:
+        gre.close()
+    isa = sw.established("spoke")
+    chk.ok(isa is not None and isa.get("remote-host") == NAT_OUT and isa.get("nat-remote") == "yes",
+           "strongSwan sees dmvpnd at the NAT's address, behind a NAT (%s:%s)" % (
+               isa and isa.get("remote-host"), isa and isa.get("remote-port")))
+    ours = ike_sa_of(SW_NBMA)
+    chk.ok(ours is not None and ours.get("initiator") is True and ours.get("nat_local") is True and
+           ours.get("local_port") == 4500, "dmvpnd initiated, knows it is behind a NAT, floated to 4500")
+    esp = ipsec_sa_of(SW_NBMA)
+    chk.ok(esp is not None and esp.get("encapsulation") == "udp" and esp.get("mode") == "tunnel",
+           "its ESP SA: tunnel mode (strongSwan's), in UDP (%s)" % esp)
+    c = sw.child("spoke", "gre") or {}
+    ch = (ours or {}).get("child") or {}
+    chk.eq("both ends agree on the CHILD_SA's selectors (strongSwan's remote, local = ours)",
+           (c.get("remote-ts"), c.get("local-ts")),
+           (["%s/32[gre]" % ch.get("ts_local")], ["%s/32[gre]" % ch.get("ts_remote")]))
+
+
 def swan_refused():
     # What the hub must refuse, leaving nothing behind: each time no IKE SA, no ESP SA.
     build(hub_ike=ike_conf())
@@ -484,7 +531,7 @@ SCENARIOS = {"swan-init-psk-gcm": swan_init_psk_gcm, "swan-init-rsa-cbc": swan_i
              "swan-init-nat": swan_init_nat,
              "swan-init-nat-nhrp": lambda: swan_init_nat(nhrp=True),
              "swan-init-ecdsa": swan_init_ecdsa, "swan-resp-psk": swan_resp_psk,
-             "swan-refused": swan_refused, "swan-hub-rekeys-ike": swan_hub_rekeys_ike}
+             "swan-refused": swan_refused, "swan-resp-nat": swan_resp_nat, "swan-hub-rekeys-ike": swan_hub_rekeys_ike}
 
 try:
     SCENARIOS[scenario]()
