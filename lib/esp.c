@@ -83,13 +83,26 @@ void esp_alg_key_lens(enum esp_alg alg, size_t *enc_len, size_t *auth_len)
 
 int esp_ct_memcmp(const void *a, const void *b, size_t n)
 {
-	/* volatile: no early exit however the compiler sees the loop. */
-	const volatile uint8_t *x = a, *y = b;
-	uint8_t d = 0;
+	/* Words while they last, then bytes; differences are OR-ed together,
+	 * with no early exit and no branch on the data. */
+	const uint8_t *x = a, *y = b;
+	uint64_t d = 0, u, v;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++)
-		d |= x[i] ^ y[i];
-	return d != 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&u, x + i, 8);
+		memcpy(&v, y + i, 8);
+		d |= u ^ v;
+	}
+	for (; i < n; i++)
+		d |= (uint64_t)(x[i] ^ y[i]);
+	/* volatile: the compiler may not turn the result into a branch it
+	 * could take early. */
+	{
+		volatile uint64_t r = d;
+
+		return r != 0;
+	}
 }
 
 /*
@@ -259,12 +272,6 @@ static size_t pad_len(const struct esp_crypto *c, size_t payload_len)
 	return ((size_t)0 - (payload_len + 2)) & (size_t)(c->block - 1);
 }
 
-size_t esp_trailer_len(const struct esp_crypto *c, size_t payload_len)
-{
-	if (!alg_info(c->alg))
-		return 0;
-	return pad_len(c, payload_len) + 2 + c->icv_len;
-}
 
 /* nonce = salt || explicit IV; AAD = SPI || [seq_hi] || seq_lo (RFC 4106 5). */
 static size_t gcm_params(const struct esp_crypto *c, const uint8_t *esp, uint64_t seq, int esn,
@@ -282,175 +289,356 @@ static size_t gcm_params(const struct esp_crypto *c, const uint8_t *esp, uint64_
 	return 12;
 }
 
-static int cbc_iv(IMB_MGR *mgr, const struct esp_crypto *c, uint64_t seq, uint8_t *iv)
+/* Jobs of a burst come back in submission order, some at submit time and
+ * the rest at the flush; each one's op is in user_data. A job the library
+ * refused marks its op failed. */
+static void job_done(IMB_JOB *job)
 {
-	uint8_t blk[16] = {0};
-	IMB_JOB *job = job_cipher(mgr, c, IMB_CIPHER_ECB, IMB_DIR_ENCRYPT);
+	struct esp_op *op = job->user_data;
 
-	wr64(blk + 8, seq);
-	job->src = blk;
-	job->dst = iv;
-	job->msg_len_to_cipher_in_bytes = sizeof(blk);
-	/* Run to completion now: the CBC job reads this IV. */
-	return job_run(mgr, job);
+	if (job->status != IMB_STATUS_COMPLETED && op)
+		op->status = ESP_E_ICV;
+}
+
+static void job_submit(IMB_MGR *mgr)
+{
+	IMB_JOB *done = IMB_SUBMIT_JOB(mgr);
+
+	while (done) {
+		job_done(done);
+		done = IMB_GET_COMPLETED_JOB(mgr);
+	}
+}
+
+static void job_flush(IMB_MGR *mgr)
+{
+	IMB_JOB *done;
+
+	while ((done = IMB_FLUSH_JOB(mgr)) != NULL)
+		job_done(done);
+}
+
+/*
+ * AES-GCM over the ct_len bytes after the ESP header and IV, in place, with
+ * the tag to tag, under the SA's pre-expanded keys. Through the direct API:
+ * GCM is not multi-buffer in the library, and a job costs the submission's
+ * checks and bookkeeping on top of the same code (measured: about 45 ns
+ * against 65 ns an 84-byte packet here); CBC+HMAC, which is multi-buffer,
+ * goes through the job API.
+ */
+static void gcm_run(IMB_MGR *mgr, struct esp_op *op, int enc, size_t ct_len, size_t aad_len,
+		    uint8_t *tag)
+{
+	const struct esp_crypto *c = op->c;
+	uint8_t *ct = op->esp + esp_header_len(c);
+	struct gcm_context_data ctx;
+
+	if (enc) {
+		if (c->key_len == 16)
+			IMB_AES128_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, op->nonce, op->aad,
+					   aad_len, tag, GCM_TAG_LEN);
+		else
+			IMB_AES256_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, op->nonce, op->aad,
+					   aad_len, tag, GCM_TAG_LEN);
+	} else {
+		if (c->key_len == 16)
+			IMB_AES128_GCM_DEC(mgr, &c->gcm, &ctx, ct, ct, ct_len, op->nonce, op->aad,
+					   aad_len, tag, GCM_TAG_LEN);
+		else
+			IMB_AES256_GCM_DEC(mgr, &c->gcm, &ctx, ct, ct, ct_len, op->nonce, op->aad,
+					   aad_len, tag, GCM_TAG_LEN);
+	}
+}
+
+/* The ciphertext bytes of a sealed payload: payload, pad, pad length, next header. */
+static size_t seal_ct_len(const struct esp_crypto *c, size_t payload_len)
+{
+	return payload_len + pad_len(c, payload_len) + 2;
+}
+
+void esp_seal_burst(IMB_MGR *mgr, struct esp_op *ops, unsigned n)
+{
+	int cbc = 0;
+
+	/* Pass 1: headers and trailers; GCM jobs, and the CBC IVs (AES-ECB
+	 * of seq, which the CBC jobs of pass 2 read). */
+	for (unsigned i = 0; i < n; i++) {
+		struct esp_op *op = &ops[i];
+		const struct esp_crypto *c = op->c;
+		const struct esp_alg_info *a = alg_info(c->alg);
+		size_t hdr, pad, ct_len, len;
+		uint8_t *esp = op->esp, *tr;
+
+		op->out_len = 0;
+		op->status = ESP_E_LENGTH;
+		if (!a || op->seq == 0 || (!op->esn && op->seq > UINT32_MAX) || op->len > ESP_MAX_LEN)
+			continue;
+		hdr = esp_header_len(c);
+		pad = pad_len(c, op->len);
+		ct_len = op->len + pad + 2;
+		len = hdr + ct_len + c->icv_len;
+		if (len > ESP_MAX_LEN)
+			continue;
+		op->status = ESP_OK;
+		op->out_len = (uint32_t)len;
+		/* SPI and sequence number in one store; the nonce and AAD below
+		 * from the values, not read back from the packet. */
+		{
+			uint64_t h = (uint64_t)op->spi_be |
+				     (uint64_t)__builtin_bswap32((uint32_t)op->seq) << 32;
+
+			memcpy(esp, &h, 8);
+		}
+		tr = esp + hdr + op->len;
+		if (c->icv_len >= 14) {
+			/* One 16-byte store of 1, 2, 3...: the bytes past the
+			 * trailer are the ICV's, written later. */
+			static const uint8_t seq16[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+							  14, 15, 16};
+
+			memcpy(tr, seq16, 16);
+		} else {
+			for (size_t k = 0; k < pad; k++)
+				tr[k] = (uint8_t)(k + 1);
+		}
+		tr[pad] = (uint8_t)pad;
+		tr[pad + 1] = op->next_hdr;
+		if (a->kind == KIND_GCM) {
+			/* The explicit IV is the sequence number (RFC 4106 3.1). */
+			uint64_t iv = __builtin_bswap64(op->seq);
+			uint32_t lo = __builtin_bswap32((uint32_t)op->seq);
+			size_t aad_len = 8;
+
+			memcpy(esp + ESP_HDR_LEN, &iv, 8);
+			memcpy(op->nonce, c->salt, GCM_SALT_LEN);
+			memcpy(op->nonce + GCM_SALT_LEN, &iv, 8);
+			memcpy(op->aad, &op->spi_be, 4);
+			if (op->esn) {
+				uint32_t hi = __builtin_bswap32((uint32_t)(op->seq >> 32));
+
+				memcpy(op->aad + 4, &hi, 4);
+				memcpy(op->aad + 8, &lo, 4);
+				aad_len = 12;
+			} else {
+				memcpy(op->aad + 4, &lo, 4);
+			}
+			gcm_run(mgr, op, 1, ct_len, aad_len, esp + hdr + ct_len);
+		} else if (a->kind == KIND_CBC) {
+			IMB_JOB *job = job_cipher(mgr, c, IMB_CIPHER_ECB, IMB_DIR_ENCRYPT);
+
+			memset(op->nonce, 0, 8);
+			wr64(op->nonce + 8, op->seq);
+			job->src = op->nonce;
+			job->dst = esp + ESP_HDR_LEN;
+			job->msg_len_to_cipher_in_bytes = 16;
+			job->user_data = op;
+			job_submit(mgr);
+			cbc = 1;
+		}
+	}
+	if (!cbc)
+		goto done;
+	job_flush(mgr);
+	/* Pass 2: CBC then HMAC, with the IVs in place now. */
+	for (unsigned i = 0; i < n; i++) {
+		struct esp_op *op = &ops[i];
+		const struct esp_crypto *c = op->c;
+		size_t hdr, ct_len, hash_len;
+		IMB_JOB *job;
+
+		if (op->status != ESP_OK || alg_info(c->alg)->kind != KIND_CBC)
+			continue;
+		hdr = esp_header_len(c);
+		ct_len = seal_ct_len(c, op->len);
+		hash_len = hdr + ct_len;
+		/* RFC 4303 2.2.1: with ESN the ICV also covers seq_hi, placed
+		 * after the ciphertext for the hash only (the ICV goes there). */
+		if (op->esn) {
+			wr32(op->esp + hdr + ct_len, (uint32_t)(op->seq >> 32));
+			hash_len += 4;
+		}
+		job = job_cbc(mgr, c, IMB_DIR_ENCRYPT, op->esp, hdr, ct_len);
+		job_hmac(job, c, hash_len, op->tag);
+		job->user_data = op;
+		job_submit(mgr);
+	}
+	job_flush(mgr);
+	for (unsigned i = 0; i < n; i++) {
+		struct esp_op *op = &ops[i];
+		const struct esp_crypto *c = op->c;
+
+		if (op->status == ESP_OK && alg_info(c->alg)->kind == KIND_CBC)
+			memcpy(op->esp + esp_header_len(c) + seal_ct_len(c, op->len), op->tag,
+			       c->icv_len);
+	}
+done:
+	for (unsigned i = 0; i < n; i++)
+		if (ops[i].status != ESP_OK)
+			ops[i].out_len = 0;
 }
 
 size_t esp_seal(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t payload_len,
 		uint32_t spi_be, uint64_t seq, int esn, uint8_t next_hdr)
 {
-	const struct esp_alg_info *a = alg_info(c->alg);
-	size_t hdr, pad, ct_len, len;
-	uint8_t *ct, *tr;
+	struct esp_op op = {.c = c, .esp = esp, .spi_be = spi_be, .seq = seq,
+			    .esn = (uint8_t)!!esn, .next_hdr = next_hdr};
 
-	if (!a || seq == 0 || (!esn && seq > UINT32_MAX) || payload_len > ESP_MAX_LEN)
+	if (payload_len > ESP_MAX_LEN)
 		return 0;
-	hdr = esp_header_len(c);
-	pad = pad_len(c, payload_len);
-	ct_len = payload_len + pad + 2;
-	len = hdr + ct_len + c->icv_len;
-	if (len > ESP_MAX_LEN)
-		return 0;
+	op.len = (uint32_t)payload_len;
+	esp_seal_burst(mgr, &op, 1);
+	return op.out_len;
+}
 
-	memcpy(esp, &spi_be, 4);
-	wr32(esp + 4, (uint32_t)seq);
-	ct = esp + hdr;
-	tr = ct + payload_len;
-	for (size_t i = 0; i < pad; i++)
-		tr[i] = (uint8_t)(i + 1);
-	tr[pad] = (uint8_t)pad;
-	tr[pad + 1] = next_hdr;
+void esp_open_burst(IMB_MGR *mgr, struct esp_op *ops, unsigned n)
+{
+	int cbc = 0;
 
-	switch (a->kind) {
-	case KIND_GCM: {
-		struct gcm_context_data ctx;
-		uint8_t nonce[12], aad[12];
-		size_t aad_len;
+	/* Pass 1: checks of the lengths and of seq; GCM jobs (decrypting
+	 * while the tag is computed); CBC: the HMAC alone. */
+	for (unsigned i = 0; i < n; i++) {
+		struct esp_op *op = &ops[i];
+		const struct esp_crypto *c = op->c;
+		const struct esp_alg_info *a = alg_info(c->alg);
+		size_t hdr, ct_len, len = op->len;
+		uint8_t *esp = op->esp;
 
-		wr64(esp + ESP_HDR_LEN, seq);
-		aad_len = gcm_params(c, esp, seq, esn, nonce, aad);
-		if (a->key_len == 16)
-			IMB_AES128_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len,
-					   ct + ct_len, GCM_TAG_LEN);
-		else
-			IMB_AES256_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len,
-					   ct + ct_len, GCM_TAG_LEN);
-		break;
-	}
-	case KIND_CBC: {
-		uint8_t tag[ESP_MAX_ICV];
-		size_t hash_len = hdr + ct_len;
-		IMB_JOB *job;
-
-		if (cbc_iv(mgr, c, seq, esp + ESP_HDR_LEN))
-			return 0;
-		/* RFC 4303 2.2.1: with ESN the ICV also covers seq_hi, placed
-		 * after the ciphertext for the hash only (the ICV goes there). */
-		if (esn) {
-			wr32(ct + ct_len, (uint32_t)(seq >> 32));
-			hash_len += 4;
+		op->submitted = 0;
+		if (!a) {
+			op->status = ESP_E_ICV;
+			continue;
 		}
-		job = job_cbc(mgr, c, IMB_DIR_ENCRYPT, esp, hdr, ct_len);
-		job_hmac(job, c, hash_len, tag);
-		if (job_run(mgr, job))
-			return 0;
-		memcpy(ct + ct_len, tag, c->icv_len);
-		break;
+		hdr = esp_header_len(c);
+		if (len > ESP_MAX_LEN || len < hdr + c->icv_len + c->block) {
+			op->status = ESP_E_LENGTH;
+			continue;
+		}
+		ct_len = len - hdr - c->icv_len;
+		if (ct_len & (size_t)(c->block - 1)) {
+			op->status = ESP_E_LENGTH;
+			continue;
+		}
+		/* The caller's seq goes into its replay window: it must be the one authenticated. */
+		if (rd32(esp + 4) != (uint32_t)op->seq || (!op->esn && op->seq > UINT32_MAX)) {
+			op->status = ESP_E_ICV;
+			continue;
+		}
+		op->status = ESP_OK;
+		op->submitted = a->kind != KIND_NULL;
+		if (a->kind == KIND_GCM) {
+			size_t aad_len = gcm_params(c, esp, op->seq, op->esn, op->nonce, op->aad);
+
+			gcm_run(mgr, op, 0, ct_len, aad_len, op->tag);
+		} else if (a->kind == KIND_CBC) {
+			size_t hash_len = hdr + ct_len;
+			uint8_t *icv = esp + hdr + ct_len;
+			IMB_JOB *job;
+
+			if (op->esn) {
+				/* icv_len >= 12, so seq_hi fits where the ICV was;
+				 * the ICV is put back after the flush. */
+				memcpy(op->saved, icv, 4);
+				wr32(icv, (uint32_t)(op->seq >> 32));
+				op->submitted = 2;
+				hash_len += 4;
+			}
+			job = job_cipher(mgr, c, IMB_CIPHER_NULL, IMB_DIR_ENCRYPT);
+			job->src = esp;
+			job->dst = esp; /* unused: nothing to cipher */
+			job_hmac(job, c, hash_len, op->tag);
+			job->user_data = op;
+			job_submit(mgr);
+			cbc = 1;
+		}
 	}
-	case KIND_NULL:
-		break;
+	if (cbc)
+		job_flush(mgr);
+	/* Pass 2: the ICVs, in constant time; CBC decrypts only what verified. */
+	for (unsigned i = 0; i < n; i++) {
+		struct esp_op *op = &ops[i];
+		const struct esp_crypto *c = op->c;
+		const struct esp_alg_info *a = alg_info(c->alg);
+		size_t hdr, ct_len;
+		uint8_t *ct, *icv;
+
+		if (!op->submitted)
+			continue;
+		hdr = esp_header_len(c);
+		ct_len = op->len - hdr - c->icv_len;
+		ct = op->esp + hdr;
+		icv = ct + ct_len;
+		if (op->submitted == 2)
+			memcpy(icv, op->saved, 4);
+		if (a->kind == KIND_GCM && op->status != ESP_OK) {
+			memset(ct, 0, ct_len);
+			continue;
+		}
+		if (op->status != ESP_OK)
+			continue;
+		if (a->kind == KIND_GCM) {
+			if (esp_ct_memcmp(op->tag, icv, GCM_TAG_LEN)) {
+				/* No unverified plaintext left behind. */
+				memset(ct, 0, ct_len);
+				op->status = ESP_E_ICV;
+			}
+		} else if (a->kind == KIND_CBC) {
+			IMB_JOB *job;
+
+			if (esp_ct_memcmp(op->tag, icv, c->icv_len)) {
+				op->status = ESP_E_ICV;
+				continue;
+			}
+			job = job_cbc(mgr, c, IMB_DIR_DECRYPT, op->esp, hdr, ct_len);
+			job->user_data = op;
+			job_submit(mgr);
+		}
 	}
-	return len;
-}
+	if (cbc)
+		job_flush(mgr);
+	/* Pass 3: authenticated now (or NULL): padding per RFC 4303 2.4, 1, 2, 3, ... */
+	for (unsigned i = 0; i < n; i++) {
+		struct esp_op *op = &ops[i];
+		const struct esp_crypto *c = op->c;
+		size_t hdr, ct_len, padlen;
+		const uint8_t *pt;
 
-static int open_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t ct_len,
-		    uint64_t seq, int esn)
-{
-	struct gcm_context_data ctx;
-	uint8_t nonce[12], aad[12], tag[GCM_TAG_LEN];
-	uint8_t *ct = esp + esp_header_len(c);
-	size_t aad_len = gcm_params(c, esp, seq, esn, nonce, aad);
-
-	if (c->key_len == 16)
-		IMB_AES128_GCM_DEC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len, tag,
-				   GCM_TAG_LEN);
-	else
-		IMB_AES256_GCM_DEC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len, tag,
-				   GCM_TAG_LEN);
-	if (esp_ct_memcmp(tag, ct + ct_len, GCM_TAG_LEN)) {
-		memset(ct, 0, ct_len);
-		return ESP_E_ICV;
+		if (op->status != ESP_OK)
+			continue;
+		hdr = esp_header_len(c);
+		ct_len = op->len - hdr - c->icv_len;
+		pt = op->esp + hdr;
+		padlen = pt[ct_len - 2];
+		if (padlen > ct_len - 2) {
+			op->status = ESP_E_PAD;
+			continue;
+		}
+		for (size_t k = 0, p = ct_len - 2 - padlen; k < padlen; k++) {
+			if (pt[p + k] != (uint8_t)(k + 1)) {
+				op->status = ESP_E_PAD;
+				break;
+			}
+		}
+		if (op->status != ESP_OK)
+			continue;
+		op->payload_off = (uint16_t)hdr;
+		op->payload_len = (uint16_t)(ct_len - 2 - padlen);
+		op->next_hdr = pt[ct_len - 1];
 	}
-	return ESP_OK;
-}
-
-static int open_cbc(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t ct_len,
-		    uint64_t seq, int esn)
-{
-	size_t hdr = esp_header_len(c), hash_len = hdr + ct_len;
-	uint8_t *ct = esp + hdr, *icv = ct + ct_len;
-	uint8_t want[ESP_MAX_ICV], got[ESP_MAX_ICV];
-	IMB_JOB *job;
-	int rc;
-
-	memcpy(want, icv, c->icv_len);
-	if (esn) {
-		/* icv_len >= 12, so seq_hi fits where the ICV was. */
-		wr32(icv, (uint32_t)(seq >> 32));
-		hash_len += 4;
-	}
-	rc = esp_hmac(mgr, c, esp, hash_len, got);
-	if (esn)
-		memcpy(icv, want, 4);
-	if (rc || esp_ct_memcmp(got, want, c->icv_len))
-		return ESP_E_ICV;
-
-	job = job_cbc(mgr, c, IMB_DIR_DECRYPT, esp, hdr, ct_len);
-	return job_run(mgr, job) ? ESP_E_ICV : ESP_OK;
 }
 
 int esp_open(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t len, uint64_t seq,
 	     int esn, struct esp_opened *out)
 {
-	const struct esp_alg_info *a = alg_info(c->alg);
-	size_t hdr, ct_len, padlen;
-	const uint8_t *pt;
-	int rc = ESP_OK;
+	struct esp_op op = {.c = c, .esp = esp, .seq = seq, .esn = (uint8_t)!!esn};
 
-	if (!a)
-		return ESP_E_ICV;
-	hdr = esp_header_len(c);
-	if (len > ESP_MAX_LEN || len < hdr + c->icv_len + c->block)
+	if (len > ESP_MAX_LEN)
 		return ESP_E_LENGTH;
-	ct_len = len - hdr - c->icv_len;
-	if (ct_len & (size_t)(c->block - 1))
-		return ESP_E_LENGTH;
-	/* The caller's seq goes into its replay window: it must be the one authenticated. */
-	if (rd32(esp + 4) != (uint32_t)seq || (!esn && seq > UINT32_MAX))
-		return ESP_E_ICV;
-
-	switch (a->kind) {
-	case KIND_GCM:
-		rc = open_gcm(mgr, c, esp, ct_len, seq, esn);
-		break;
-	case KIND_CBC:
-		rc = open_cbc(mgr, c, esp, ct_len, seq, esn);
-		break;
-	case KIND_NULL:
-		break;
+	op.len = (uint32_t)len;
+	esp_open_burst(mgr, &op, 1);
+	if (op.status == ESP_OK) {
+		out->payload_off = op.payload_off;
+		out->payload_len = op.payload_len;
+		out->next_hdr = op.next_hdr;
 	}
-	if (rc != ESP_OK)
-		return rc;
-
-	/* Authenticated now (or NULL): padding per RFC 4303 2.4, 1, 2, 3, ... */
-	pt = esp + hdr;
-	padlen = pt[ct_len - 2];
-	if (padlen > ct_len - 2)
-		return ESP_E_PAD;
-	for (size_t i = 0, p = ct_len - 2 - padlen; i < padlen; i++)
-		if (pt[p + i] != (uint8_t)(i + 1))
-			return ESP_E_PAD;
-	out->payload_off = (uint16_t)hdr;
-	out->payload_len = (uint16_t)(ct_len - 2 - padlen);
-	out->next_hdr = pt[ct_len - 1];
-	return ESP_OK;
+	return op.status;
 }

@@ -80,7 +80,15 @@ int esp_hmac(IMB_MGR *mgr, const struct esp_crypto *c, const void *msg, size_t l
 
 /* Bytes that sealing payload_len bytes adds after the payload (pad, pad
  * length, next header, ICV) and before it (header + IV). */
-size_t esp_trailer_len(const struct esp_crypto *c, size_t payload_len);
+static inline size_t esp_trailer_len(const struct esp_crypto *c, size_t payload_len)
+{
+	/* No algorithm (cleared): nothing. payload + pad + pad length + next
+	 * header fill whole blocks (a power of two). */
+	if ((unsigned)c->alg >= ESP_ALG__COUNT)
+		return 0;
+	return (((size_t)0 - (payload_len + 2)) & (size_t)(c->block - 1)) + 2 + c->icv_len;
+}
+
 static inline size_t esp_header_len(const struct esp_crypto *c)
 {
 	return ESP_HDR_LEN + c->iv_len;
@@ -133,6 +141,42 @@ struct esp_opened {
  */
 int esp_open(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t len, uint64_t seq,
 	     int esn, struct esp_opened *out);
+
+/*
+ * Bursts: the dataplane's way in. One op per packet, filled by the caller;
+ * the library's scratch (nonce, AAD, tags) lives in the op so a whole burst
+ * of jobs can be in flight in the manager at once. Seal and open have the
+ * semantics of esp_seal and esp_open above, op by op; ops may mix SAs and
+ * algorithms. mgr: the caller's own manager with no jobs in flight; it is
+ * empty again on return.
+ */
+struct esp_op {
+	/* in */
+	const struct esp_crypto *c;
+	uint8_t *esp;                /* seal: room for header + IV, payload after; open: the ESP */
+	uint32_t len;                /* seal: payload bytes; open: ESP bytes, header to ICV */
+	uint32_t spi_be;             /* seal: SPI, network order */
+	uint64_t seq;                /* the full sequence number */
+	uint8_t esn;
+	uint8_t next_hdr;            /* seal: in; open: out */
+	/* out */
+	uint8_t status;              /* open: enum esp_error; seal: ESP_OK or ESP_E_LENGTH */
+	uint16_t payload_off;        /* open: from esp */
+	uint16_t payload_len;        /* open */
+	uint32_t out_len;            /* seal: ESP bytes (header to ICV), 0 when not sealed */
+	/* the library's scratch */
+	uint8_t nonce[16] __attribute__((aligned(16)));
+	uint8_t aad[12];
+	uint8_t saved[4];            /* open, CBC with ESN: the ICV bytes seq_hi covers */
+	uint8_t submitted;           /* open: pass 1 gave the op a job (2: seq_hi written) */
+	uint8_t tag[ESP_MAX_ICV] __attribute__((aligned(16)));
+};
+
+/* Seal ops[0..n): each gets out_len (0: not sealed, as esp_seal's 0). */
+void esp_seal_burst(IMB_MGR *mgr, struct esp_op *ops, unsigned n);
+/* Open ops[0..n): each gets status, and when ESP_OK payload_off,
+ * payload_len and next_hdr. */
+void esp_open_burst(IMB_MGR *mgr, struct esp_op *ops, unsigned n);
 
 /* Constant-time comparison: 0 when equal. */
 int esp_ct_memcmp(const void *a, const void *b, size_t n);
