@@ -2,6 +2,7 @@
 /* Forwarding tables shared by the control thread (only writer) and workers (lock-free readers). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -35,6 +36,20 @@ static inline uint32_t tbl_hash(const struct tbl_key *k)
 static uint32_t tbl_hash_fn(const void *key, uint32_t len, uint32_t init)
 {
 	return tbl_hash(key);
+}
+
+/* One protocol address mapped to a (tunnel, NBMA): a node of the
+ * writer's list per NBMA. */
+struct tables_peer_ref {
+	uint32_t proto;
+	uint32_t next;               /* node index, or REF_NONE */
+};
+
+#define REF_NONE UINT32_MAX
+
+static uint64_t nbma_key(uint16_t tunnel, uint32_t nbma)
+{
+	return (uint64_t)tunnel << 32 | nbma;
 }
 
 /* What waits in the defer queue for its grace period. */
@@ -127,6 +142,9 @@ int tables_create(struct dp_tables *t, const char *name, struct rte_rcu_qsbr *qs
 	t->sa_out = hash_create(t, name, "sa_out", max_peers);
 	if (!t->neigh || !t->peers || !t->sa_in || !t->sa_out)
 		goto err;
+	t->free_ref = REF_NONE;
+	if (u64map_init(&t->nbma_idx, max_peers < 64 ? 64 : max_peers))
+		goto err;
 	snprintf(n, sizeof(n), "%s_dq", name);
 	dqp.name = n;
 	dqp.size = t->nh_max + max_neigh + 3 * max_peers;
@@ -161,6 +179,8 @@ void tables_destroy(struct dp_tables *t)
 		rte_lpm_free(t->lpm);
 	rte_free(t->nh);
 	rte_free(t->nh_free);
+	u64map_fini(&t->nbma_idx);
+	free(t->refs);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -308,23 +328,134 @@ const struct neigh_rt *tables_neigh_lookup(const struct dp_tables *t, uint16_t p
 	return hash_find(t->neigh, port, addr);
 }
 
-int tables_peer_set(struct dp_tables *t, uint16_t tunnel, uint32_t proto, uint32_t nbma)
+/* Writer: note that proto in tunnel maps to nbma. 0 or -ENOMEM. */
+static int ref_add(struct dp_tables *t, uint16_t tunnel, uint32_t nbma, uint32_t proto)
+{
+	uint64_t key = nbma_key(tunnel, nbma);
+	uint32_t head = REF_NONE, i;
+
+	if (t->free_ref == REF_NONE) {
+		if (t->n_refs == t->cap_refs) {
+			uint32_t cap = t->cap_refs ? t->cap_refs * 2 : 64;
+			struct tables_peer_ref *r = realloc(t->refs, sizeof(*r) * cap);
+
+			if (!r)
+				return -ENOMEM;
+			t->refs = r;
+			t->cap_refs = cap;
+		}
+		i = t->n_refs++;
+	} else {
+		i = t->free_ref;
+		t->free_ref = t->refs[i].next;
+	}
+	u64map_get(&t->nbma_idx, key, &head);
+	t->refs[i].proto = proto;
+	t->refs[i].next = head;
+	if (u64map_put(&t->nbma_idx, key, i)) {
+		t->refs[i].next = t->free_ref;
+		t->free_ref = i;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void ref_del(struct dp_tables *t, uint16_t tunnel, uint32_t nbma, uint32_t proto)
+{
+	uint64_t key = nbma_key(tunnel, nbma);
+	uint32_t head, *pp, i;
+
+	if (u64map_get(&t->nbma_idx, key, &head))
+		return;
+	for (pp = &head; *pp != REF_NONE; pp = &t->refs[*pp].next) {
+		if (t->refs[*pp].proto != proto)
+			continue;
+		i = *pp;
+		*pp = t->refs[i].next;
+		t->refs[i].next = t->free_ref;
+		t->free_ref = i;
+		break;
+	}
+	if (head == REF_NONE)
+		u64map_del(&t->nbma_idx, key);
+	else
+		u64map_put(&t->nbma_idx, key, head);
+}
+
+static int peer_publish(struct dp_tables *t, uint16_t tunnel, uint32_t proto, uint32_t nbma,
+			void *sa)
 {
 	struct peer_rt *p = rte_zmalloc("peer", sizeof(*p), 0);
 
-	if (p)
+	if (p) {
 		p->nbma = nbma;
+		p->sa_out = sa;
+	}
 	return hash_publish(t, t->peers, tunnel, proto, p);
+}
+
+int tables_peer_set(struct dp_tables *t, uint16_t tunnel, uint32_t proto, uint32_t nbma)
+{
+	const struct peer_rt *old = hash_find(t->peers, tunnel, proto);
+	uint32_t old_nbma = old ? old->nbma : 0;
+	int rc;
+
+	if (!old || old_nbma != nbma) {
+		rc = ref_add(t, tunnel, nbma, proto);
+		if (rc)
+			return rc;
+	}
+	rc = peer_publish(t, tunnel, proto, nbma, hash_find(t->sa_out, tunnel, nbma));
+	if (rc) {
+		if (!old || old_nbma != nbma)
+			ref_del(t, tunnel, nbma, proto);
+		return rc;
+	}
+	if (old && old_nbma != nbma)
+		ref_del(t, tunnel, old_nbma, proto);
+	return 0;
 }
 
 int tables_peer_del(struct dp_tables *t, uint16_t tunnel, uint32_t proto)
 {
-	return hash_remove(t->peers, tunnel, proto);
+	const struct peer_rt *old = hash_find(t->peers, tunnel, proto);
+	uint32_t nbma = old ? old->nbma : 0;
+	int rc = hash_remove(t->peers, tunnel, proto);
+
+	if (!rc)
+		ref_del(t, tunnel, nbma, proto);
+	return rc;
 }
 
 const struct peer_rt *tables_peer_lookup(const struct dp_tables *t, uint16_t tunnel, uint32_t proto)
 {
 	return hash_find(t->peers, tunnel, proto);
+}
+
+static void hash_find_bulk(const struct rte_hash *h, const uint16_t *ifidx, uint16_t ifidx1,
+			   const uint32_t *addr, unsigned n, void **out)
+{
+	struct tbl_key k[64];
+	const void *kp[64];
+	hash_sig_t sig[64];
+	uint64_t hits = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		k[i] = (struct tbl_key){.addr = addr[i], .ifidx = ifidx ? ifidx[i] : ifidx1};
+		kp[i] = &k[i];
+		sig[i] = tbl_hash(&k[i]);
+	}
+	if (rte_hash_lookup_with_hash_bulk_data(h, kp, sig, n, &hits, out) < 0)
+		hits = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!(hits >> i & 1))
+			out[i] = NULL;
+}
+
+void tables_peer_lookup_bulk(const struct dp_tables *t, const uint16_t *tunnel,
+			     const uint32_t *proto, unsigned n, const struct peer_rt **out)
+{
+	hash_find_bulk(t->peers, tunnel, 0, proto, n, (void **)out);
 }
 
 /* SPIs are keyed with an interface index no tunnel uses. */
@@ -345,13 +476,56 @@ void *tables_sa_in_lookup(const struct dp_tables *t, uint32_t spi)
 	return hash_find(t->sa_in, SA_IN_IFIDX, spi);
 }
 
+void tables_sa_in_lookup_bulk(const struct dp_tables *t, const uint32_t *spi, unsigned n,
+			      void **out)
+{
+	hash_find_bulk(t->sa_in, NULL, SA_IN_IFIDX, spi, n, out);
+}
+
+/* Republish every peer of (tunnel, nbma) with sa. A peer that cannot be
+ * republished (no memory) is removed: none may keep an SA about to go. */
+static void peers_rebind(struct dp_tables *t, uint16_t tunnel, uint32_t nbma, void *sa)
+{
+	uint32_t i;
+
+	if (u64map_get(&t->nbma_idx, nbma_key(tunnel, nbma), &i))
+		return;
+	while (i != REF_NONE) {
+		uint32_t next = t->refs[i].next, proto = t->refs[i].proto;
+
+		if (peer_publish(t, tunnel, proto, nbma, sa))
+			tables_peer_del(t, tunnel, proto);
+		i = next;
+	}
+}
+
 int tables_sa_out_set(struct dp_tables *t, uint16_t tunnel, uint32_t nbma, void *sa)
 {
-	return hash_publish(t, t->sa_out, tunnel, nbma, sa);
+	struct tbl_key k = {.addr = nbma, .ifidx = tunnel};
+	void *old = NULL;
+	int had, rc;
+
+	if (!sa)
+		return -ENOMEM;
+	had = rte_hash_lookup_data(t->sa_out, &k, &old) >= 0;
+	rc = rte_hash_add_key_data(t->sa_out, &k, sa);
+	if (rc) {
+		rte_free(sa);
+		return rc;
+	}
+	/* Peers first, then the old SA's grace period: a reader that still
+	 * has a peer pointing to it got that peer before this point. */
+	peers_rebind(t, tunnel, nbma, sa);
+	if (had && old != sa)
+		tables_defer_free(t, old);
+	return 0;
 }
 
 int tables_sa_out_del(struct dp_tables *t, uint16_t tunnel, uint32_t nbma)
 {
+	if (!hash_find(t->sa_out, tunnel, nbma))
+		return -ENOENT;
+	peers_rebind(t, tunnel, nbma, NULL);
 	return hash_remove(t->sa_out, tunnel, nbma);
 }
 

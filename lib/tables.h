@@ -9,6 +9,8 @@
 #include <rte_lpm.h>
 #include <rte_rcu_qsbr.h>
 
+#include "lib/u64map.h"
+
 /*
  * Threading contract, for every function below:
  *  - "writer": control thread only; never concurrently with itself.
@@ -40,6 +42,11 @@ struct neigh_rt {              /* resolved neighbour: what a worker needs */
 
 struct peer_rt {               /* NHRP mapping: tunnel address -> NBMA */
 	uint32_t nbma;         /* network order */
+	uint32_t pad;
+	/* The outbound SA of (tunnel, nbma) when this peer was published, or
+	 * NULL: encryption needs no second lookup. The writer republishes the
+	 * peer before it frees an SA it points to (tables_sa_out_set/del). */
+	void *sa_out;
 };
 
 struct dp_tables {
@@ -57,6 +64,11 @@ struct dp_tables {
 	/* writer-private: free next-hop slots */
 	uint32_t *nh_free;
 	uint32_t nh_nfree;
+	/* writer-private: (tunnel, NBMA) -> the protocol addresses mapped to
+	 * it, so that an SA change republishes exactly the peers that carry it. */
+	struct u64map nbma_idx;      /* key -> first node */
+	struct tables_peer_ref *refs;
+	uint32_t n_refs, cap_refs, free_ref;
 };
 
 /* Create/destroy (writer). qsbr must outlive the tables. 0 or -errno. */
@@ -93,6 +105,30 @@ static inline const struct nexthop *tables_route_lookup(const struct dp_tables *
 	return &t->nh[idx];
 }
 
+/* Reader: rte_lpm_lookup_bulk on n (<= 64) destinations (network order),
+ * with the default route for misses: out[i] is the next hop or NULL. */
+static inline void tables_route_lookup_bulk(const struct dp_tables *t, const uint32_t *dst,
+					    unsigned n, const struct nexthop **out)
+{
+	uint32_t ips[64], hop[64], def = 0;
+	int have_def = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		ips[i] = __builtin_bswap32(dst[i]);
+	rte_lpm_lookup_bulk(t->lpm, ips, hop, n);
+	for (unsigned i = 0; i < n; i++) {
+		if (likely(hop[i] & RTE_LPM_LOOKUP_SUCCESS)) {
+			out[i] = &t->nh[hop[i] & 0x00ffffff];
+			continue;
+		}
+		if (!have_def) {
+			def = __atomic_load_n(&t->nh_default, __ATOMIC_ACQUIRE);
+			have_def = 1;
+		}
+		out[i] = def ? &t->nh[def] : NULL;
+	}
+}
+
 /* Neighbours (writer): publish/replace or remove the MAC of (port, addr). */
 int tables_neigh_set(struct dp_tables *t, uint16_t port, uint32_t addr, const uint8_t *mac);
 int tables_neigh_del(struct dp_tables *t, uint16_t port, uint32_t addr);
@@ -104,12 +140,21 @@ int tables_peer_set(struct dp_tables *t, uint16_t tunnel, uint32_t proto, uint32
 int tables_peer_del(struct dp_tables *t, uint16_t tunnel, uint32_t proto);
 /* Reader. NULL when not mapped. */
 const struct peer_rt *tables_peer_lookup(const struct dp_tables *t, uint16_t tunnel, uint32_t proto);
+/* Reader: n (<= 64) lookups at once (rte_hash's bulk lookup, which
+ * prefetches buckets and keys); out[i] NULL on a miss. */
+void tables_peer_lookup_bulk(const struct dp_tables *t, const uint16_t *tunnel,
+			     const uint32_t *proto, unsigned n, const struct peer_rt **out);
 
 /* SAs (writer): publish/replace or remove an rte_malloc'd SA object; the
  * old one is freed after a grace period. Readers: lookup, NULL on a miss. */
 int tables_sa_in_set(struct dp_tables *t, uint32_t spi, void *sa);
 int tables_sa_in_del(struct dp_tables *t, uint32_t spi);
 void *tables_sa_in_lookup(const struct dp_tables *t, uint32_t spi);
+/* Reader: n (<= 64) SPIs (network order) at once; out[i] NULL on a miss. */
+void tables_sa_in_lookup_bulk(const struct dp_tables *t, const uint32_t *spi, unsigned n,
+			      void **out);
+/* Also republishes the peers of (tunnel, nbma) with the new SA before the
+ * old one is freed (or, on del, with none before it goes). */
 int tables_sa_out_set(struct dp_tables *t, uint16_t tunnel, uint32_t nbma, void *sa);
 int tables_sa_out_del(struct dp_tables *t, uint16_t tunnel, uint32_t nbma);
 void *tables_sa_out_lookup(const struct dp_tables *t, uint16_t tunnel, uint32_t nbma);

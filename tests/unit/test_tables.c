@@ -244,6 +244,56 @@ static void test_peers(void)
 	tables_destroy(&t);
 }
 
+/* Peers carry their outbound SA: set before or after the peer, replaced
+ * (rekey), removed; a peer that moves to another NBMA takes that NBMA's SA;
+ * the bulk lookups agree with the single ones. */
+static void test_peer_sa(void)
+{
+	struct dp_tables t;
+	uint32_t a = ip(198, 51, 100, 11), b = ip(198, 51, 100, 12), c = ip(198, 51, 100, 13);
+	uint32_t n1 = ip(192, 0, 2, 11), n2 = ip(192, 0, 2, 12);
+	uint32_t protos[4] = {a, b, c, a};
+	uint16_t tuns[4] = {0, 0, 0, 1};
+	const struct peer_rt *ps[4];
+	void *s1 = rte_malloc("sa", 64, 0), *s2 = rte_malloc("sa", 64, 0);
+	void *s3 = rte_malloc("sa", 64, 0), *sas[3];
+	uint32_t spis[3] = {htonl(7), htonl(8), htonl(9)};
+
+	CHECK_INT(tables_create(&t, "ps", qsbr, MAX_ROUTES, MAX_NEIGH, MAX_PEERS), 0);
+	CHECK_INT(tables_sa_out_set(&t, 0, n1, s1), 0);
+	CHECK_INT(tables_peer_set(&t, 0, a, n1), 0);           /* SA first */
+	CHECK_INT(tables_peer_set(&t, 0, b, n2), 0);
+	CHECK(tables_peer_lookup(&t, 0, a)->sa_out == s1);
+	CHECK(tables_peer_lookup(&t, 0, b)->sa_out == NULL);
+	CHECK_INT(tables_sa_out_set(&t, 0, n2, s2), 0);        /* peer first */
+	CHECK(tables_peer_lookup(&t, 0, b)->sa_out == s2);
+	CHECK_INT(tables_peer_set(&t, 0, c, n2), 0);           /* two peers, one NBMA */
+	CHECK(tables_peer_lookup(&t, 0, c)->sa_out == s2);
+	CHECK_INT(tables_sa_out_set(&t, 0, n2, s3), 0);        /* rekey: both follow */
+	CHECK(tables_peer_lookup(&t, 0, b)->sa_out == s3);
+	CHECK(tables_peer_lookup(&t, 0, c)->sa_out == s3);
+	CHECK(tables_peer_lookup(&t, 0, a)->sa_out == s1);
+	CHECK_INT(tables_peer_set(&t, 0, c, n1), 0);           /* moves to n1 */
+	CHECK(tables_peer_lookup(&t, 0, c)->sa_out == s1);
+	CHECK_INT(tables_sa_out_del(&t, 0, n1), 0);
+	CHECK(tables_peer_lookup(&t, 0, a)->sa_out == NULL);
+	CHECK(tables_peer_lookup(&t, 0, c)->sa_out == NULL);
+	CHECK(tables_peer_lookup(&t, 0, b)->sa_out == s3);
+	CHECK_INT(tables_sa_out_del(&t, 0, n1), -ENOENT);
+	CHECK_INT(tables_peer_del(&t, 0, b), 0);
+	CHECK_INT(tables_peer_set(&t, 0, b, n2), 0);
+	CHECK(tables_peer_lookup(&t, 0, b)->sa_out == s3);
+	tables_peer_lookup_bulk(&t, tuns, protos, 4, ps);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK(ps[i] == tables_peer_lookup(&t, tuns[i], protos[i]));
+	CHECK(ps[3] == NULL && ps[1] && ps[1]->nbma == n2);
+	CHECK_INT(tables_sa_in_set(&t, spis[1], rte_malloc("sa", 64, 0)), 0);
+	tables_sa_in_lookup_bulk(&t, spis, 3, sas);
+	CHECK(sas[0] == NULL && sas[2] == NULL && sas[1] == tables_sa_in_lookup(&t, spis[1]));
+	tables_reclaim(&t);
+	tables_destroy(&t);
+}
+
 /*
  * One reader (QSBR thread 0) looks up a route, a peer and a neighbour in
  * a loop while the writer replaces their values thousands of times. The
@@ -458,6 +508,7 @@ int main(int argc, char **argv)
 	test_nh_slots();
 	test_neigh();
 	test_peers();
+	test_peer_sa();
 	test_race();
 	rc = check_done("test_tables");
 	rte_free(qsbr);
