@@ -498,7 +498,8 @@ static void get_ipsec_sa(struct app *a, const struct ctlreq *q, struct resp *r)
 			"state", e->out->expired ? "expired" : e->soft_reported ? "rekey-needed" : "installed",
 			"in", "packets", (json_int_t)e->in->packets, "bytes", (json_int_t)e->in->bytes,
 			"errors", (json_int_t)e->in->errors, "replay_top", (json_int_t)e->in->replay.top,
-			"out", "packets", (json_int_t)e->out->packets, "bytes", (json_int_t)e->out->bytes,
+			"out", "packets", (json_int_t)sa_rt_out_packets(e->out),
+			"bytes", (json_int_t)sa_rt_out_bytes(e->out),
 			"seq", (json_int_t)e->out->seq,
 			"lifetime", "bytes", (json_int_t)p->life_bytes, "packets",
 			(json_int_t)p->life_packets, "seconds", (json_int_t)p->life_seconds);

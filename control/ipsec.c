@@ -33,6 +33,7 @@ static struct sa_rt *sa_build(struct app *a, const struct cfg_sa *p, const struc
 	sa->tunnel = (uint8_t)p->tunnel;
 	sa->hard_packets = p->life_packets;
 	sa->hard_bytes = p->life_bytes;
+	sa->n_workers = (uint8_t)a->n_workers;
 	return sa;
 }
 
@@ -279,8 +280,9 @@ void ipsec_tick(struct app *a)
 	for (unsigned i = 0; i < a->n_sas; i++) {
 		struct ipsec_sa_entry *e = &a->sas[i];
 		const struct cfg_sa *p = &e->params;
-		uint64_t pk = e->out->packets > e->in->packets ? e->out->packets : e->in->packets;
-		uint64_t by = e->out->bytes > e->in->bytes ? e->out->bytes : e->in->bytes;
+		uint64_t opk = sa_rt_out_packets(e->out), oby = sa_rt_out_bytes(e->out);
+		uint64_t pk = opk > e->in->packets ? opk : e->in->packets;
+		uint64_t by = oby > e->in->bytes ? oby : e->in->bytes;
 		int soft = (p->life_packets && pk >= p->life_packets / 10 * 9) ||
 			   (p->life_bytes && by >= p->life_bytes / 10 * 9) ||
 			   (p->life_seconds && now - e->installed >= (time_t)p->life_seconds * 9 / 10);

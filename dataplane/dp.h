@@ -5,8 +5,10 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "lib/config.h"
@@ -17,6 +19,7 @@
 
 #define DP_MAX_WORKERS 16
 #define DP_MAX_BURST 64
+#define DP_NEIGH_CACHE 64 /* a power of two */
 /* Interface index space: ports 0..CFG_MAX_PORTS-1, tunnels after them. */
 #define DP_IF_TUNNEL(i) (CFG_MAX_PORTS + (i))
 #define DP_IF_IS_TUNNEL(i) ((i) >= CFG_MAX_PORTS)
@@ -80,11 +83,18 @@ struct dp_port_rt {
 #define SA_F_NO_REPLAY 0x08 /* anti-replay off (replay_window = 0) */
 #define ESP_UDP_PORT 4500
 
+/* Outbound SA counters of one worker: only that worker writes them. */
+struct sa_ctr {
+	uint64_t packets, bytes;
+};
+
 /*
  * An SA as workers use it. The crypto state and parameters are immutable;
- * the sequence number (outbound, shared by workers: atomic) and the replay
- * window (inbound: one worker, as RSS keeps an SA on one queue) change.
- * Replaced as a whole on rekey, freed after a grace period.
+ * the sequence number (outbound, shared by workers: atomic, reserved a
+ * block per burst) and the replay window (inbound: one worker, as RSS
+ * keeps an SA on one queue) change. Outbound counters are per worker
+ * (summed by the reader); inbound ones have the one writer. Replaced as a
+ * whole on rekey, freed after a grace period.
  */
 struct sa_rt {
 	struct esp_crypto crypto;
@@ -95,10 +105,45 @@ struct sa_rt {
 	uint8_t tunnel;
 	uint64_t hard_packets, hard_bytes;   /* 0 = no limit */
 	volatile uint8_t expired;            /* set by the control thread */
-	uint64_t seq __rte_cache_aligned;    /* last sequence number sent */
-	uint64_t packets, bytes, errors;     /* atomic adds outbound; one writer inbound */
+	uint8_t n_workers;                   /* out[] entries in use */
+	uint64_t seq __rte_cache_aligned;    /* last sequence number reserved */
+	uint64_t packets, bytes, errors;     /* inbound: one writer */
+	struct sa_ctr out[DP_MAX_WORKERS];   /* outbound: one writer each */
 	struct replay_window replay __rte_cache_aligned;
 } __rte_cache_aligned;
+
+/* Bring in what the worker reads of an SA: parameters, sequence number
+ * and counters, and the AES round keys (GHASH keys follow on demand). */
+static inline void sa_rt_prefetch(const struct sa_rt *sa)
+{
+	const uint8_t *p = (const uint8_t *)sa;
+
+	rte_prefetch0(p);
+	rte_prefetch0(p + offsetof(struct sa_rt, crypto.gcm));
+	rte_prefetch0(p + offsetof(struct sa_rt, crypto.gcm) + 64);
+	rte_prefetch0(p + offsetof(struct sa_rt, crypto.gcm) + 128);
+	rte_prefetch0(p + offsetof(struct sa_rt, spi_be));
+	rte_prefetch0(p + offsetof(struct sa_rt, seq));
+}
+
+/* Outbound packets and bytes, summed over the workers (any thread, racy). */
+static inline uint64_t sa_rt_out_packets(const struct sa_rt *sa)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < sa->n_workers && i < DP_MAX_WORKERS; i++)
+		n += __atomic_load_n(&sa->out[i].packets, __ATOMIC_RELAXED);
+	return n;
+}
+
+static inline uint64_t sa_rt_out_bytes(const struct sa_rt *sa)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < sa->n_workers && i < DP_MAX_WORKERS; i++)
+		n += __atomic_load_n(&sa->out[i].bytes, __ATOMIC_RELAXED);
+	return n;
+}
 
 struct dp_tunnel_rt {
 	uint8_t source;     /* port index of the NBMA address */
@@ -166,24 +211,26 @@ struct worker {
 	volatile int stop;
 	struct dp_stats stats;
 	struct redirect_rl redirect_rl[REDIRECT_RL_SLOTS];
-	/* Outbound SA counters gathered over a burst: one atomic add per SA
-	 * and burst instead of two per packet. Flushed in dp_flush(), before
-	 * the quiescent report, so the SA cannot be freed meanwhile. */
-	struct {
-		struct sa_rt *sa;
-		uint64_t packets, bytes;
-	} sa_acc;
-	/* The last NBMA address's underlay next hop (port, MAC), valid while
-	 * the tables' generation is unchanged: most tunnel packets go to the
-	 * same WAN gateway or peer, so this saves a route and a neighbour
-	 * lookup each. */
-	struct {
+	/* Neighbours seen lately, (port, address) -> MAC, valid while the
+	 * tables' generation is unchanged: a LAN host or the WAN gateway
+	 * takes most packets, so this saves a hash lookup each. */
+	struct neigh_cache {
 		uint32_t gen;
-		uint32_t nbma;
+		uint32_t addr;
 		uint8_t port;
 		uint8_t valid;
 		uint8_t mac[6];
+	} nc[DP_NEIGH_CACHE];
+	/* The last NBMA address's underlay route (port, gateway), same rule. */
+	struct {
+		uint32_t gen;
+		uint32_t nbma;
+		uint32_t gw;
+		uint8_t port;
+		uint8_t valid;
 	} l2c;
+	/* One burst's ESP jobs: the crypto library's scratch lives here. */
+	struct esp_op ops[DP_MAX_BURST];
 } __rte_cache_aligned;
 
 /* Worker main loop (rte_eal_remote_launch entry). */
@@ -203,14 +250,80 @@ void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	       struct rte_mbuf **pkts, uint16_t n);
 void dp_flush(struct worker *w, const struct dp_conf *c, struct tx_buf *tb);
 
-/* esp.c: add the burst's outbound SA counters to the SA. */
-void esp_counters_flush(struct worker *w);
-/* esp.c: 0 when m was sealed (and stays the caller's), else it was dropped. */
-int esp_output(struct worker *w, const struct dp_conf *c, struct rte_mbuf *m, struct sa_rt *sa,
-	       uint8_t out_port);
-/* m holds an IPv4 packet whose ESP starts off bytes in; on success m is
- * the decrypted GRE packet as IPv4 (proto 47), flagged PM_F_ESP, and 0 is
- * returned; else it was dropped and counted. */
-int esp_input(struct worker *w, struct rte_mbuf *m, size_t off, int udp);
+/*
+ * Internal to the worker (forward.c, esp.c). A packet on its way into ESP:
+ * its GRE header is built and the data starts there; the values of the
+ * GRE packet's IPv4 header, which ESP writes (transport: as the outer
+ * header; tunnel: inside, and a copy outside), and the underlay next hop.
+ */
+struct esp_out {
+	struct rte_mbuf *m;
+	struct sa_rt *sa;
+	uint32_t src, dst;      /* NBMA addresses, network order */
+	uint16_t id;
+	uint8_t tos, ttl;
+	uint32_t gw;            /* next hop to resolve when has_mac is 0 */
+	uint8_t mac[6];         /* a copy: the neighbour cache may change meanwhile */
+	uint8_t has_mac;
+	uint8_t port;
+	uint16_t inner_len;     /* what the tunnel carries: the packet GRE wraps */
+	uint8_t tunnel;
+};
+
+/*
+ * Write a 20-byte IPv4 header (no options, DF clear) with three stores and
+ * its checksum summed from the values, so nothing just written is read
+ * back (a read of narrower stores would stall store forwarding). The sum
+ * is over native 16-bit words (RFC 1071: byte order independent); the
+ * layout of the stores assumes a little-endian CPU, as x86 is.
+ */
+static inline void dp_ip_put(void *p, uint8_t tos, uint16_t len, uint16_t id, uint8_t ttl,
+			     uint8_t proto, uint32_t src, uint32_t dst)
+{
+	uint64_t len_be = rte_cpu_to_be_16(len), id_be = rte_cpu_to_be_16(id);
+	uint64_t w0 = 0x45u | (uint32_t)tos << 8, w4 = ttl | (uint32_t)proto << 8;
+	uint64_t s = w0 + len_be + id_be + w4 + (src & 0xffff) + (src >> 16) + (dst & 0xffff) +
+		     (dst >> 16);
+	uint64_t q0, q1;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	q0 = w0 | len_be << 16 | id_be << 32;
+	q1 = w4 | (uint64_t)(uint16_t)~s << 16 | (uint64_t)src << 32;
+	memcpy(p, &q0, 8);
+	memcpy((uint8_t *)p + 8, &q1, 8);
+	memcpy((uint8_t *)p + 16, &dst, 4);
+}
+
+/* esp.c: seal n packets (any SAs) and queue them, or drop and count. */
+void esp_output_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		      struct esp_out *v, unsigned n);
+/* esp.c: open n packets whose ESP starts off[i] bytes in (udp[i]: in UDP).
+ * What opens is a GRE packet as IPv4 (proto 47), flagged PM_F_ESP, handed
+ * to gre_input; the rest is dropped and counted. */
+void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		     struct rte_mbuf **pkts, const uint16_t *off, const uint8_t *udp, unsigned n);
+/* forward.c: a GRE packet (IPv4, data at its header) addressed to us:
+ * decapsulated into fwd (*nfwd grows) for routing, or punted or dropped. */
+void gre_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+	       struct rte_mbuf *m, struct rte_mbuf **fwd, unsigned *nfwd);
+/* forward.c: the same for a GRE datagram of glen bytes goff bytes into m,
+ * behind m's (validated) IPv4 header: ESP in transport mode leaves it so. */
+void gre_input_at(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		  struct rte_mbuf *m, size_t goff, size_t glen, struct rte_mbuf **fwd,
+		  unsigned *nfwd);
+/* forward.c: route n IPv4 packets (n <= DP_MAX_BURST). */
+void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+	       struct rte_mbuf **pkts, unsigned n, int decrement);
+/* forward.c: frame an IPv4 packet for port p toward next hop nh (or punt it
+ * while ARP resolves nh); mac when known already. */
+void l2_output(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+	       struct rte_mbuf *m, uint8_t p, uint32_t nh, const uint8_t *mac);
+
+static inline void dp_drop(struct worker *w, struct rte_mbuf *m, unsigned reason)
+{
+	w->stats.drops[reason]++;
+	rte_pktmbuf_free(m);
+}
 
 #endif

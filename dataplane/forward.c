@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Per-packet work of a worker: classify, route, ARP, GRE encap/decap, punt. */
+/* A worker's bursts: classify, bulk route and NHRP lookups, GRE encap/decap, ARP, punt. */
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +11,19 @@
 #include "dataplane/dp.h"
 #include "lib/pkt.h"
 #include "lib/proto.h"
+
+/*
+ * The shape of a burst (as ipsec-secgw and VPP do it): classify every
+ * packet first (Ethernet, IPv4 checks), then look up all destinations at
+ * once (rte_lpm_lookup_bulk), split by next hop, look up the tunnel peers
+ * at once (rte_hash bulk lookup, which prefetches buckets and keys), and
+ * hand the protected ones to ESP as one burst (grouped by SA there). Each
+ * stage runs over the whole burst, so the memory accesses of one packet
+ * overlap with the work on the others. Packets of one flow take the same
+ * path, so they stay in order.
+ */
+
+#define IPPROTO_ESP_ 50
 
 static inline int mac_eq(const uint8_t *a, const uint8_t *b)
 {
@@ -24,45 +37,63 @@ static inline int mac_eq(const uint8_t *a, const uint8_t *b)
 	return a4 == b4 && a2 == b2;
 }
 
-static inline void drop(struct worker *w, struct rte_mbuf *m, unsigned reason)
-{
-	w->stats.drops[reason]++;
-	rte_pktmbuf_free(m);
-}
-
 static inline void punt(struct worker *w, struct tx_buf *tb, struct rte_mbuf *m, uint8_t why)
 {
 	pkt_meta(m)->kind = why;
 	tb->punt[tb->np++] = m;
 }
 
-/* Hand an IPv4 packet (data at the IPv4 header) to port p toward next hop nh. */
-/* Frame an IPv4 packet for port p toward a known MAC and queue it. */
-static void l2_send(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		    struct rte_mbuf *m, uint8_t p, const uint8_t *mac)
+/* Frame an IPv4 packet for port p toward a known MAC and queue it. The
+ * headroom is checked here once instead of through rte_pktmbuf_prepend. */
+static inline void l2_send(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+			   struct rte_mbuf *m, uint8_t p, const uint8_t *mac)
 {
 	const struct dp_port_rt *port = &c->ports[p];
-	struct eth_hdr *e = (struct eth_hdr *)rte_pktmbuf_prepend(m, ETH_HLEN);
+	struct eth_hdr *e;
 
-	if (unlikely(!e)) {
-		drop(w, m, DROP_HEADROOM);
+	if (unlikely(m->data_off < ETH_HLEN)) {
+		dp_drop(w, m, DROP_HEADROOM);
 		return;
 	}
+	m->data_off -= ETH_HLEN;
+	m->data_len += ETH_HLEN;
+	m->pkt_len += ETH_HLEN;
+	e = rte_pktmbuf_mtod(m, struct eth_hdr *);
 	memcpy(e->dst, mac, ETH_ALEN);
 	memcpy(e->src, port->mac, ETH_ALEN);
 	e->type = rte_cpu_to_be_16(ETHERTYPE_IPV4);
 	w->stats.ifs[p].tx_packets++;
-	w->stats.ifs[p].tx_bytes += rte_pktmbuf_pkt_len(m);
+	w->stats.ifs[p].tx_bytes += m->pkt_len;
 	tb->pkts[p][tb->n[p]++] = m;
 }
 
-/* Hand an IPv4 packet (data at the IPv4 header) to port p toward next hop nh. */
-static void l2_output(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		      struct rte_mbuf *m, uint8_t p, uint32_t nh)
+/* The MAC of (port, addr): from the worker's cache while the tables are
+ * unchanged, else looked up and cached. NULL when unresolved. */
+static inline const uint8_t *neigh_mac(struct worker *w, uint8_t p, uint32_t addr)
 {
-	const struct neigh_rt *n = tables_neigh_lookup(&w->dp->tables, p, nh);
+	uint32_t gen = tables_gen(&w->dp->tables);
+	struct neigh_cache *e = &w->nc[((addr ^ p) * 0x9e3779b1u) >> 26 & (DP_NEIGH_CACHE - 1)];
+	const struct neigh_rt *n;
 
-	if (unlikely(!n)) {
+	if (likely(e->valid && e->addr == addr && e->port == p && e->gen == gen))
+		return e->mac;
+	n = tables_neigh_lookup(&w->dp->tables, p, addr);
+	if (!n)
+		return NULL;
+	e->gen = gen;
+	e->addr = addr;
+	e->port = p;
+	memcpy(e->mac, n->mac, ETH_ALEN);
+	e->valid = 1;
+	return e->mac;
+}
+
+void l2_output(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+	       struct rte_mbuf *m, uint8_t p, uint32_t nh, const uint8_t *mac)
+{
+	if (!mac)
+		mac = neigh_mac(w, p, nh);
+	if (unlikely(!mac)) {
 		struct pkt_meta *pm = pkt_meta(m);
 
 		pm->out_if = p;
@@ -70,108 +101,120 @@ static void l2_output(struct worker *w, const struct dp_conf *c, struct tx_buf *
 		punt(w, tb, m, PUNT_NEIGH_MISS);
 		return;
 	}
-	l2_send(w, c, tb, m, p, n->mac);
+	l2_send(w, c, tb, m, p, mac);
 }
 
-/* The underlay next hop of an NBMA address: from the worker's cache while
- * the tables are unchanged, else looked up (and cached once the neighbour
- * is known). Returns 0 with *port set and *mac (NULL: not resolved yet,
- * *gw is the address to resolve), or a drop reason. */
-static unsigned nbma_next_hop(struct worker *w, uint32_t nbma, uint8_t *port,
-			      const uint8_t **mac, uint32_t *gw)
+/* The underlay next hop of an NBMA address: the last one's route is
+ * cached while the tables are unchanged, the gateway's MAC comes from the
+ * neighbour cache. Returns 0 with *port, *gw and *mac (NULL: not resolved
+ * yet), or a drop reason. */
+static inline unsigned nbma_next_hop(struct worker *w, uint32_t nbma, uint8_t *port,
+				     const uint8_t **mac, uint32_t *gw)
 {
 	const struct dp_tables *t = &w->dp->tables;
 	uint32_t gen = tables_gen(t);
 	const struct nexthop *onh;
-	const struct neigh_rt *n;
 
 	if (likely(w->l2c.valid && w->l2c.nbma == nbma && w->l2c.gen == gen)) {
 		*port = w->l2c.port;
-		*mac = w->l2c.mac;
-		return DROP_NONE;
-	}
-	onh = tables_route_lookup(t, nbma);
-	/* The underlay route must leave by a port, never through a tunnel. */
-	if (unlikely(!onh || onh->kind != NH_PORT))
-		return onh ? DROP_TUNNEL_RECURSION : DROP_NO_ROUTE;
-	*port = onh->ifidx;
-	*gw = onh->gw ? onh->gw : nbma;
-	n = tables_neigh_lookup(t, onh->ifidx, *gw);
-	*mac = NULL;
-	if (n) {
+		*gw = w->l2c.gw;
+	} else {
+		onh = tables_route_lookup(t, nbma);
+		/* The underlay route must leave by a port, never through a tunnel. */
+		if (unlikely(!onh || onh->kind != NH_PORT))
+			return onh ? DROP_TUNNEL_RECURSION : DROP_NO_ROUTE;
+		*port = onh->ifidx;
+		*gw = onh->gw ? onh->gw : nbma;
 		w->l2c.gen = gen;
 		w->l2c.nbma = nbma;
-		w->l2c.port = onh->ifidx;
-		memcpy(w->l2c.mac, n->mac, ETH_ALEN);
+		w->l2c.port = *port;
+		w->l2c.gw = *gw;
 		w->l2c.valid = 1;
-		*mac = w->l2c.mac;
 	}
+	*mac = neigh_mac(w, *port, *gw);
 	return DROP_NONE;
 }
 
-/* Wrap an IPv4 packet in outer IPv4 + GRE toward the peer's NBMA address,
- * then send it out of the tunnel's source port. */
+/*
+ * Wrap an IPv4 packet in outer IPv4 + GRE toward the peer's NBMA address,
+ * then send it out of the tunnel's source port; for a protected tunnel,
+ * add it to the ESP burst eo (sa: the peer's outbound SA, NULL: none)
+ * instead, with its header's checksum left to ESP.
+ */
 static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		      struct rte_mbuf *m, uint8_t t, uint32_t nbma, uint16_t proto)
+		      struct rte_mbuf *m, uint8_t t, uint32_t nbma, uint16_t proto,
+		      struct sa_rt *sa, struct esp_out *eo, unsigned *neo)
 {
 	const struct dp_tunnel_rt *tun = &c->tunnels[t];
 	uint16_t ghl = tun->has_key ? 8 : 4;
-	uint16_t len = (uint16_t)rte_pktmbuf_pkt_len(m);
+	uint16_t len = (uint16_t)m->pkt_len;
+	int protect = tun->flags & TUN_F_PROTECT;
+	int ctl = pkt_meta(m)->flags & PM_F_CONTROL;
 	const uint8_t *mac;
-	struct ipv4_hdr *oh;
 	uint32_t gw = nbma;
+	uint64_t gh;
 	uint8_t *g, port;
 	unsigned rc = nbma_next_hop(w, nbma, &port, &mac, &gw);
 
 	if (unlikely(rc)) {
-		drop(w, m, rc);
+		dp_drop(w, m, rc);
 		return;
 	}
-	oh = (struct ipv4_hdr *)rte_pktmbuf_prepend(m, IPV4_HLEN + ghl);
-	if (unlikely(!oh)) {
-		drop(w, m, DROP_HEADROOM);
+	/* Tunnel protection: no SA, no packet (never in clear). */
+	if (unlikely(protect && !sa)) {
+		dp_drop(w, m, DROP_ESP_NO_SA);
 		return;
 	}
-	g = (uint8_t *)(oh + 1);
-	g[0] = tun->has_key ? (GRE_F_KEY >> 8) : 0;
-	g[1] = 0;
-	g[2] = (uint8_t)(proto >> 8);
-	g[3] = (uint8_t)proto;
+	if (unlikely(m->data_off < IPV4_HLEN + ghl)) {
+		dp_drop(w, m, DROP_HEADROOM);
+		return;
+	}
+	m->data_off -= ghl;
+	m->data_len += ghl;
+	m->pkt_len += ghl;
+	g = rte_pktmbuf_mtod(m, uint8_t *);
+	/* Flags (key bit), protocol, key: one store. */
+	gh = (tun->has_key ? (GRE_F_KEY >> 8) : 0) | (uint64_t)(proto >> 8) << 16 |
+	     (uint64_t)(proto & 0xff) << 24 | (uint64_t)tun->key << 32;
 	if (tun->has_key)
-		memcpy(g + 4, &tun->key, 4);
+		memcpy(g, &gh, 8);
+	else
+		memcpy(g, &gh, 4);
+	if (protect) {
+		/* ESP writes the IPv4 header; counted as sent on the tunnel
+		 * once ESP has sealed it. */
+		struct esp_out *e = &eo[*neo];
+
+		e->m = m;
+		e->sa = sa;
+		e->src = tun->src;
+		e->dst = nbma;
+		e->id = (uint16_t)(w->stats.gre_encap + *neo);
+		/* NHRP: network control, TTL 255, as IOS sends it. */
+		e->tos = ctl ? 0xc0 : 0;
+		e->ttl = ctl ? 255 : tun->ttl;
+		e->gw = gw;
+		e->has_mac = mac != NULL;
+		if (mac)
+			memcpy(e->mac, mac, ETH_ALEN);
+		e->port = port;
+		e->tunnel = t;
+		e->inner_len = len;
+		(*neo)++;
+		return;
+	}
 	/* DF copied from the inner header would be friendlier to PMTUD; Cisco
 	 * clears it by default on GRE, and so do we. */
-	ipv4_build(oh, tun->src, nbma, IPPROTO_GRE_, tun->ttl,
-		   (uint16_t)(len + IPV4_HLEN + ghl), (uint16_t)w->stats.gre_encap, 0);
-	if (unlikely(pkt_meta(m)->flags & PM_F_CONTROL)) {
-		/* NHRP: network control, TTL 255, as IOS sends it. */
-		oh->tos = 0xc0;
-		oh->ttl = 255;
-		oh->cksum = 0;
-		oh->cksum = ipv4_hdr_cksum(oh, IPV4_HLEN);
-	}
-	if (tun->flags & TUN_F_PROTECT) {
-		struct sa_rt *sa = tables_sa_out_lookup(&w->dp->tables, t, nbma);
-
-		/* Tunnel protection: no SA, no packet (never in clear). */
-		if (unlikely(!sa)) {
-			drop(w, m, DROP_ESP_NO_SA);
-			return;
-		}
-		if (esp_output(w, c, m, sa, port))
-			return;
-	}
+	m->data_off -= IPV4_HLEN;
+	m->data_len += IPV4_HLEN;
+	m->pkt_len += IPV4_HLEN;
+	dp_ip_put(rte_pktmbuf_mtod(m, void *), ctl ? 0xc0 : 0, (uint16_t)(len + ghl + IPV4_HLEN),
+		  (uint16_t)w->stats.gre_encap, ctl ? 255 : tun->ttl, IPPROTO_GRE_, tun->src, nbma);
 	w->stats.gre_encap++;
 	w->stats.ifs[DP_IF_TUNNEL(t)].tx_packets++;
 	w->stats.ifs[DP_IF_TUNNEL(t)].tx_bytes += len;
-	if (likely(mac))
-		l2_send(w, c, tb, m, port, mac);
-	else
-		l2_output(w, c, tb, m, port, gw);
+	l2_output(w, c, tb, m, port, gw, mac);
 }
-
-static void ip_forward(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		       struct rte_mbuf *m, int decrement);
 
 /* A packet enters and leaves the same tunnel: the spoke that sent it could
  * reach the destination directly. Hand the control thread a copy of its
@@ -203,13 +246,10 @@ static void redirect_notice(struct worker *w, struct tx_buf *tb, struct rte_mbuf
 	punt(w, tb, n, PUNT_REDIRECT);
 }
 
-/* UDP to port 4500 (RFC 3948): a NAT keepalive, IKE after the non-ESP
- * marker (for the control thread), or ESP. Returns 1 when it took m. */
-static void local_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-			struct rte_mbuf *m);
-
-static int udp_4500(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		    struct rte_mbuf *m)
+/* UDP to port 4500 (RFC 3948): a NAT keepalive (dropped, counted), IKE
+ * after the non-ESP marker (0: punted with the rest of local UDP), or ESP
+ * (1, *esp_off set, m trimmed to the UDP length). -1: m was dropped. */
+static int udp_4500(struct worker *w, struct rte_mbuf *m, uint16_t *esp_off)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	size_t hl = (size_t)(p[0] & 0xf) * 4, len = rte_pktmbuf_data_len(m);
@@ -220,8 +260,8 @@ static int udp_4500(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	if (len < hl + 8 || uh->dport != rte_cpu_to_be_16(ESP_UDP_PORT))
 		return 0;
 	if (len == hl + 9 && p[hl + 8] == 0xff) {
-		drop(w, m, DROP_NAT_KEEPALIVE);
-		return 1;
+		dp_drop(w, m, DROP_NAT_KEEPALIVE);
+		return -1;
 	}
 	if (len < hl + 8 + 4 || !memcmp(p + hl + 8, marker, 4))
 		return 0; /* IKE: punted with the rest of local UDP */
@@ -229,20 +269,19 @@ static int udp_4500(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	 * fragment's UDP length is the whole datagram's). */
 	if (unlikely(((const struct ipv4_hdr *)p)->frag &
 		     rte_cpu_to_be_16(IPV4_MF | IPV4_OFFMASK))) {
-		drop(w, m, DROP_IPV4_FRAGMENT_LOCAL);
-		return 1;
+		dp_drop(w, m, DROP_IPV4_FRAGMENT_LOCAL);
+		return -1;
 	}
 	/* The ESP ends where the UDP length says (RFC 768): longer than the
 	 * datagram is a lie, shorter leaves padding behind (cut off). */
 	ulen = rte_be_to_cpu_16(uh->len);
 	if (unlikely(ulen < 8 + 4 || ulen > len - hl)) {
-		drop(w, m, DROP_ESP_LENGTH);
-		return 1;
+		dp_drop(w, m, DROP_ESP_LENGTH);
+		return -1;
 	}
 	if (ulen < len - hl)
 		rte_pktmbuf_trim(m, (uint16_t)(len - hl - ulen));
-	if (esp_input(w, m, hl + 8, 1) == 0)
-		local_input(w, c, tb, m);
+	*esp_off = (uint16_t)(hl + 8);
 	return 1;
 }
 
@@ -269,156 +308,269 @@ static void kernel_punt(struct worker *w, const struct dp_conf *c, struct tx_buf
 			return;
 		}
 	}
-	drop(w, m, why);
+	dp_drop(w, m, why);
 }
 
-/* A packet addressed to us: GRE is decapsulated here, the rest punted. */
-static void local_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-			struct rte_mbuf *m)
+void gre_input_at(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		  struct rte_mbuf *m, size_t goff, size_t glen, struct rte_mbuf **fwd,
+		  unsigned *nfwd)
 {
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	const struct ipv4_hdr *ih = (const void *)p;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct ipv4_hdr *oh = (struct ipv4_hdr *)p;
+	size_t hl = (size_t)(oh->ver_ihl & 0xf) * 4;
 	struct pkt_meta *pm = pkt_meta(m);
 	struct gre_decap d;
 	int rc;
 	unsigned t;
 
-	if (ih->proto == 50 /* ESP */ && !(pm->flags & PM_F_ESP)) {
-		if (esp_input(w, m, (size_t)(ih->ver_ihl & 0xf) * 4, 0) == 0)
-			local_input(w, c, tb, m);
-		return;
-	}
-	if (ih->proto == IPPROTO_UDP_ && !(pm->flags & PM_F_ESP) && udp_4500(w, c, tb, m))
-		return;
-	if (ih->proto != IPPROTO_GRE_) {
-		if (ih->proto == IPPROTO_ICMP_ || ih->proto == IPPROTO_UDP_)
-			punt(w, tb, m, PUNT_LOCAL);
-		else
-			kernel_punt(w, c, tb, m, DROP_LOCAL_UNHANDLED);
-		return;
-	}
 	if (unlikely(pm->depth)) {
-		drop(w, m, DROP_GRE_NESTED);
+		dp_drop(w, m, DROP_GRE_NESTED);
 		return;
 	}
-	rc = pkt_gre_decap_parse(p, rte_pktmbuf_data_len(m), &d);
+	rc = pkt_gre_payload_parse(p + goff, glen, &d);
 	if (unlikely(rc)) {
-		drop(w, m, (unsigned)rc);
+		dp_drop(w, m, (unsigned)rc);
 		return;
 	}
 	/* The tunnel is the one sourced on this address with this key. */
 	for (t = 0; t < c->n_tunnels; t++) {
 		const struct dp_tunnel_rt *tun = &c->tunnels[t];
 
-		if (tun->src == d.outer.dst && tun->has_key == d.gre.has_key &&
+		if (tun->src == oh->dst && tun->has_key == d.gre.has_key &&
 		    (!tun->has_key || rte_be_to_cpu_32(tun->key) == d.gre.key))
 			break;
 	}
 	if (unlikely(t == c->n_tunnels)) {
-		drop(w, m, d.gre.has_key ? DROP_GRE_KEY_MISMATCH : DROP_GRE_NO_KEY);
+		dp_drop(w, m, d.gre.has_key ? DROP_GRE_KEY_MISMATCH : DROP_GRE_NO_KEY);
 		return;
 	}
 	if (unlikely((c->tunnels[t].flags & TUN_F_PROTECT) && !(pm->flags & PM_F_ESP))) {
-		drop(w, m, DROP_GRE_CLEARTEXT);
+		dp_drop(w, m, DROP_GRE_CLEARTEXT);
 		return;
 	}
 	pm->in_if = (uint8_t)DP_IF_TUNNEL(t);
-	pm->nbma_src = d.outer.src;
+	pm->nbma_src = oh->src;
 	w->stats.ifs[pm->in_if].rx_packets++;
 	w->stats.ifs[pm->in_if].rx_bytes += d.inner_len;
 	if (d.gre.proto == ETHERTYPE_NHRP) {
 		/* NHRP is the control thread's; it needs the outer header for the
-		 * sender's NBMA address. */
+		 * sender's NBMA address, right in front of the GRE header. */
+		if (goff != hl) {
+			struct ipv4_hdr *nh = (struct ipv4_hdr *)(p + goff - hl);
+
+			memmove(nh, p, hl);
+			nh->proto = IPPROTO_GRE_;
+			nh->total_len = rte_cpu_to_be_16((uint16_t)(hl + glen));
+			nh->cksum = 0;
+			nh->cksum = ipv4_hdr_cksum(nh, hl);
+			m->data_off = (uint16_t)(m->data_off + goff - hl);
+		}
+		m->data_len = m->pkt_len = (uint32_t)(hl + glen);
 		punt(w, tb, m, PUNT_NHRP);
 		return;
 	}
 	w->stats.gre_decap++;
-	rte_pktmbuf_adj(m, d.inner_off);
-	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - d.inner.total_len));
+	/* The parser checked inner_off + inner.total_len against glen. */
+	m->data_off = (uint16_t)(m->data_off + goff + d.inner_off);
+	m->data_len = m->pkt_len = d.inner.total_len;
 	pm->depth++;
-	ip_forward(w, c, tb, m, 1);
+	fwd[(*nfwd)++] = m;
 }
 
-/* Route an IPv4 packet whose data starts at a validated IPv4 header. */
-static void ip_forward(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		       struct rte_mbuf *m, int decrement)
+void gre_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+	       struct rte_mbuf *m, struct rte_mbuf **fwd, unsigned *nfwd)
 {
-	struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, struct ipv4_hdr *);
-	struct pkt_meta *pm = pkt_meta(m);
-	const struct nexthop *nh;
-	const struct peer_rt *peer;
-	uint32_t next;
-	uint16_t mtu;
+	const struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct ipv4_hdr *);
+	size_t hl = (size_t)(ih->ver_ihl & 0xf) * 4;
 
-	if (unlikely(ipv4_is_martian(ih->src) || ipv4_is_martian(ih->dst))) {
-		kernel_punt(w, c, tb, m, ipv4_is_multicast(ih->dst) ? DROP_IPV4_MULTICAST :
-					 DROP_IPV4_MARTIAN);
+	/* The header was validated where the packet came in (the port, the
+	 * control thread, or the decapsulation that produced it). */
+	if (unlikely(ih->frag & rte_cpu_to_be_16(IPV4_MF | IPV4_OFFMASK))) {
+		dp_drop(w, m, DROP_IPV4_FRAGMENT_LOCAL);
 		return;
 	}
-	nh = tables_route_lookup(&w->dp->tables, ih->dst);
-	if (unlikely(!nh)) {
-		drop(w, m, DROP_NO_ROUTE);
-		return;
-	}
-	switch (nh->kind) {
-	case NH_LOCAL:
-		local_input(w, c, tb, m);
-		return;
-	case NH_PORT:
-	case NH_TUNNEL:
-		break;
-	default:
-		drop(w, m, nh->kind == NH_BLACKHOLE ? DROP_BLACKHOLE : DROP_NO_ROUTE);
-		return;
-	}
-	if (decrement) {
-		if (unlikely(ih->ttl <= 1)) {
-			/* Counted as a drop; the control thread sends Time Exceeded. */
-			w->stats.drops[DROP_TTL_EXCEEDED]++;
-			pm->aux = (uint32_t)ICMP_TIME_EXCEEDED << 24;
-			punt(w, tb, m, PUNT_ICMP_ERROR);
-			return;
+	gre_input_at(w, c, tb, m, hl, rte_be_to_cpu_16(ih->total_len) - hl, fwd, nfwd);
+}
+
+/* Packets routed to one of our addresses: ESP (bare or in UDP 4500) is
+ * opened as one burst, GRE decapsulated, ICMP and UDP punted. */
+static void local_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+			struct rte_mbuf **pkts, unsigned n)
+{
+	struct rte_mbuf *esp[DP_MAX_BURST], *fwd[DP_MAX_BURST];
+	uint16_t off[DP_MAX_BURST];
+	uint8_t udp[DP_MAX_BURST];
+	unsigned nesp = 0, nfwd = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct ipv4_hdr *);
+		struct pkt_meta *pm = pkt_meta(m);
+
+		if (ih->proto == IPPROTO_ESP_ && !(pm->flags & PM_F_ESP)) {
+			esp[nesp] = m;
+			off[nesp] = (uint16_t)((ih->ver_ihl & 0xf) * 4);
+			udp[nesp++] = 0;
+			continue;
 		}
-		ipv4_ttl_decrement(ih);
-	}
-	next = nh->gw ? nh->gw : ih->dst;
-	mtu = nh->kind == NH_PORT ? c->ports[nh->ifidx].mtu : c->tunnels[nh->ifidx].mtu;
-	if (unlikely(rte_pktmbuf_pkt_len(m) > mtu)) {
-		/* No fragmentation in the fast path: DF or not, it is dropped
-		 * and counted. With DF the sender learns the MTU (RFC 1191). */
-		w->stats.drops[DROP_MTU_EXCEEDED]++;
-		if (ih->frag & rte_cpu_to_be_16(IPV4_DF)) {
-			pm->aux = (uint32_t)ICMP_DEST_UNREACH << 24 | 4u << 16 | mtu;
-			punt(w, tb, m, PUNT_ICMP_ERROR);
-		} else {
-			rte_pktmbuf_free(m);
+		if (ih->proto == IPPROTO_UDP_ && !(pm->flags & PM_F_ESP)) {
+			int rc = udp_4500(w, m, &off[nesp]);
+
+			if (rc < 0)
+				continue;
+			if (rc > 0) {
+				esp[nesp] = m;
+				udp[nesp++] = 1;
+				continue;
+			}
 		}
-		return;
-	}
-	w->stats.forwarded++;
-	if (nh->kind == NH_PORT) {
-		l2_output(w, c, tb, m, nh->ifidx, next);
-		return;
-	}
-	peer = tables_peer_lookup(&w->dp->tables, nh->ifidx, next);
-	if (unlikely(!peer)) {
-		/* With an NHS the control thread resolves it and sends this
-		 * packet via the NHS meanwhile; without one it is lost. */
-		if (c->tunnels[nh->ifidx].flags & TUN_F_RESOLVE) {
-			pm->out_if = nh->ifidx;
-			pm->aux = next;
-			punt(w, tb, m, PUNT_RESOLVE);
-		} else {
-			drop(w, m, DROP_NHRP_MISS);
+		if (ih->proto != IPPROTO_GRE_) {
+			if (ih->proto == IPPROTO_ICMP_ || ih->proto == IPPROTO_UDP_)
+				punt(w, tb, m, PUNT_LOCAL);
+			else
+				kernel_punt(w, c, tb, m, DROP_LOCAL_UNHANDLED);
+			continue;
 		}
-		return;
+		gre_input(w, c, tb, m, fwd, &nfwd);
 	}
-	if (pm->in_if == DP_IF_TUNNEL(nh->ifidx)) {
-		w->stats.tunnel_hairpin++;
-		if (c->tunnels[nh->ifidx].flags & TUN_F_REDIRECT)
-			redirect_notice(w, tb, m, nh->ifidx);
+	if (nfwd)
+		fwd_burst(w, c, tb, fwd, nfwd, 1);
+	if (nesp)
+		esp_input_burst(w, c, tb, esp, off, udp, nesp);
+}
+
+void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+	       struct rte_mbuf **pkts, unsigned n, int decrement)
+{
+	const struct dp_tables *t = &w->dp->tables;
+	const struct nexthop *nhs[DP_MAX_BURST];
+	const struct peer_rt *peers[DP_MAX_BURST];
+	struct rte_mbuf *local[DP_MAX_BURST], *tun[DP_MAX_BURST];
+	struct esp_out eo[DP_MAX_BURST];
+	uint32_t dst[DP_MAX_BURST], next[DP_MAX_BURST];
+	uint16_t tif[DP_MAX_BURST];
+	unsigned nlocal = 0, ntun = 0, neo = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct ipv4_hdr *ih = rte_pktmbuf_mtod(pkts[i], const struct ipv4_hdr *);
+
+		dst[i] = ih->dst;
 	}
-	gre_encap(w, c, tb, m, nh->ifidx, peer->nbma, ETHERTYPE_IPV4);
+	tables_route_lookup_bulk(t, dst, n, nhs);
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, struct ipv4_hdr *);
+		struct pkt_meta *pm = pkt_meta(m);
+		const struct nexthop *nh = nhs[i];
+		uint16_t mtu;
+
+		if (unlikely(ipv4_is_martian(ih->src) || ipv4_is_martian(ih->dst))) {
+			kernel_punt(w, c, tb, m, ipv4_is_multicast(ih->dst) ? DROP_IPV4_MULTICAST :
+				    DROP_IPV4_MARTIAN);
+			continue;
+		}
+		if (unlikely(!nh)) {
+			dp_drop(w, m, DROP_NO_ROUTE);
+			continue;
+		}
+		switch (nh->kind) {
+		case NH_LOCAL:
+			local[nlocal++] = m;
+			continue;
+		case NH_PORT:
+		case NH_TUNNEL:
+			break;
+		default:
+			dp_drop(w, m, nh->kind == NH_BLACKHOLE ? DROP_BLACKHOLE : DROP_NO_ROUTE);
+			continue;
+		}
+		if (decrement) {
+			if (unlikely(ih->ttl <= 1)) {
+				/* Counted as a drop; the control thread sends Time Exceeded. */
+				w->stats.drops[DROP_TTL_EXCEEDED]++;
+				pm->aux = (uint32_t)ICMP_TIME_EXCEEDED << 24;
+				punt(w, tb, m, PUNT_ICMP_ERROR);
+				continue;
+			}
+			ipv4_ttl_decrement(ih);
+		}
+		mtu = nh->kind == NH_PORT ? c->ports[nh->ifidx].mtu : c->tunnels[nh->ifidx].mtu;
+		if (unlikely(m->pkt_len > mtu)) {
+			/* No fragmentation in the fast path: DF or not, it is dropped
+			 * and counted. With DF the sender learns the MTU (RFC 1191). */
+			w->stats.drops[DROP_MTU_EXCEEDED]++;
+			if (ih->frag & rte_cpu_to_be_16(IPV4_DF)) {
+				pm->aux = (uint32_t)ICMP_DEST_UNREACH << 24 | 4u << 16 | mtu;
+				punt(w, tb, m, PUNT_ICMP_ERROR);
+			} else {
+				rte_pktmbuf_free(m);
+			}
+			continue;
+		}
+		w->stats.forwarded++;
+		if (nh->kind == NH_PORT) {
+			l2_output(w, c, tb, m, nh->ifidx, nh->gw ? nh->gw : ih->dst, NULL);
+			continue;
+		}
+		tif[ntun] = nh->ifidx;
+		next[ntun] = nh->gw ? nh->gw : ih->dst;
+		tun[ntun++] = m;
+	}
+	if (ntun) {
+		/* Runs of packets to one peer (one gateway) need one lookup. */
+		const struct peer_rt *up[DP_MAX_BURST];
+		uint32_t un[DP_MAX_BURST];
+		uint16_t ut[DP_MAX_BURST];
+		uint8_t map[DP_MAX_BURST];
+		unsigned nu = 0;
+
+		for (unsigned i = 0; i < ntun; i++) {
+			if (!nu || next[i] != un[nu - 1] || tif[i] != ut[nu - 1]) {
+				un[nu] = next[i];
+				ut[nu++] = tif[i];
+			}
+			map[i] = (uint8_t)(nu - 1);
+		}
+		tables_peer_lookup_bulk(t, ut, un, nu, up);
+		for (unsigned i = 0; i < ntun; i++)
+			peers[i] = up[map[i]];
+		/* The peers themselves next; each one's SA is prefetched as its
+		 * packets are encapsulated below, ahead of ESP. */
+		for (unsigned i = 0; i < nu; i++)
+			if (up[i])
+				rte_prefetch0(up[i]);
+	}
+	for (unsigned i = 0; i < ntun; i++) {
+		struct rte_mbuf *m = tun[i];
+		struct pkt_meta *pm = pkt_meta(m);
+		const struct peer_rt *peer = peers[i];
+		uint8_t ti = (uint8_t)tif[i];
+
+		if (unlikely(!peer)) {
+			/* With an NHS the control thread resolves it and sends this
+			 * packet via the NHS meanwhile; without one it is lost. */
+			if (c->tunnels[ti].flags & TUN_F_RESOLVE) {
+				pm->out_if = ti;
+				pm->aux = next[i];
+				punt(w, tb, m, PUNT_RESOLVE);
+			} else {
+				dp_drop(w, m, DROP_NHRP_MISS);
+			}
+			continue;
+		}
+		if (peer->sa_out && (i == 0 || peer != peers[i - 1]))
+			sa_rt_prefetch(peer->sa_out);
+		if (pm->in_if == DP_IF_TUNNEL(ti)) {
+			w->stats.tunnel_hairpin++;
+			if (c->tunnels[ti].flags & TUN_F_REDIRECT)
+				redirect_notice(w, tb, m, ti);
+		}
+		gre_encap(w, c, tb, m, ti, peer->nbma, ETHERTYPE_IPV4, peer->sa_out, eo, &neo);
+	}
+	if (neo)
+		esp_output_burst(w, c, tb, eo, neo);
+	if (nlocal)
+		local_burst(w, c, tb, local, nlocal);
 }
 
 void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
@@ -426,7 +578,12 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 {
 	const struct dp_port_rt *port = &c->ports[in_port];
 	struct dp_if_stats *is = &w->stats.ifs[in_port];
+	struct rte_mbuf *fwd[DP_MAX_BURST];
+	unsigned nfwd = 0;
+	uint64_t rx_bytes = 0;
 
+	for (uint16_t i = 0; i < n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -437,25 +594,23 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		uint16_t type;
 		int rc;
 
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		is->rx_packets++;
-		is->rx_bytes += rte_pktmbuf_pkt_len(m);
-		memset(pm, 0, sizeof(*pm));
-		pm->in_if = in_port;
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		rx_bytes += m->pkt_len;
+		*pm = (struct pkt_meta){.in_if = in_port};
 		/* Chained mbufs (jumbo frames) are not parsed across segments. */
 		if (unlikely(m->nb_segs != 1)) {
-			drop(w, m, DROP_IPV4_LENGTH);
+			dp_drop(w, m, DROP_IPV4_LENGTH);
 			continue;
 		}
 		type = pkt_eth_type(f, len, &l3);
 		if (unlikely(!type)) {
-			drop(w, m, DROP_ETH_TRUNCATED);
+			dp_drop(w, m, DROP_ETH_TRUNCATED);
 			continue;
 		}
 		/* Unicast frames for another MAC reach us in promiscuous mode. */
 		if (unlikely(!(f[0] & 1) && !mac_eq(f, port->mac))) {
-			drop(w, m, DROP_ETH_OTHER_HOST);
+			dp_drop(w, m, DROP_ETH_OTHER_HOST);
 			continue;
 		}
 		if (type == ETHERTYPE_ARP) {
@@ -463,18 +618,23 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			continue;
 		}
 		if (unlikely(type != ETHERTYPE_IPV4)) {
-			drop(w, m, DROP_ETHERTYPE);
+			dp_drop(w, m, DROP_ETHERTYPE);
 			continue;
 		}
 		rc = ipv4_parse(f + l3, len - l3, &ii);
 		if (unlikely(rc)) {
-			drop(w, m, (unsigned)rc);
+			dp_drop(w, m, (unsigned)rc);
 			continue;
 		}
-		rte_pktmbuf_adj(m, (uint16_t)l3);
-		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - ii.total_len));
-		ip_forward(w, c, tb, m, 1);
+		/* One segment, and total_len fits in it (ipv4_parse checked). */
+		m->data_off = (uint16_t)(m->data_off + l3);
+		m->data_len = m->pkt_len = ii.total_len;
+		fwd[nfwd++] = m;
 	}
+	is->rx_packets += n;
+	is->rx_bytes += rx_bytes;
+	if (nfwd)
+		fwd_burst(w, c, tb, fwd, nfwd, 1);
 }
 
 void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
@@ -491,23 +651,32 @@ void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			tb->pkts[pm->out_if][tb->n[pm->out_if]++] = m;
 		} else if (pm->kind == INJECT_L3) {
 			pm->depth = 0;
-			ip_forward(w, c, tb, m, 0);
-		} else if (pm->kind == INJECT_GRE && pm->out_if < c->n_tunnels) {
-			/* One copy of a multicast from the kernel interface. */
-			gre_encap(w, c, tb, m, pm->out_if, pm->aux, ETHERTYPE_IPV4);
-		} else if (pm->kind == INJECT_NHRP && pm->out_if < c->n_tunnels) {
-			/* Encapsulated (and protected) like any tunnel packet. */
-			pm->flags |= PM_F_CONTROL;
-			gre_encap(w, c, tb, m, pm->out_if, pm->aux, ETHERTYPE_NHRP);
+			fwd_burst(w, c, tb, &m, 1, 0);
+		} else if ((pm->kind == INJECT_NHRP || pm->kind == INJECT_GRE) &&
+			   pm->out_if < c->n_tunnels) {
+			/* NHRP, or one copy of a multicast from the kernel interface:
+			 * encapsulated (and protected) like any tunnel packet. */
+			struct esp_out eo;
+			unsigned neo = 0;
+			struct sa_rt *sa = NULL;
+
+			if (pm->kind == INJECT_NHRP)
+				pm->flags |= PM_F_CONTROL;
+			if (c->tunnels[pm->out_if].flags & TUN_F_PROTECT)
+				sa = tables_sa_out_lookup(&w->dp->tables, pm->out_if, pm->aux);
+			gre_encap(w, c, tb, m, pm->out_if, pm->aux,
+				  pm->kind == INJECT_NHRP ? ETHERTYPE_NHRP : ETHERTYPE_IPV4, sa, &eo,
+				  &neo);
+			if (neo)
+				esp_output_burst(w, c, tb, &eo, neo);
 		} else {
-			drop(w, m, DROP_LOCAL_UNHANDLED);
+			dp_drop(w, m, DROP_LOCAL_UNHANDLED);
 		}
 	}
 }
 
 void dp_flush(struct worker *w, const struct dp_conf *c, struct tx_buf *tb)
 {
-	esp_counters_flush(w);
 	for (unsigned p = 0; p < c->n_ports; p++) {
 		uint16_t n = tb->n[p], sent;
 

@@ -63,20 +63,6 @@ int ipv4_parse(const uint8_t *p, size_t len, struct ipv4_info *out)
 	return DROP_NONE;
 }
 
-void ipv4_ttl_decrement(struct ipv4_hdr *h)
-{
-	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), m being the TTL/protocol
-	 * word: unlike adding 0x0100 to HC, it never turns a checksum that a
-	 * full recomputation gives as 0x0000 into 0xffff. */
-	uint16_t m = (uint16_t)(h->ttl << 8 | h->proto);
-	uint32_t sum;
-
-	h->ttl--;
-	sum = (uint32_t)(uint16_t)~ntohs(h->cksum) + (uint16_t)~m +
-	      (uint16_t)(h->ttl << 8 | h->proto);
-	h->cksum = inet_fold(sum);
-}
-
 void ipv4_build(struct ipv4_hdr *h, uint32_t src, uint32_t dst, uint8_t proto,
 		uint8_t ttl, uint16_t total_len, uint16_t id, uint16_t frag)
 {
@@ -93,14 +79,3 @@ void ipv4_build(struct ipv4_hdr *h, uint32_t src, uint32_t dst, uint8_t proto,
 	h->cksum = ipv4_hdr_cksum(h, IPV4_HLEN);
 }
 
-int ipv4_is_multicast(uint32_t addr)
-{
-	return (ntohl(addr) >> 28) == 0xe;
-}
-
-int ipv4_is_martian(uint32_t addr)
-{
-	uint32_t a = ntohl(addr);
-
-	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe;
-}

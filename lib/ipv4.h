@@ -60,15 +60,39 @@ static inline uint16_t ipv4_hdr_cksum(const void *h, size_t hlen)
  */
 int ipv4_parse(const uint8_t *p, size_t len, struct ipv4_info *out);
 
-/* Decrement TTL and patch the checksum incrementally (RFC 1624). */
-void ipv4_ttl_decrement(struct ipv4_hdr *h);
+/* Decrement TTL and patch the checksum incrementally (RFC 1624). Inline:
+ * every forwarded packet takes it. */
+static inline void ipv4_ttl_decrement(struct ipv4_hdr *h)
+{
+	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), m being the TTL/protocol
+	 * word: unlike adding 0x0100 to HC, it never turns a checksum that a
+	 * full recomputation gives as 0x0000 into 0xffff. */
+	uint16_t m = (uint16_t)(h->ttl << 8 | h->proto);
+	uint32_t sum;
+
+	h->ttl--;
+	sum = (uint32_t)(uint16_t)~__builtin_bswap16(h->cksum) + (uint16_t)~m +
+	      (uint16_t)(h->ttl << 8 | h->proto);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	h->cksum = __builtin_bswap16((uint16_t)~sum);
+}
 
 /* Fill a 20-byte header; computes the checksum. Addresses in network order. */
 void ipv4_build(struct ipv4_hdr *h, uint32_t src, uint32_t dst, uint8_t proto,
 		uint8_t ttl, uint16_t total_len, uint16_t id, uint16_t frag);
 
 /* True for addresses never forwarded: 0/8, 127/8, 224/4 and 240/4 (net order). */
-int ipv4_is_martian(uint32_t addr);
-int ipv4_is_multicast(uint32_t addr);
+static inline int ipv4_is_martian(uint32_t addr)
+{
+	uint32_t a = __builtin_bswap32(addr);
+
+	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe;
+}
+
+static inline int ipv4_is_multicast(uint32_t addr)
+{
+	return (__builtin_bswap32(addr) >> 28) == 0xe;
+}
 
 #endif

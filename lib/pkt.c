@@ -25,14 +25,22 @@ int pkt_gre_decap_parse(const uint8_t *p, size_t len, struct gre_decap *out)
 		return DROP_IPV4_FRAGMENT_LOCAL;
 	/* Only the datagram counts, not Ethernet padding behind it. */
 	glen = out->outer.total_len - out->outer.hlen;
-	rc = gre_parse(p + out->outer.hlen, glen, &out->gre);
+	rc = pkt_gre_payload_parse(p + out->outer.hlen, glen, out);
+	out->inner_off = (uint16_t)(out->inner_off + out->outer.hlen);
+	return rc;
+}
+
+int pkt_gre_payload_parse(const uint8_t *g, size_t glen, struct gre_decap *out)
+{
+	int rc = gre_parse(g, glen, &out->gre);
+
 	if (rc)
 		return rc;
-	out->inner_off = (uint16_t)(out->outer.hlen + out->gre.hlen);
+	out->inner_off = out->gre.hlen;
 	out->inner_len = (uint16_t)(glen - out->gre.hlen);
 	switch (out->gre.proto) {
 	case ETHERTYPE_IPV4:
-		rc = ipv4_parse(p + out->inner_off, out->inner_len, &out->inner);
+		rc = ipv4_parse(g + out->inner_off, out->inner_len, &out->inner);
 		return rc ? DROP_GRE_INNER_MALFORMED : DROP_NONE;
 	case ETHERTYPE_NHRP:
 		return out->inner_len ? DROP_NONE : DROP_GRE_INNER_MALFORMED;

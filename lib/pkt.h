@@ -26,6 +26,14 @@ struct gre_decap {
  */
 int pkt_gre_decap_parse(const uint8_t *p, size_t len, struct gre_decap *out);
 
+/*
+ * The GRE half of pkt_gre_decap_parse, for a caller that validated the
+ * outer header itself: g points at the GRE header, glen bytes of GRE
+ * datagram. Fills gre, inner_off (from g), inner_len and inner; outer is
+ * left alone. Same returns; reads nothing outside [g, g + glen). Pure.
+ */
+int pkt_gre_payload_parse(const uint8_t *g, size_t glen, struct gre_decap *out);
+
 /* Ethernet: returns the host-order ethertype and sets *l3off, or 0 when
  * the frame is shorter than a header. VLAN tags are not stripped. */
 uint16_t pkt_eth_type(const uint8_t *p, size_t len, size_t *l3off);
