@@ -505,6 +505,14 @@ static void get_ipsec_sa(struct app *a, const struct ctlreq *q, struct resp *r)
 			(json_int_t)p->life_packets, "seconds", (json_int_t)p->life_seconds);
 		/* Who made it: the ipsec section, or IKEv2 (which rekeys it). */
 		json_object_set_new(o, "keying", json_string(e->ike ? "ike" : "static"));
+		/* Tunnel mode across a NAT: the selectors the inner header carries. */
+		if (p->inner_local || p->inner_remote) {
+			/* null: the outer address, as without them */
+			json_object_set_new(o, "inner_local",
+					    p->inner_local ? jaddr(p->inner_local) : json_null());
+			json_object_set_new(o, "inner_remote",
+					    p->inner_remote ? jaddr(p->inner_remote) : json_null());
+		}
 		json_array_append_new(arr, o);
 	}
 	r->body = arr;

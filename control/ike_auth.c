@@ -451,15 +451,13 @@ static int ike_ts_pick(const struct ike_payload *p, uint32_t addr_be, int nat, s
 	return 1;
 }
 
-void ike_child_note_ts(struct ike_sa *sa, uint32_t spi_in, const struct ike_chain *c,
-		       const struct ike_ts *tsi, const struct ike_ts *tsr)
+void ike_child_ts_addrs(const struct ike_chain *c, const struct ike_ts *tsi,
+			const struct ike_ts *tsr, uint32_t ts[2])
 {
-	struct ike_child *ch = ike_child_by_in(sa, spi_in);
 	struct ike_ts_view vi, vr;
 	const struct ike_payload *pi, *pr;
 
-	if (!ch)
-		return;
+	ts[0] = ts[1] = 0;
 	if (c) {
 		/* our request's answer: TSi is our side */
 		pi = ike_chain_find(c, IKE_PL_TSI);
@@ -467,12 +465,12 @@ void ike_child_note_ts(struct ike_sa *sa, uint32_t spi_in, const struct ike_chai
 		if (!pi || !pr || ike_ts_parse(pi->body, pi->len, &vi) ||
 		    ike_ts_parse(pr->body, pr->len, &vr) || !vi.n || !vr.n)
 			return;
-		ch->ts_local = htonl(vi.ts[0].addr_lo);
-		ch->ts_remote = htonl(vr.ts[0].addr_lo);
+		ts[0] = htonl(vi.ts[0].addr_lo);
+		ts[1] = htonl(vr.ts[0].addr_lo);
 	} else {
 		/* our answer: TSi is the peer's side */
-		ch->ts_local = htonl(tsr->addr_lo);
-		ch->ts_remote = htonl(tsi->addr_lo);
+		ts[0] = htonl(tsr->addr_lo);
+		ts[1] = htonl(tsi->addr_lo);
 	}
 }
 
@@ -569,7 +567,8 @@ static int ike_child_keymat(struct ike_sa *sa, const struct ike_suite *esp, cons
 
 int ike_child_make(struct ike_sa *sa, const struct ike_suite *esp, uint32_t spi_in, uint32_t spi_out,
 		   uint8_t mode, int we_initiated, const uint8_t *gir, size_t gir_len,
-		   const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len, int inbound_only)
+		   const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len, int inbound_only,
+		   const uint32_t ts[2])
 {
 	struct ike_child *c = ike_child_slot(sa);
 	uint8_t km[4 * IKE_MAX_KEY + 64];
@@ -584,6 +583,9 @@ int ike_child_make(struct ike_sa *sa, const struct ike_suite *esp, uint32_t spi_
 	c->spi_out = spi_out;
 	c->mode = mode;
 	c->encap = (uint8_t)(sa->nat_local || sa->nat_remote || ike_sa_conn(sa)->encap);
+	/* Known before the install: tunnel mode writes them in the inner header. */
+	c->ts_local = ts[0];
+	c->ts_remote = ts[1];
 	rc = ike_child_keymat(sa, esp, gir, gir_len, ni, ni_len, nr, nr_len, km, &kl);
 	if (!rc)
 		rc = ike_child_install(sa, c, we_initiated, km, inbound_only);
@@ -675,6 +677,7 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c)
 	const struct ike_payload *idp = ike_chain_find(c, IKE_PL_IDR);
 	struct ike_id_view peer;
 	struct ike_idbody ours;
+	uint32_t ts[2];
 	struct ike_suite esp;
 	uint32_t spi_out;
 	uint8_t num;
@@ -716,14 +719,14 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c)
 	}
 	/* No USE_TRANSPORT_MODE in the reply: the peer does tunnel mode only. */
 	mode = ike_chain_notify(c, IKE_N_USE_TRANSPORT_MODE) ? CFG_SA_TRANSPORT : CFG_SA_TUNNEL;
+	ike_child_ts_addrs(c, NULL, NULL, ts);
 	rc = ike_child_make(sa, &esp, sa->rk.new_spi_in, spi_out, mode, 1, NULL, 0, sa->ni, sa->ni_len,
-			    sa->nr, sa->nr_len, 0);
+			    sa->nr, sa->nr_len, 0, ts);
 	if (rc) {
 		sa->rk.new_spi_in = 0;
 		ike_auth_give_up(sa, "cannot install the CHILD_SA", 1);
 		return;
 	}
-	ike_child_note_ts(sa, sa->rk.new_spi_in, c, NULL, NULL);
 	sa->rk.new_spi_in = 0;
 	ike_sa_announce_up(sa);
 }
@@ -760,6 +763,7 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 	const struct ike_payload *idp = ike_chain_find(c, IKE_PL_IDI);
 	struct ike_id_view peer;
 	struct ike_idbody ours;
+	uint32_t ts[2];
 	struct ike_suite esp;
 	struct ike_sa_view rv;
 	struct ike_ts tsi, tsr;
@@ -820,13 +824,13 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 	spi_in = ike_child_spi_new(e);
 	ike_sa_established(sa);
 	/* Inbound ready before the peer can use it: install, then answer. */
+	ike_child_ts_addrs(NULL, &tsi, &tsr, ts);
 	rc = ike_child_make(sa, &esp, spi_in, spi_out, mode, 0, NULL, 0, sa->ni, sa->ni_len, sa->nr,
-			    sa->nr_len, 0);
+			    sa->nr_len, 0, ts);
 	if (rc) {
 		ike_auth_reply_error(sa, msg_id, IKE_N_TEMPORARY_FAILURE);
 		return;
 	}
-	ike_child_note_ts(sa, spi_in, NULL, &tsi, &tsr);
 	if (mode == CFG_SA_TRANSPORT)
 		ike_w_notify(&o.w, 0, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	memset(&rv, 0, sizeof(rv));

@@ -139,6 +139,7 @@ static void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 	struct ike_rekey *rk = &sa->rk;
 	struct ike_child *old = ike_child_by_in(sa, rk->old_spi_in);
 	const struct ike_payload *np = ike_nonce_payload(c), *kp;
+	uint32_t ts[2];
 	struct ike_suite esp;
 	struct ike_ke_view ke;
 	uint8_t gir[IKE_MAX_DH_PUB];
@@ -213,15 +214,15 @@ static void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 		ike_rekey_abort(sa);
 		return;
 	}
+	ike_child_ts_addrs(c, NULL, NULL, ts);
 	rc = ike_child_make(sa, &esp, rk->new_spi_in, spi_out, mode, 1, rk->dh ? gir : NULL, gir_len,
-			    rk->ni, IKE_NONCE_LEN, rk->nr, rk->nr_len, 0);
+			    rk->ni, IKE_NONCE_LEN, rk->nr, rk->nr_len, 0, ts);
 	explicit_bzero(gir, sizeof(gir));
 	if (rc) {
 		ike_log(e, 0, "ike: cannot install the rekeyed CHILD_SA: %d", rc);
 		ike_rekey_abort(sa);
 		return;
 	}
-	ike_child_note_ts(sa, rk->new_spi_in, c, NULL, NULL);
 	e->cnt.child_rekeyed++;
 	if (sa->prk.active) {
 		/* We won: the pair the peer's rekey made is redundant; the peer
@@ -256,6 +257,7 @@ static void ike_child_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const str
 	const struct cfg_ike_conn *conf = ike_sa_conn(sa);
 	const struct ike_payload *np = ike_nonce_payload(c), *kp;
 	struct ike_child *old;
+	uint32_t ts[2];
 	struct ike_suite esp;
 	struct ike_ke_view ke;
 	struct ike_sa_view rv;
@@ -325,15 +327,15 @@ static void ike_child_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const str
 	collide = sa->rk.active && !sa->rk.ike && sa->rk.old_spi_in == old->spi_in;
 	/* Inbound only until the initiator, which switches on our answer,
 	 * deletes the old pair (when the env can do halves). */
+	ike_child_ts_addrs(NULL, &tsi, &tsr, ts);
 	rc = ike_child_make(sa, &esp, spi_in, spi_out, mode, 0, dh ? gir : NULL, gir_len, np->body,
-			    np->len, nr, sizeof(nr), 1);
+			    np->len, nr, sizeof(nr), 1, ts);
 	explicit_bzero(gir, sizeof(gir));
 	if (rc) {
 		ike_dh_free(dh);
 		ike_create_error(sa, msg_id, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 		return;
 	}
-	ike_child_note_ts(sa, spi_in, NULL, &tsi, &tsr);
 	e->cnt.child_rekeyed++;
 	old->state = IKE_C_REKEYED;
 	old->del_by_us = 0;

@@ -253,7 +253,8 @@ void ike_child_remove(struct ike_sa *sa, struct ike_child *c);
 /* Derive KEYMAT (RFC 7296 2.17) and install a new child. 0 or -errno. */
 int ike_child_make(struct ike_sa *sa, const struct ike_suite *esp, uint32_t spi_in, uint32_t spi_out,
 		   uint8_t mode, int we_initiated, const uint8_t *gir, size_t gir_len,
-		   const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len, int inbound_only);
+		   const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len, int inbound_only,
+		   const uint32_t ts[2]);
 /* ESP suite from the peer's SA payload: its offer (reply = 0) or its
  * answer to ours (reply = 1); the peer's SPI and the proposal number.
  * prefer_dh: the group of the peer's KE, whose suites go first. */
@@ -276,10 +277,11 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c);
 void ike_ts_gre(uint32_t addr_be, struct ike_ts *ts);
 int ike_ts_acceptable(const struct ike_chain *c, uint32_t tsi_addr_be, uint32_t tsr_addr_be,
 		      int nat_i, int nat_r);
-/* Record the selectors' addresses of child spi_in: from the answer to our
- * request (chain c, we initiated) or from ours (tsi/tsr). */
-void ike_child_note_ts(struct ike_sa *sa, uint32_t spi_in, const struct ike_chain *c,
-		       const struct ike_ts *tsi, const struct ike_ts *tsr);
+/* The selectors' addresses of a new CHILD_SA, ts[0] ours, ts[1] the peer's
+ * (network order; 0 when unknown): from the answer to our request (chain
+ * c, we initiated) or from ours (tsi/tsr). */
+void ike_child_ts_addrs(const struct ike_chain *c, const struct ike_ts *tsi,
+			const struct ike_ts *tsr, uint32_t ts[2]);
 /* The responder's narrowed TSi/TSr for the peer's proposal; 1 if acceptable. */
 int ike_ts_answer(const struct ike_chain *c, uint32_t tsi_addr_be, uint32_t tsr_addr_be, int nat_i,
 		  int nat_r, struct ike_ts *tsi, struct ike_ts *tsr);

@@ -509,6 +509,12 @@ static int ike_child_params(struct ike_sa *sa, const struct ike_child *c, int we
 	p->life_packets = cc->rekey_packets ? cc->rekey_packets + cc->rekey_packets / 9 : 0;
 	p->life_seconds = cc->life_time ? cc->life_time
 					: (cc->rekey_time ? cc->rekey_time + cc->rekey_time / 10 : 0);
+	/* Tunnel mode: the inner header carries the selectors, which across
+	 * a NAT are not the addresses the ESP packets travel between. */
+	if (c->mode == CFG_SA_TUNNEL) {
+		p->inner_local = c->ts_local;
+		p->inner_remote = c->ts_remote;
+	}
 	p->in.spi = c->spi_in;
 	p->out.spi = c->spi_out;
 	p->in.key_len = p->out.key_len = (uint8_t)el;

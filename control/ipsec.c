@@ -31,6 +31,11 @@ static struct sa_rt *sa_build(struct app *a, const struct cfg_sa *p, const struc
 			      (p->udp ? SA_F_UDP : 0) | (p->esn ? SA_F_ESN : 0) |
 			      (p->replay_window ? 0 : SA_F_NO_REPLAY));
 	sa->tunnel = (uint8_t)p->tunnel;
+	if (p->mode == CFG_SA_TUNNEL && (p->inner_local || p->inner_remote)) {
+		sa->flags |= SA_F_INNER;
+		sa->inner_local = p->inner_local;
+		sa->inner_remote = p->inner_remote;
+	}
 	sa->hard_packets = p->life_packets;
 	sa->hard_bytes = p->life_bytes;
 	sa->n_workers = (uint8_t)a->n_workers;

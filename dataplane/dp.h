@@ -81,6 +81,7 @@ struct dp_port_rt {
 #define SA_F_UDP 0x02       /* ESP in UDP, RFC 3948 */
 #define SA_F_ESN 0x04       /* 64-bit sequence numbers */
 #define SA_F_NO_REPLAY 0x08 /* anti-replay off (replay_window = 0) */
+#define SA_F_INNER 0x10     /* tunnel mode with inner addresses: the selectors */
 #define ESP_UDP_PORT 4500
 
 /* Outbound SA counters of one worker: only that worker writes them. */
@@ -103,6 +104,10 @@ struct sa_rt {
 	uint16_t udp_dport_be;
 	uint8_t flags;           /* SA_F_* */
 	uint8_t tunnel;
+	/* SA_F_INNER: the inner header's addresses (network order), what the
+	 * peer's policy has; inbound they are checked and mapped back to the
+	 * peer's NBMA address and ours, which the rest of the system uses. */
+	uint32_t inner_local, inner_remote;
 	uint64_t hard_packets, hard_bytes;   /* 0 = no limit */
 	volatile uint8_t expired;            /* set by the control thread */
 	uint8_t n_workers;                   /* out[] entries in use */

@@ -75,6 +75,9 @@ void esp_output_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *
 		size_t grow = IPV4_HLEN + udp + hl + (tunnel ? IPV4_HLEN : 0);
 		uint64_t seq_now = __atomic_load_n(&sa->seq, __ATOMIC_RELAXED), base;
 		uint64_t bytes = sa->hard_bytes ? sa_rt_out_bytes(sa) : 0;
+		/* Tunnel mode toward a policy with other addresses (a peer
+		 * behind a NAT, or we are): the inner header carries them. */
+		uint32_t in_src = sa->inner_local, in_dst = sa->inner_remote;
 		unsigned first = nops, cnt;
 
 		for (unsigned i = g[k].head; i != CHAIN_END; i = next[i]) {
@@ -136,7 +139,8 @@ void esp_output_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *
 				  udp ? IPPROTO_UDP_ : IPPROTO_ESP_, e->src, e->dst);
 			if (tunnel)
 				dp_ip_put(nh + IPV4_HLEN + udp + hl, e->tos, (uint16_t)payload[j], e->id,
-					  e->ttl, IPPROTO_GRE_, e->src, e->dst);
+					  e->ttl, IPPROTO_GRE_, in_src ? in_src : e->src,
+					  in_dst ? in_dst : e->dst);
 			if (udp) {
 				struct udp_hdr *uh = (struct udp_hdr *)(nh + IPV4_HLEN);
 
@@ -187,6 +191,22 @@ void esp_output_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *
 		w->stats.ifs[DP_IF_TUNNEL(e->tunnel)].tx_bytes += e->inner_len;
 		l2_output(w, c, tb, e->m, e->port, e->gw, e->has_mac ? e->mac : NULL);
 	}
+}
+
+/* Replace an IPv4 header's addresses, the checksum patched as RFC 1624
+ * eqn. 3 (over native 16-bit words: RFC 1071, byte order independent). */
+static inline void esp_inner_readdress(struct ipv4_hdr *h, uint32_t src, uint32_t dst)
+{
+	uint32_t sum = (uint16_t)~h->cksum;
+
+	sum += (uint16_t)~(h->src & 0xffff) + (uint16_t)~(h->src >> 16) +
+	       (uint16_t)~(h->dst & 0xffff) + (uint16_t)~(h->dst >> 16) + (src & 0xffff) +
+	       (src >> 16) + (dst & 0xffff) + (dst >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	h->cksum = (uint16_t)~sum;
+	h->src = src;
+	h->dst = dst;
 }
 
 static inline int sa_in_spent(const struct sa_rt *sa)
@@ -385,6 +405,8 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 			sa->bytes += op->payload_len;
 			if (sa->flags & SA_F_TUNNEL) {
 				struct ipv4_info ii;
+				/* The address the packet reached us on: our NBMA. */
+				uint32_t ours = rte_pktmbuf_mtod(m, const struct ipv4_hdr *)->dst;
 
 				if (unlikely(op->next_hdr != IPPROTO_IPIP_)) {
 					dp_drop(w, m, DROP_ESP_POLICY);
@@ -396,9 +418,23 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 				/* The inner packet must be the SA's GRE between the same peers. */
 				if (unlikely(ipv4_parse(p, op->payload_len, &ii) ||
 					     ii.proto != IPPROTO_GRE_ ||
-					     (!udpv[i] && ii.src != sa->peer))) {
+					     (!(sa->flags & SA_F_INNER) && !udpv[i] &&
+					      ii.src != sa->peer))) {
 					dp_drop(w, m, DROP_ESP_POLICY);
 					continue;
+				}
+				if (sa->flags & SA_F_INNER) {
+					/* Only the selectors the SA was agreed for; then the
+					 * NBMA addresses NHRP and the tunnel lookup know. */
+					if (unlikely(ii.src != (sa->inner_remote ? sa->inner_remote
+										 : sa->peer) ||
+						     ii.dst != (sa->inner_local ? sa->inner_local
+										: ours))) {
+						dp_drop(w, m, DROP_ESP_SELECTOR);
+						continue;
+					}
+					if (ii.src != sa->peer || ii.dst != ours)
+						esp_inner_readdress((struct ipv4_hdr *)p, sa->peer, ours);
 				}
 			} else {
 				if (unlikely(op->next_hdr != IPPROTO_GRE_)) {

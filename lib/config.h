@@ -90,6 +90,10 @@ struct cfg_sa {
 	unsigned replay_window;
 	uint64_t life_bytes, life_packets; /* hard limits, 0 = none; soft at 90 % */
 	unsigned life_seconds;
+	/* Tunnel mode: the inner header's addresses (the CHILD_SA's selectors,
+	 * RFC 7296 2.23: across a NAT a peer's is its own private address),
+	 * network order; 0 = the outer ones. Static SAs leave them 0. */
+	uint32_t inner_local, inner_remote;
 	struct cfg_sa_dir in, out;
 };
 

@@ -967,6 +967,10 @@ static void print_ipsec_sa(const json_t *body)
 		print_line(ctl_format("  installed %s ago, replay window %lld%s", age,
 				      (long long)json_integer_value(json_object_get(s, "replay_window")),
 				      json_is_true(json_object_get(s, "esn")) ? ", ESN" : ""));
+		if (json_object_get(s, "inner_local"))
+			print_line(ctl_format("  inner %s === %s",
+					      ctl_get_str(s, "inner_local", "(outer)"),
+					      ctl_get_str(s, "inner_remote", "(outer)")));
 		print_line(ctl_format("  in  SPI %s: %lld packets, %lld bytes, %lld errors, "
 				      "replay top %lld", ctl_get_str(s, "spi_in", "-"),
 				      ctl_sub_int(s, "in", "packets"), ctl_sub_int(s, "in", "bytes"),

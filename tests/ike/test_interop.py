@@ -191,11 +191,11 @@ def ping_stream(gre, stop, stats, interval=0.02):
             stats["got"].add(int.from_bytes(r[2][26:28], "big"))
 
 
-def pings(gre, n=10):
+def pings(gre, n=10, to=HUB_NBMA):
     stop, stats = threading.Event(), {"sent": 0, "got": set()}
     stop.set()
     for i in range(n):
-        gre.send(HUB_NBMA, 0x0800, swan.icmp_echo(SW_TUN, HOST0, 0x78, i + 1))
+        gre.send(to, 0x0800, swan.icmp_echo(SW_TUN, HOST0, 0x78, i + 1))
         r = gre.recv(1.0)
         while r and not (r[1] == 0x0800 and r[2][20] == 0):
             r = gre.recv(1.0)
@@ -341,6 +341,12 @@ def swan_init_nat(nhrp=False):
     chk.eq("the hub's CHILD_SA names the same selectors",
            ((ours.get("child") or {}).get("ts_remote"), (ours.get("child") or {}).get("ts_local")),
            (SW_PRIV, HUB_NBMA))
+    esp = ipsec_sa_of(NAT_OUT) or {}
+    chk.eq("the hub's ESP SA puts the selectors in its inner headers (/v1/ipsec/sa)",
+           (esp.get("inner_remote"), esp.get("inner_local")), (SW_PRIV, HUB_NBMA))
+    shown = hub.ctl("show", "ipsec", "sa")
+    chk.ok("inner %s === %s" % (HUB_NBMA, SW_PRIV) in shown,
+           "dmvpnctl show ipsec sa shows them:\n" + shown.strip())
     if nhrp:
         gre = swan.GreSocket(ns_sw)
         try:
@@ -466,9 +472,26 @@ def swan_resp_nat():
             if r and r[1] == 0x2001:
                 p = swan.parse_nhrp(r[2])
                 if p and p[0] == 3:
-                    got = (r[0], p)
-        chk.ok(got is not None and got[0] == "198.19.0.2",
-               "dmvpnd's Registration Request reached strongSwan through the NAT in ESP (%r)" % (got,))
+                    got = (r[0], p, r[2])
+        # Tunnel mode: the inner source is the selector both ends agreed (the NAT's
+        # address); charon drops anything else "due to policy". NHRP itself still
+        # claims dmvpnd's own address (its NAT extension does the rest).
+        chk.ok(got is not None and got[0] == NAT_OUT and got[2][28:32] == bytes([198, 19, 0, 2]),
+               "dmvpnd's Registration Request reached strongSwan through the NAT in ESP, "
+               "inner source the agreed selector %s, claimed NBMA 198.19.0.2 (%r)" % (
+                   NAT_OUT, got and got[:2]))
+        if got:
+            # strongSwan's side plays the NHS: the request echoed as a Reply (success),
+            # sent back to the selector, through charon's ESP and the NAT.
+            rep = bytearray(got[2])
+            rep[17] = 4
+            gre.send(NAT_OUT, 0x2001, swan.NL.refresh_checksum(bytes(rep)))
+        nhs = swan.wait_for("dmvpnd's NHS up", lambda: [
+            h for h in hub.get("/v1/nhrp/nhs") if h.get("state") == "up"], 10, 0.3)
+        chk.ok(bool(nhs), "dmvpnd took the Registration Reply from inside the ESP: NHS %s up (%s)" % (
+            SW_TUN, hub.get("/v1/nhrp/nhs")))
+        chk.eq("pings from strongSwan's side to host0 behind dmvpnd, through the NAT",
+               pings(gre, to=NAT_OUT), 10)
     finally:
         gre.close()
     isa = sw.established("spoke")
@@ -483,6 +506,9 @@ def swan_resp_nat():
            "its ESP SA: tunnel mode (strongSwan's), in UDP (%s)" % esp)
     c = sw.child("spoke", "gre") or {}
     ch = (ours or {}).get("child") or {}
+    chk.eq("its ESP SA's inner addresses are the CHILD_SA's selectors",
+           ((esp or {}).get("inner_local"), (esp or {}).get("inner_remote")),
+           (ch.get("ts_local"), ch.get("ts_remote")))
     chk.eq("both ends agree on the CHILD_SA's selectors (strongSwan's remote, local = ours)",
            (c.get("remote-ts"), c.get("local-ts")),
            (["%s/32[gre]" % ch.get("ts_local")], ["%s/32[gre]" % ch.get("ts_remote")]))
