@@ -789,7 +789,8 @@ static int load_sas(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const known_ipsec[] = {"sas", NULL};
 	static const char *const known[] = {"peer", "tunnel", "mode", "encapsulation", "udp_port",
-		"algorithm", "esn", "replay_window", "lifetime", "in", "out", NULL};
+		"algorithm", "esn", "replay_window", "lifetime", "in", "out", "inner_local",
+		"inner_remote", NULL};
 	static const char *const known_life[] = {"bytes", "packets", "seconds", NULL};
 	const config_setting_t *ip = member(root, "ipsec"), *l;
 	struct dmvpn_config *cfg = ld->cfg;
@@ -841,6 +842,14 @@ static int load_sas(struct loader *ld, const config_setting_t *root)
 		if (v && strcmp(v, "transport") && strcmp(v, "tunnel"))
 			return fail_at(ld, member(g, "mode"), "'%s': use \"transport\" or \"tunnel\"", v);
 		sa->mode = v && !strcmp(v, "tunnel") ? CFG_SA_TUNNEL : CFG_SA_TRANSPORT;
+		/* A peer whose policy names other addresses (its own behind a
+		 * NAT): tunnel mode's inner header carries those. */
+		if ((rc = get_addr(ld, g, "inner_local", 0, &sa->inner_local)) ||
+		    (rc = get_addr(ld, g, "inner_remote", 0, &sa->inner_remote)))
+			return rc;
+		if ((sa->inner_local || sa->inner_remote) && sa->mode != CFG_SA_TUNNEL)
+			return fail_at(ld, member(g, sa->inner_local ? "inner_local" : "inner_remote"),
+				       "inner addresses need mode = \"tunnel\"");
 		if ((rc = get_str(ld, g, "encapsulation", 0, &v)))
 			return rc;
 		if (v && strcmp(v, "none") && strcmp(v, "udp"))

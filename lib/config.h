@@ -92,7 +92,7 @@ struct cfg_sa {
 	unsigned life_seconds;
 	/* Tunnel mode: the inner header's addresses (the CHILD_SA's selectors,
 	 * RFC 7296 2.23: across a NAT a peer's is its own private address),
-	 * network order; 0 = the outer ones. Static SAs leave them 0. */
+	 * network order; 0 = the outer ones (the default of static SAs). */
 	uint32_t inner_local, inner_remote;
 	struct cfg_sa_dir in, out;
 };

@@ -81,9 +81,11 @@ class SA:
     inbound SPI and keys), `outb` what the hub sends."""
 
     def __init__(self, i, alg, mode="transport", udp=False, esn=False, window=64,
-                 udp_port=4500, lifetime=None):
+                 udp_port=4500, lifetime=None, inner_local=None, inner_remote=None):
         self.i, self.alg, self.mode, self.udp, self.esn = i, alg, mode, udp, esn
         self.window, self.udp_port, self.lifetime = window, udp_port, lifetime
+        # tunnel mode: the inner header's addresses (None = the outer ones)
+        self.inner_local, self.inner_remote = inner_local, inner_remote
         self.nbma = "192.0.2.%d" % (100 + i)
         self.mac = "02:00:00:00:02:%02x" % i
         self.tun = "198.51.100.%d" % (100 + i)
@@ -112,6 +114,9 @@ class SA:
         if self.lifetime:
             life = " lifetime = { %s };" % " ".join("%s = %d;" % kv
                                                       for kv in self.lifetime.items())
+        for k in ("inner_local", "inner_remote"):
+            if getattr(self, k):
+                life += ' %s = "%s";' % (k, getattr(self, k))
         return ('    { peer = "%s"; tunnel = "tunnel0"; mode = "%s"; encapsulation = "%s";'
                 ' udp_port = %d; algorithm = "%s"; esn = %s; replay_window = %d;%s\n'
                 '      in = %s;\n      out = %s; }'

@@ -684,6 +684,49 @@ static void test_bad_ike(void)
 	}
 }
 
+/* ipsec.sas inner_local/inner_remote: tunnel mode only (lines 9-12). */
+#define SA_OPEN PORTS TUNNEL "ipsec = { sas = (\n  { peer = \"192.0.2.11\"; algorithm = \"null\";\n" \
+	"    in = { spi = 0x1001; }; out = { spi = 0x2001; };\n"
+#define SA_CLOSE "  }\n); };\n"
+
+static void test_sa_inner(void)
+{
+	static const struct {
+		const char *name, *text, *err;
+	} bad[] = {
+		{"inner address in transport mode", SA_OPEN "    inner_remote = \"10.9.0.11\"; }\n); };\n",
+		 "%s:12: setting 'ipsec.sas[0].inner_remote': inner addresses need mode = \"tunnel\""},
+		{"inner address not an address", SA_OPEN "    mode = \"tunnel\"; inner_local = \"10.9\";"
+		 " }\n); };\n", "%s:12: setting 'ipsec.sas[0].inner_local': '10.9' is not an IPv4 address"},
+	};
+	static const char good[] = SA_OPEN "    mode = \"tunnel\"; inner_remote = \"10.9.0.11\";\n"
+		SA_CLOSE;
+	char path[PATH_MAX], want[768], err[768] = "";
+	struct dmvpn_config cfg;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(path, sizeof(path), "%s/bad-sa%02zu.conf", tmpdir, i);
+		write_file(path, bad[i].text);
+		CHECK_MSG(config_load(path, &cfg, err, sizeof(err)) == -EINVAL, "%s: accepted",
+			  bad[i].name);
+		snprintf(want, sizeof(want), bad[i].err, path);
+		CHECK_MSG(!strcmp(err, want), "%s:\n   got '%s'\n  want '%s'", bad[i].name, err, want);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/sa-inner.conf", tmpdir);
+	write_file(path, good);
+	if (config_load(path, &cfg, err, sizeof(err))) {
+		CHECK_MSG(0, "%s", err);
+		unlink(path);
+		return;
+	}
+	CHECK_INT(cfg.n_sas, 1);
+	CHECK(cfg.n_sas == 1 && cfg.sas[0].mode == CFG_SA_TUNNEL && cfg.sas[0].inner_local == 0 &&
+	      cfg.sas[0].inner_remote == inet_addr("10.9.0.11"));
+	config_free(&cfg);
+	unlink(path);
+}
+
 /* The profile defaults: a PSK is all a DMVPN needs. */
 static void test_ike_defaults(void)
 {
@@ -914,6 +957,7 @@ int main(int argc, char **argv)
 	test_good_nhrp();
 	test_kif_multicast();
 	test_bad_ike();
+	test_sa_inner();
 	test_ike_defaults();
 	test_ike_everything();
 	if (argc > 1)
