@@ -1558,6 +1558,8 @@ static void t_nat(void)
 	if (a && b) {
 		CHECK(dir_same(&a->out, &b->in));
 		CHECK(dir_same(&a->in, &b->out));
+		/* transport mode: no inner header to address */
+		CHECK(!a->inner_local && !a->inner_remote && !b->inner_local && !b->inner_remote);
 	}
 	/* NAT-keepalives from the side behind the NAT, only when quiet. */
 	tick_both(IKE_NATT_KEEPALIVE_MS - 1000);
@@ -1612,6 +1614,44 @@ static void t_tunnel_fallback(void)
 	CHECK_INT(last_install(&node_r)->mode, CFG_SA_TUNNEL);
 	child_rekey(&node_i, &node_r);
 	CHECK_INT(last_install(&node_i)->mode, CFG_SA_TUNNEL);
+	pair_down();
+}
+
+/* Tunnel mode across a NAT in front of I: the inner header carries the
+ * selectors (I's own address), the ESP the NAT's; rekeys keep them. */
+static void t_nat_tunnel(void)
+{
+	struct setup tun = default_setup;
+	const struct cfg_sa *a, *b;
+
+	tun.mode = CFG_SA_TUNNEL;
+	pair_up(&tun, &tun, 97);
+	nat_on = 1;
+	nat_pub = ip("203.0.113.7");
+	ike_connect(node_i.e, 0, node_r.addr);
+	net_run();
+	for (int round = 0; round < 3; round++) {
+		a = last_install(&node_i);
+		b = last_install(&node_r);
+		CHECK_MSG(a && a->mode == CFG_SA_TUNNEL && a->peer == node_r.addr &&
+			  a->inner_local == node_i.addr && a->inner_remote == node_r.addr,
+			  "round %d: I's SA inner addresses", round);
+		CHECK_MSG(b && b->mode == CFG_SA_TUNNEL && b->peer == nat_pub &&
+			  b->inner_local == node_r.addr && b->inner_remote == node_i.addr,
+			  "round %d: R's SA: to the NAT, inner I's own address", round);
+		/* the inbound-only half of a rekey responder carries them too */
+		for (unsigned i = 0; i < node_i.n_rec; i++)
+			if (node_i.rec[i].install == 2)
+				CHECK(node_i.rec[i].sa.inner_local == node_i.addr);
+		for (unsigned i = 0; i < node_r.n_rec; i++)
+			if (node_r.rec[i].install == 2)
+				CHECK(node_r.rec[i].sa.inner_remote == node_i.addr);
+		if (round == 0)
+			child_rekey(&node_i, &node_r);
+		else if (round == 1)
+			child_rekey(&node_r, &node_i);
+	}
+	CHECK_INT(count_recs(&node_r, 2) + count_recs(&node_i, 2) > 0, 1);
 	pair_down();
 }
 
@@ -2359,7 +2399,8 @@ int main(int argc, char **argv)
 		{"child_rekey_collision", t_child_rekey_collision}, {"ike_rekey", t_ike_rekey},
 		{"ike_rekey_collision", t_ike_rekey_collision}, {"delete", t_delete}, {"dpd", t_dpd},
 		{"create_before_auth", t_create_before_auth}, {"malformed", t_malformed}, {"nat", t_nat},
-		{"tunnel_fallback", t_tunnel_fallback}, {"half_open", t_half_open},
+		{"tunnel_fallback", t_tunnel_fallback}, {"nat_tunnel", t_nat_tunnel},
+		{"half_open", t_half_open},
 		{"install_fail", t_install_fail}, {"certs", t_certs},
 		{"crossed", t_crossed}, {"mutations", t_mutations},
 		{"lifetimes_and_limits", t_lifetimes_and_limits},
