@@ -20,6 +20,41 @@ import sys
 import tempfile
 import time
 
+
+def ctl_request(sock, method, path, timeout=5.0):
+    """One request on a dmvpnd control socket; the decoded response."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(sock)
+        s.sendall(json.dumps({"method": method, "path": path}).encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    finally:
+        s.close()
+    return json.loads(buf)
+
+
+def ctl_get(sock, path):
+    """The body of a GET that must answer 200."""
+    r = ctl_request(sock, "GET", path)
+    if r.get("status") != 200:
+        raise RuntimeError("GET %s -> %r" % (path, r))
+    return r["body"]
+
+
+def read_text(path):
+    """A log file's text, or "" if there is none."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -336,35 +371,15 @@ routes = (
         return self.exit_code
 
     def log_text(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log_path)
 
     # -- control socket
 
     def request(self, method, path, timeout=5.0):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        try:
-            s.connect(self.sock)
-            s.sendall(json.dumps({"method": method, "path": path}).encode() + b"\n")
-            buf = b""
-            while not buf.endswith(b"\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                buf += chunk
-        finally:
-            s.close()
-        return json.loads(buf)
+        return ctl_request(self.sock, method, path, timeout)
 
     def get(self, path):
-        r = self.request("GET", path)
-        if r.get("status") != 200:
-            raise RuntimeError("GET %s -> %r" % (path, r))
-        return r["body"]
+        return ctl_get(self.sock, path)
 
     def settle(self, timeout=20.0, quiet=0.5):
         """Wait until every input frame has been received and the counters have

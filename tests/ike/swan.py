@@ -14,7 +14,6 @@ strongSwan side and goes through the TUN into ESP. Namespaces are named by the c
 (tests use the prefix "ikt-") and removed on close.
 """
 import ctypes
-import json
 import os
 import re
 import shutil
@@ -31,6 +30,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "nhrp"))
 
 import nhrp_lib as NL  # noqa: E402  (NHRP builders shared with the conformance tests)
+sys.path.insert(0, os.path.join(REPO, "tests", "dataplane"))
+import harness  # noqa: E402  (the control-socket client shared with the pcap tests)
 
 SKIP = 77
 CHARON = "/usr/lib/ipsec/charon"
@@ -320,11 +321,7 @@ class Charon:
                            stderr=subprocess.DEVNULL).returncode == 0
 
     def log_text(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return harness.read_text(self.log_path)
 
     def swanctl(self, *args, check=True, timeout=60):
         return run([SWANCTL] + list(args) + ["--uri", self.uri], check=check, timeout=timeout)
@@ -624,33 +621,13 @@ class Dmvpnd:
         return self
 
     def log_text(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return harness.read_text(self.log_path)
 
     def request(self, method, path, timeout=5.0):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        try:
-            s.connect(self.sock)
-            s.sendall(json.dumps({"method": method, "path": path}).encode() + b"\n")
-            buf = b""
-            while not buf.endswith(b"\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                buf += chunk
-        finally:
-            s.close()
-        return json.loads(buf)
+        return harness.ctl_request(self.sock, method, path, timeout)
 
     def get(self, path):
-        r = self.request("GET", path)
-        if r.get("status") != 200:
-            raise RuntimeError("GET %s -> %r" % (path, r))
-        return r["body"]
+        return harness.ctl_get(self.sock, path)
 
     def ctl(self, *args):
         """dmvpnctl's output (what a user reads)."""
