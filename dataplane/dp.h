@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
@@ -15,6 +16,7 @@
 #include "lib/esp.h"
 #include "lib/replay.h"
 #include "lib/drop.h"
+#include "lib/proto.h"
 #include "lib/tables.h"
 
 #define DP_MAX_WORKERS 16
@@ -329,6 +331,31 @@ static inline void dp_drop(struct worker *w, struct rte_mbuf *m, unsigned reason
 {
 	w->stats.drops[reason]++;
 	rte_pktmbuf_free(m);
+}
+
+/* Frame an IPv4 packet for port p toward a known MAC and queue it. The
+ * headroom is checked here once instead of through rte_pktmbuf_prepend.
+ * Inline: l2_output and ESP's transmit loop call it per packet. */
+static inline void dp_l2_send(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+			      struct rte_mbuf *m, uint8_t p, const uint8_t *mac)
+{
+	const struct dp_port_rt *port = &c->ports[p];
+	struct eth_hdr *e;
+
+	if (unlikely(m->data_off < ETH_HLEN)) {
+		dp_drop(w, m, DROP_HEADROOM);
+		return;
+	}
+	m->data_off -= ETH_HLEN;
+	m->data_len += ETH_HLEN;
+	m->pkt_len += ETH_HLEN;
+	e = rte_pktmbuf_mtod(m, struct eth_hdr *);
+	memcpy(e->dst, mac, ETH_ALEN);
+	memcpy(e->src, port->mac, ETH_ALEN);
+	e->type = rte_cpu_to_be_16(ETHERTYPE_IPV4);
+	w->stats.ifs[p].tx_packets++;
+	w->stats.ifs[p].tx_bytes += m->pkt_len;
+	tb->pkts[p][tb->n[p]++] = m;
 }
 
 #endif

@@ -38,6 +38,17 @@ static unsigned group_of(struct sa_group *g, unsigned *ng, uint8_t *slot, struct
 	}
 }
 
+/* Count a run of sealed packets of one SA on one tunnel: the SA's (this
+ * worker's) counters and the tunnel's TX, bytes protected and carried. */
+static inline void out_run_count(struct worker *w, struct sa_rt *sa, uint8_t t, uint64_t pkts,
+				 uint64_t bytes, uint64_t inner)
+{
+	sa->out[w->idx].packets += pkts;
+	sa->out[w->idx].bytes += bytes;
+	w->stats.ifs[DP_IF_TUNNEL(t)].tx_packets += pkts;
+	w->stats.ifs[DP_IF_TUNNEL(t)].tx_bytes += inner;
+}
+
 /*
  * Per SA, in arrival order: lifetime, MTU and room checks first, then one
  * atomic add reserves the sequence numbers of every packet that passed
@@ -52,11 +63,13 @@ void esp_output_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *
 	uint8_t slot[GROUP_SLOTS], next[DP_MAX_BURST], idx[DP_MAX_BURST];
 	uint16_t payload[DP_MAX_BURST], trailer[DP_MAX_BURST];
 	struct esp_op *ops = w->ops;
-	unsigned ng = 0, nops = 0;
+	unsigned ng = 0, nops = 0, late_drops = 0;
 
 	memset(slot, CHAIN_END, sizeof(slot));
-	for (unsigned i = 0; i < n; i++) {
-		unsigned k = group_of(g, &ng, slot, v[i].sa);
+	for (unsigned i = 0, k = 0; i < n; i++) {
+		/* Packets to one peer come in runs: one table probe per run. */
+		if (i == 0 || v[i].sa != v[i - 1].sa)
+			k = group_of(g, &ng, slot, v[i].sa);
 
 		next[i] = CHAIN_END;
 		if (g[k].tail == CHAIN_END)
@@ -127,6 +140,7 @@ void esp_output_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *
 				dp_drop(w, m, sa->hard_packets && seq > sa->hard_packets ?
 					DROP_ESP_EXPIRED : DROP_ESP_SEQ_OVERFLOW);
 				e->m = NULL;
+				late_drops++;
 				continue;
 			}
 			m->data_off = (uint16_t)(m->data_off - grow);
@@ -159,8 +173,9 @@ void esp_output_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *
 			op->next_hdr = tunnel ? IPPROTO_IPIP_ : IPPROTO_GRE_;
 		}
 	}
-	/* Ops of packets dropped after the reservation stay out of the burst. */
-	{
+	/* Ops of packets dropped after the reservation stay out of the burst
+	 * (a pass needed only when there were any). */
+	if (unlikely(late_drops)) {
 		unsigned o = 0;
 
 		for (unsigned j = 0; j < nops; j++) {
@@ -176,20 +191,39 @@ void esp_output_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *
 		nops = o;
 	}
 	esp_seal_burst(w->mb, ops, nops);
-	for (unsigned j = 0; j < nops; j++) {
-		struct esp_out *e = &v[idx[j]];
-		struct sa_ctr *ctr = &e->sa->out[w->idx];
+	/* The ops are grouped by SA: the SA's and the tunnel's counters are
+	 * summed over each run of one SA (one tunnel) and written once. */
+	{
+		struct sa_rt *rsa = NULL;
+		uint64_t rpk = 0, rby = 0, rin = 0, sealed = 0;
+		uint8_t rtun = 0;
 
-		if (unlikely(!ops[j].out_len)) {
-			dp_drop(w, e->m, DROP_ESP_LENGTH);
-			continue;
+		for (unsigned j = 0; j < nops; j++) {
+			struct esp_out *e = &v[idx[j]];
+
+			if (unlikely(!ops[j].out_len)) {
+				dp_drop(w, e->m, DROP_ESP_LENGTH);
+				continue;
+			}
+			if (e->sa != rsa || e->tunnel != rtun) {
+				if (rsa)
+					out_run_count(w, rsa, rtun, rpk, rby, rin);
+				rsa = e->sa;
+				rtun = e->tunnel;
+				rpk = rby = rin = 0;
+			}
+			rpk++;
+			rby += payload[j];
+			rin += e->inner_len;
+			sealed++;
+			if (likely(e->has_mac))
+				dp_l2_send(w, c, tb, e->m, e->port, e->mac);
+			else
+				l2_output(w, c, tb, e->m, e->port, e->gw, NULL);
 		}
-		ctr->packets++;
-		ctr->bytes += payload[j];
-		w->stats.gre_encap++;
-		w->stats.ifs[DP_IF_TUNNEL(e->tunnel)].tx_packets++;
-		w->stats.ifs[DP_IF_TUNNEL(e->tunnel)].tx_bytes += e->inner_len;
-		l2_output(w, c, tb, e->m, e->port, e->gw, e->has_mac ? e->mac : NULL);
+		if (rsa)
+			out_run_count(w, rsa, rtun, rpk, rby, rin);
+		w->stats.gre_encap += sealed;
 	}
 }
 

@@ -43,30 +43,6 @@ static inline void punt(struct worker *w, struct tx_buf *tb, struct rte_mbuf *m,
 	tb->punt[tb->np++] = m;
 }
 
-/* Frame an IPv4 packet for port p toward a known MAC and queue it. The
- * headroom is checked here once instead of through rte_pktmbuf_prepend. */
-static inline void l2_send(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-			   struct rte_mbuf *m, uint8_t p, const uint8_t *mac)
-{
-	const struct dp_port_rt *port = &c->ports[p];
-	struct eth_hdr *e;
-
-	if (unlikely(m->data_off < ETH_HLEN)) {
-		dp_drop(w, m, DROP_HEADROOM);
-		return;
-	}
-	m->data_off -= ETH_HLEN;
-	m->data_len += ETH_HLEN;
-	m->pkt_len += ETH_HLEN;
-	e = rte_pktmbuf_mtod(m, struct eth_hdr *);
-	memcpy(e->dst, mac, ETH_ALEN);
-	memcpy(e->src, port->mac, ETH_ALEN);
-	e->type = rte_cpu_to_be_16(ETHERTYPE_IPV4);
-	w->stats.ifs[p].tx_packets++;
-	w->stats.ifs[p].tx_bytes += m->pkt_len;
-	tb->pkts[p][tb->n[p]++] = m;
-}
-
 /* The MAC of (port, addr): from the worker's cache while the tables are
  * unchanged, else looked up and cached. NULL when unresolved. */
 static inline const uint8_t *neigh_mac(struct worker *w, uint8_t p, uint32_t addr)
@@ -101,7 +77,7 @@ void l2_output(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		punt(w, tb, m, PUNT_NEIGH_MISS);
 		return;
 	}
-	l2_send(w, c, tb, m, p, mac);
+	dp_l2_send(w, c, tb, m, p, mac);
 }
 
 /* The underlay next hop of an NBMA address: the last one's route is
@@ -135,29 +111,48 @@ static inline unsigned nbma_next_hop(struct worker *w, uint32_t nbma, uint8_t *p
 	return DROP_NONE;
 }
 
+/* Where a tunnel packet toward one NBMA address leaves: computed once per
+ * run of packets to one peer (the route and neighbour caches give the same
+ * answer for each of them within a burst). rc: 0 or a drop reason. */
+struct gre_nh {
+	unsigned rc;
+	uint32_t gw;
+	const uint8_t *mac;
+	uint8_t port;
+};
+
+static inline void gre_next_hop(struct worker *w, uint32_t nbma, struct gre_nh *nh)
+{
+	nh->gw = nbma;
+	nh->mac = NULL;
+	nh->port = 0;
+	nh->rc = nbma_next_hop(w, nbma, &nh->port, &nh->mac, &nh->gw);
+}
+
 /*
  * Wrap an IPv4 packet in outer IPv4 + GRE toward the peer's NBMA address,
- * then send it out of the tunnel's source port; for a protected tunnel,
- * add it to the ESP burst eo (sa: the peer's outbound SA, NULL: none)
- * instead, with its header's checksum left to ESP.
+ * then send it out of the underlay port of onh (nbma's next hop, from
+ * gre_next_hop); for a protected tunnel, add it to the ESP burst eo (sa: the
+ * peer's outbound SA, NULL: none) instead, with its header's checksum left
+ * to ESP. Inlined: it runs once per packet of fwd_burst's tunnel loop.
  */
-static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		      struct rte_mbuf *m, uint8_t t, uint32_t nbma, uint16_t proto,
-		      struct sa_rt *sa, struct esp_out *eo, unsigned *neo)
+static __rte_always_inline void gre_encap(struct worker *w, const struct dp_conf *c,
+					   struct tx_buf *tb, struct rte_mbuf *m, uint8_t t,
+					   uint32_t nbma, uint16_t proto, struct sa_rt *sa,
+					   const struct gre_nh *onh, struct esp_out *eo,
+					   unsigned *neo)
 {
 	const struct dp_tunnel_rt *tun = &c->tunnels[t];
 	uint16_t ghl = tun->has_key ? 8 : 4;
 	uint16_t len = (uint16_t)m->pkt_len;
 	int protect = tun->flags & TUN_F_PROTECT;
 	int ctl = pkt_meta(m)->flags & PM_F_CONTROL;
-	const uint8_t *mac;
-	uint32_t gw = nbma;
+	const uint8_t *mac = onh->mac;
 	uint64_t gh;
-	uint8_t *g, port;
-	unsigned rc = nbma_next_hop(w, nbma, &port, &mac, &gw);
+	uint8_t *g;
 
-	if (unlikely(rc)) {
-		dp_drop(w, m, rc);
+	if (unlikely(onh->rc)) {
+		dp_drop(w, m, onh->rc);
 		return;
 	}
 	/* Tunnel protection: no SA, no packet (never in clear). */
@@ -193,11 +188,11 @@ static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *
 		/* NHRP: network control, TTL 255, as IOS sends it. */
 		e->tos = ctl ? 0xc0 : 0;
 		e->ttl = ctl ? 255 : tun->ttl;
-		e->gw = gw;
+		e->gw = onh->gw;
 		e->has_mac = mac != NULL;
 		if (mac)
 			memcpy(e->mac, mac, ETH_ALEN);
-		e->port = port;
+		e->port = onh->port;
 		e->tunnel = t;
 		e->inner_len = len;
 		(*neo)++;
@@ -213,7 +208,7 @@ static void gre_encap(struct worker *w, const struct dp_conf *c, struct tx_buf *
 	w->stats.gre_encap++;
 	w->stats.ifs[DP_IF_TUNNEL(t)].tx_packets++;
 	w->stats.ifs[DP_IF_TUNNEL(t)].tx_bytes += len;
-	l2_output(w, c, tb, m, port, gw, mac);
+	l2_output(w, c, tb, m, onh->port, onh->gw, mac);
 }
 
 /* A packet enters and leaves the same tunnel: the spoke that sent it could
@@ -450,6 +445,8 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	uint32_t dst[DP_MAX_BURST], next[DP_MAX_BURST];
 	uint16_t tif[DP_MAX_BURST];
 	unsigned nlocal = 0, ntun = 0, neo = 0;
+	const struct peer_rt *onh_peer = NULL;
+	struct gre_nh onh = {0}; /* set before use: onh_peer starts NULL */
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct ipv4_hdr *ih = rte_pktmbuf_mtod(pkts[i], const struct ipv4_hdr *);
@@ -565,12 +562,48 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			if (c->tunnels[ti].flags & TUN_F_REDIRECT)
 				redirect_notice(w, tb, m, ti);
 		}
-		gre_encap(w, c, tb, m, ti, peer->nbma, ETHERTYPE_IPV4, peer->sa_out, eo, &neo);
+		/* The underlay next hop once per run of packets to one peer. */
+		if (peer != onh_peer) {
+			gre_next_hop(w, peer->nbma, &onh);
+			onh_peer = peer;
+		}
+		gre_encap(w, c, tb, m, ti, peer->nbma, ETHERTYPE_IPV4, peer->sa_out, &onh, eo,
+			  &neo);
 	}
 	if (neo)
 		esp_output_burst(w, c, tb, eo, neo);
 	if (nlocal)
 		local_burst(w, c, tb, local, nlocal);
+}
+
+/*
+ * ipv4_parse's checks, in its order and with its drop reasons, returning
+ * only the total length (all dp_input needs): inline, and for the usual
+ * 20-byte header without the call and the filled-in struct ipv4_info;
+ * anything else goes to ipv4_parse itself.
+ */
+static inline int ipv4_parse_fast(const uint8_t *p, size_t len, uint16_t *tlen)
+{
+	const struct ipv4_hdr *h = (const void *)p;
+	struct ipv4_info ii;
+	size_t tl;
+	int rc;
+
+	if (likely(len >= IPV4_HLEN && h->ver_ihl == 0x45)) {
+		tl = rte_be_to_cpu_16(h->total_len);
+		if (unlikely(tl < IPV4_HLEN))
+			return DROP_IPV4_LENGTH;
+		if (unlikely(tl > len))
+			return DROP_IPV4_TRUNCATED;
+		if (unlikely(ipv4_hdr_cksum(p, IPV4_HLEN) != 0))
+			return DROP_IPV4_CHECKSUM;
+		*tlen = (uint16_t)tl;
+		return DROP_NONE;
+	}
+	rc = ipv4_parse(p, len, &ii);
+	if (!rc)
+		*tlen = ii.total_len;
+	return rc;
 }
 
 void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
@@ -589,9 +622,8 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint32_t len = rte_pktmbuf_data_len(m);
 		struct pkt_meta *pm = pkt_meta(m);
-		struct ipv4_info ii;
 		size_t l3;
-		uint16_t type;
+		uint16_t type, tlen;
 		int rc;
 
 		if (i + 4 < n)
@@ -621,14 +653,14 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			dp_drop(w, m, DROP_ETHERTYPE);
 			continue;
 		}
-		rc = ipv4_parse(f + l3, len - l3, &ii);
+		rc = ipv4_parse_fast(f + l3, len - l3, &tlen);
 		if (unlikely(rc)) {
 			dp_drop(w, m, (unsigned)rc);
 			continue;
 		}
-		/* One segment, and total_len fits in it (ipv4_parse checked). */
+		/* One segment, and total_len fits in it (the parse checked). */
 		m->data_off = (uint16_t)(m->data_off + l3);
-		m->data_len = m->pkt_len = ii.total_len;
+		m->data_len = m->pkt_len = tlen;
 		fwd[nfwd++] = m;
 	}
 	is->rx_packets += n;
@@ -659,14 +691,16 @@ void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			struct esp_out eo;
 			unsigned neo = 0;
 			struct sa_rt *sa = NULL;
+			struct gre_nh onh;
 
 			if (pm->kind == INJECT_NHRP)
 				pm->flags |= PM_F_CONTROL;
 			if (c->tunnels[pm->out_if].flags & TUN_F_PROTECT)
 				sa = tables_sa_out_lookup(&w->dp->tables, pm->out_if, pm->aux);
+			gre_next_hop(w, pm->aux, &onh);
 			gre_encap(w, c, tb, m, pm->out_if, pm->aux,
-				  pm->kind == INJECT_NHRP ? ETHERTYPE_NHRP : ETHERTYPE_IPV4, sa, &eo,
-				  &neo);
+				  pm->kind == INJECT_NHRP ? ETHERTYPE_NHRP : ETHERTYPE_IPV4, sa, &onh,
+				  &eo, &neo);
 			if (neo)
 				esp_output_burst(w, c, tb, &eo, neo);
 		} else {
