@@ -452,10 +452,15 @@ static char *ctl_fmt_seconds(const json_t *o, const char *key)
 
 /* ---- tables ---- */
 
+/* How print_rows makes a cell from a row object's key. */
+enum ctl_fmt { CTL_FMT_VALUE = 0, CTL_FMT_SECONDS, CTL_FMT_AGE };
+
 struct ctl_col {
 	const char *head;
 	bool right;
 	unsigned min; /* least width, so columns of addresses line up from one run to the next */
+	const char *key;  /* print_rows: the row's field shown here */
+	enum ctl_fmt fmt;
 };
 
 struct ctl_table {
@@ -1182,13 +1187,10 @@ static char *ctl_fmt_age(const json_t *o, const char *key)
 	return ctl_get_int(o, key, &t) ? ctl_fmt_duration(time(NULL) - t) : ctl_format("-");
 }
 
-static void print_nhs(const json_t *body)
+/* A table with one row per object of body, each column one field (cols[].key,
+ * cols[].fmt); anything but a non-empty array is printed as it is. */
+static void print_rows(const json_t *body, const struct ctl_col *cols, unsigned ncols)
 {
-	static const struct ctl_col cols[] = {
-		{"Interface", false, 0}, {"NHS", false, 15}, {"NBMA", false, 15},
-		{"Prio", true, 0}, {"State", false, 0}, {"Last reply", false, 0}, {"Up", false, 0},
-		{"Sent", true, 0}, {"Replies", true, 0}, {"Seen us at", false, 0},
-	};
 	struct ctl_table t;
 	size_t i;
 	const json_t *o;
@@ -1197,56 +1199,43 @@ static void print_nhs(const json_t *body)
 		print_body(body);
 		return;
 	}
-	ctl_table_init(&t, cols, 10);
+	ctl_table_init(&t, cols, ncols);
 	json_array_foreach(body, i, o) {
-		char *cells[10] = {
-			ctl_fmt_value(json_object_get(o, "interface")),
-			ctl_fmt_value(json_object_get(o, "protocol")),
-			ctl_fmt_value(json_object_get(o, "nbma")),
-			ctl_fmt_value(json_object_get(o, "priority")),
-			ctl_fmt_value(json_object_get(o, "state")),
-			ctl_fmt_seconds(o, "last_reply_s"),
-			ctl_fmt_seconds(o, "up_s"),
-			ctl_fmt_value(json_object_get(o, "registrations_sent")),
-			ctl_fmt_value(json_object_get(o, "replies")),
-			ctl_fmt_value(json_object_get(o, "public_nbma")),
-		};
+		char *cells[ncols];
 
+		for (unsigned c = 0; c < ncols; c++)
+			cells[c] = cols[c].fmt == CTL_FMT_SECONDS ? ctl_fmt_seconds(o, cols[c].key) :
+				   cols[c].fmt == CTL_FMT_AGE ? ctl_fmt_age(o, cols[c].key) :
+				   ctl_fmt_value(json_object_get(o, cols[c].key));
 		ctl_table_add(&t, cells);
 	}
 	print_table(&t, 0);
 	ctl_table_free(&t);
 }
 
+static void print_nhs(const json_t *body)
+{
+	static const struct ctl_col cols[] = {
+		{"Interface", false, 0, "interface"}, {"NHS", false, 15, "protocol"},
+		{"NBMA", false, 15, "nbma"}, {"Prio", true, 0, "priority"}, {"State", false, 0, "state"},
+		{"Last reply", false, 0, "last_reply_s", CTL_FMT_SECONDS},
+		{"Up", false, 0, "up_s", CTL_FMT_SECONDS}, {"Sent", true, 0, "registrations_sent"},
+		{"Replies", true, 0, "replies"}, {"Seen us at", false, 0, "public_nbma"},
+	};
+
+	print_rows(body, cols, sizeof(cols) / sizeof(cols[0]));
+}
+
 static void print_shortcuts(const json_t *body)
 {
 	static const struct ctl_col cols[] = {
-		{"Interface", false, 0}, {"Prefix", false, 18}, {"Via", false, 15},
-		{"NBMA", false, 15}, {"Age", false, 0}, {"Expires", false, 0},
+		{"Interface", false, 0, "interface"}, {"Prefix", false, 18, "prefix"},
+		{"Via", false, 15, "nexthop"}, {"NBMA", false, 15, "nbma"},
+		{"Age", false, 0, "created", CTL_FMT_AGE},
+		{"Expires", false, 0, "expires_in", CTL_FMT_SECONDS},
 	};
-	struct ctl_table t;
-	size_t i;
-	const json_t *o;
 
-	if (!ctl_is_rows(body) || json_array_size(body) == 0) {
-		print_body(body);
-		return;
-	}
-	ctl_table_init(&t, cols, 6);
-	json_array_foreach(body, i, o) {
-		char *cells[6] = {
-			ctl_fmt_value(json_object_get(o, "interface")),
-			ctl_fmt_value(json_object_get(o, "prefix")),
-			ctl_fmt_value(json_object_get(o, "nexthop")),
-			ctl_fmt_value(json_object_get(o, "nbma")),
-			ctl_fmt_age(o, "created"),
-			ctl_fmt_seconds(o, "expires_in"),
-		};
-
-		ctl_table_add(&t, cells);
-	}
-	print_table(&t, 0);
-	ctl_table_free(&t);
+	print_rows(body, cols, sizeof(cols) / sizeof(cols[0]));
 }
 
 /* ---- show counters ---- */
