@@ -13,6 +13,7 @@
 #include "lib/esp.h"
 #include "lib/ike_crypto.h"
 #include "lib/ike_wire.h"
+#include "tests/unit/test_rng.h"
 
 /* ---- the mocked world ---- */
 
@@ -204,14 +205,8 @@ static uint64_t env_now(void *ctx)
 static void env_random(void *ctx, void *buf, size_t len)
 {
 	struct node *n = ctx;
-	uint8_t *p = buf;
 
-	for (size_t i = 0; i < len; i++) {
-		n->rng ^= n->rng >> 12;
-		n->rng ^= n->rng << 25;
-		n->rng ^= n->rng >> 27;
-		p[i] = (uint8_t)((n->rng * 2685821657736338717ULL) >> 56);
-	}
+	test_rng_bytes(&n->rng, buf, len);
 }
 
 static void env_log(void *ctx, int debug, const char *line)
