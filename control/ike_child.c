@@ -33,6 +33,16 @@ static int ike_collision_lost(const struct ike_sa *sa)
 	return nonce_cmp(mine, ml, theirs, tl) < 0;
 }
 
+/* The peer's rekey, answered while ours is out: its nonces decide the
+ * collision once our own exchange completes. nr: our IKE_NONCE_LEN bytes. */
+static void peer_rekey_note(struct ike_sa *sa, const struct ike_payload *np, const uint8_t *nr)
+{
+	sa->prk.active = 1;
+	memcpy(sa->prk.ni, np->body, np->len);
+	sa->prk.ni_len = np->len;
+	memcpy(sa->prk.nr, nr, IKE_NONCE_LEN);
+}
+
 void ike_rekey_abort(struct ike_sa *sa)
 {
 	if (sa->prk.new_sa && sa->prk.new_sa->rekey_parent == sa)
@@ -341,10 +351,7 @@ static void ike_child_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const str
 	old->del_by_us = 0;
 	old->rekeyed_at = ike_now(e);
 	if (collide) {
-		sa->prk.active = 1;
-		memcpy(sa->prk.ni, np->body, np->len);
-		sa->prk.ni_len = np->len;
-		memcpy(sa->prk.nr, nr, sizeof(nr));
+		peer_rekey_note(sa, np, nr);
 		sa->prk.new_spi_in = spi_in;
 	}
 	memset(&rv, 0, sizeof(rv));
@@ -610,10 +617,7 @@ static void ike_ike_rekey_answer(struct ike_sa *sa, uint32_t msg_id, const struc
 		return;
 	}
 	if (collide) {
-		sa->prk.active = 1;
-		memcpy(sa->prk.ni, np->body, np->len);
-		sa->prk.ni_len = np->len;
-		memcpy(sa->prk.nr, nr, sizeof(nr));
+		peer_rekey_note(sa, np, nr);
 		sa->prk.new_sa = ns;
 		ns->rekey_parent = sa;
 	} else {

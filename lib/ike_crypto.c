@@ -648,17 +648,24 @@ static int dh_pub(struct ike_dh_ctx *c, uint8_t *pub, size_t *pub_len)
 	return 0;
 }
 
-struct ike_dh_ctx *ike_dh_new(uint16_t group, uint8_t *pub, size_t *pub_len)
+/* An empty context for a group we support, or NULL. */
+static struct ike_dh_ctx *dh_ctx_new(uint16_t group)
 {
 	struct ike_dh_ctx *c;
-	EVP_PKEY_CTX *kc = NULL;
 
-	if (!ike_dh_pub_len(group))
-		return NULL;
-	c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!ike_dh_pub_len(group) || !(c = calloc(1, sizeof(*c))))
 		return NULL;
 	c->group = group;
+	return c;
+}
+
+struct ike_dh_ctx *ike_dh_new(uint16_t group, uint8_t *pub, size_t *pub_len)
+{
+	struct ike_dh_ctx *c = dh_ctx_new(group);
+	EVP_PKEY_CTX *kc = NULL;
+
+	if (!c)
+		return NULL;
 	if (group == IKE_DH_CURVE25519) {
 		kc = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
 		if (!kc || EVP_PKEY_keygen_init(kc) <= 0)
@@ -713,12 +720,8 @@ struct ike_dh_ctx *ike_dh_new_priv(uint16_t group, const uint8_t *priv, size_t p
 	EC_POINT *pt = NULL;
 	uint8_t oct[1 + 2 * 66];
 
-	if (!ike_dh_pub_len(group) || !priv_len)
+	if (!priv_len || !(c = dh_ctx_new(group)))
 		return NULL;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->group = group;
 	if (group == IKE_DH_CURVE25519) {
 		c->key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, priv_len);
 		goto done;
