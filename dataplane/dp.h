@@ -258,24 +258,39 @@ void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 void dp_flush(struct worker *w, const struct dp_conf *c, struct tx_buf *tb);
 
 /*
- * Internal to the worker (forward.c, esp.c). A packet on its way into ESP:
- * its GRE header is built and the data starts there; the values of the
- * GRE packet's IPv4 header, which ESP writes (transport: as the outer
- * header; tunnel: inside, and a copy outside), and the underlay next hop.
+ * Internal to the worker (forward.c, esp.c). A run of packets to one
+ * tunnel peer, and where they leave: the underlay next hop of its NBMA
+ * address, found once per run (the route and neighbour caches give the
+ * same answer for each packet of a burst).
  */
-struct esp_out {
-	struct rte_mbuf *m;
-	struct sa_rt *sa;
-	uint32_t src, dst;      /* NBMA addresses, network order */
-	uint16_t id;
-	uint8_t tos, ttl;
-	uint32_t gw;            /* next hop to resolve when has_mac is 0 */
-	uint8_t mac[6];         /* a copy: the neighbour cache may change meanwhile */
-	uint8_t has_mac;
+struct tun_run {
+	unsigned rc;            /* 0, or the drop reason of every packet */
+	uint32_t nbma;          /* the peer, network order */
+	uint32_t gw;            /* underlay next hop, to resolve when mac is NULL */
+	const uint8_t *mac;     /* its MAC, NULL when not resolved yet */
 	uint8_t port;
-	uint16_t inner_len;     /* what the tunnel carries: the packet GRE wraps */
 	uint8_t tunnel;
+	uint16_t proto;         /* GRE protocol type */
 };
+
+/* The GRE header of tunnel tun for protocol proto as one little-endian
+ * word: flags (key bit), protocol, key; 8 bytes with a key, else the
+ * first 4. */
+static inline uint64_t gre_word(const struct dp_tunnel_rt *tun, uint16_t proto)
+{
+	return (tun->has_key ? (GRE_F_KEY >> 8) : 0) | (uint64_t)(proto >> 8) << 16 |
+	       (uint64_t)(proto & 0xff) << 24 | (uint64_t)tun->key << 32;
+}
+
+/* An Ethernet header for IPv4 from src to dst. */
+static inline void dp_eth_put(void *p, const uint8_t *dst, const uint8_t *src)
+{
+	struct eth_hdr *e = p;
+
+	memcpy(e->dst, dst, ETH_ALEN);
+	memcpy(e->src, src, ETH_ALEN);
+	e->type = rte_cpu_to_be_16(ETHERTYPE_IPV4);
+}
 
 /*
  * Write a 20-byte IPv4 header (no options, DF clear) with three stores and
@@ -302,9 +317,10 @@ static inline void dp_ip_put(void *p, uint8_t tos, uint16_t len, uint16_t id, ui
 	memcpy((uint8_t *)p + 16, &dst, 4);
 }
 
-/* esp.c: seal n packets (any SAs) and queue them, or drop and count. */
-void esp_output_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		      struct esp_out *v, unsigned n);
+/* esp.c: GRE-encapsulate, seal and queue a run of n packets (data at
+ * the packet GRE carries) to peer r through its SA sa, or drop and count. */
+void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		    const struct tun_run *r, struct sa_rt *sa, struct rte_mbuf **pkts, unsigned n);
 /* esp.c: open n packets whose ESP starts off[i] bytes in (udp[i]: in UDP).
  * What opens is a GRE packet as IPv4 (proto 47), flagged PM_F_ESP, handed
  * to gre_input; the rest is dropped and counted. */
@@ -340,7 +356,6 @@ static inline void dp_l2_send(struct worker *w, const struct dp_conf *c, struct 
 			      struct rte_mbuf *m, uint8_t p, const uint8_t *mac)
 {
 	const struct dp_port_rt *port = &c->ports[p];
-	struct eth_hdr *e;
 
 	if (unlikely(m->data_off < ETH_HLEN)) {
 		dp_drop(w, m, DROP_HEADROOM);
@@ -349,10 +364,7 @@ static inline void dp_l2_send(struct worker *w, const struct dp_conf *c, struct 
 	m->data_off -= ETH_HLEN;
 	m->data_len += ETH_HLEN;
 	m->pkt_len += ETH_HLEN;
-	e = rte_pktmbuf_mtod(m, struct eth_hdr *);
-	memcpy(e->dst, mac, ETH_ALEN);
-	memcpy(e->src, port->mac, ETH_ALEN);
-	e->type = rte_cpu_to_be_16(ETHERTYPE_IPV4);
+	dp_eth_put(rte_pktmbuf_mtod(m, void *), mac, port->mac);
 	w->stats.ifs[p].tx_packets++;
 	w->stats.ifs[p].tx_bytes += m->pkt_len;
 	tb->pkts[p][tb->n[p]++] = m;

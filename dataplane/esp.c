@@ -12,219 +12,205 @@
 #define IPPROTO_ESP_ 50
 #define IPPROTO_IPIP_ 4
 
-/* Groups of a burst's packets by SA: a small open-addressed table from SA
- * to group, each group a chain of packet indexes in arrival order. */
-#define GROUP_SLOTS (2 * DP_MAX_BURST)
-#define CHAIN_END 0xff
-
-struct sa_group {
-	struct sa_rt *sa;
-	uint8_t head, tail;
+/* A run's counts, written to the counters once at its end. */
+struct out_acc {
+	uint64_t sent, protected;   /* sealed; bytes ESP protected */
+	uint64_t framed, wire;      /* of those, framed for the port now; their bytes */
 };
 
-static unsigned group_of(struct sa_group *g, unsigned *ng, uint8_t *slot, struct sa_rt *sa)
+/* Queue a sealed packet (data at its Ethernet header when the run's next
+ * hop has a MAC, else at its IPv4 header, for ARP to resolve). */
+static inline void esp_out_queue(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+				 const struct tun_run *r, struct rte_mbuf *m, unsigned len,
+				 struct out_acc *a)
 {
-	unsigned h = (unsigned)(((uintptr_t)sa >> 6) * 0x9e3779b1u >> 25) & (GROUP_SLOTS - 1);
-
-	for (;; h = (h + 1) & (GROUP_SLOTS - 1)) {
-		if (slot[h] == CHAIN_END) {
-			slot[h] = (uint8_t)*ng;
-			g[*ng].sa = sa;
-			g[*ng].head = g[*ng].tail = CHAIN_END;
-			return (*ng)++;
-		}
-		if (g[slot[h]].sa == sa)
-			return slot[h];
+	a->sent++;
+	a->protected += len;
+	if (likely(r->mac)) {
+		a->framed++;
+		a->wire += m->pkt_len;
+		tb->pkts[r->port][tb->n[r->port]++] = m;
+	} else {
+		l2_output(w, c, tb, m, r->port, r->gw, NULL);
 	}
 }
 
-/* Count a run of sealed packets of one SA on one tunnel: the SA's (this
- * worker's) counters and the tunnel's TX, bytes protected and carried. */
-static inline void out_run_count(struct worker *w, struct sa_rt *sa, uint8_t t, uint64_t pkts,
-				 uint64_t bytes, uint64_t inner)
+/* Lifetime limit of the sequence numbers of sa: the hard packet limit,
+ * and 2^32 - 1 without ESN. */
+static inline uint64_t seq_limit(const struct sa_rt *sa)
 {
-	sa->out[w->idx].packets += pkts;
-	sa->out[w->idx].bytes += bytes;
-	w->stats.ifs[DP_IF_TUNNEL(t)].tx_packets += pkts;
-	w->stats.ifs[DP_IF_TUNNEL(t)].tx_bytes += inner;
+	uint64_t lim = sa->flags & SA_F_ESN ? UINT64_MAX : UINT32_MAX;
+
+	return sa->hard_packets && sa->hard_packets < lim ? sa->hard_packets : lim;
+}
+
+/* Reserve n sequence numbers of sa; the last one reserved before them is
+ * returned. With one worker there is one writer: a plain add (atomic for
+ * readers); with more, one atomic add per run. */
+static inline uint64_t seq_reserve(struct sa_rt *sa, unsigned n)
+{
+	uint64_t s;
+
+	if (sa->n_workers <= 1) {
+		s = __atomic_load_n(&sa->seq, __ATOMIC_RELAXED);
+		__atomic_store_n(&sa->seq, s + n, __ATOMIC_RELAXED);
+		return s;
+	}
+	return __atomic_fetch_add(&sa->seq, n, __ATOMIC_RELAXED);
 }
 
 /*
- * Per SA, in arrival order: lifetime, MTU and room checks first, then one
- * atomic add reserves the sequence numbers of every packet that passed
- * them (so no number is skipped but on a lifetime or overflow drop), then
- * the outer headers; one esp_seal_burst for all; then counters and TX.
- * Each worker's numbers for an SA rise; numbers are unique across workers.
+ * A run of packets to one peer through its SA (fwd_burst gives runs of
+ * consecutive packets to one peer; an injection is a run of one). The
+ * data starts at the packet the GRE header is to carry. Checks first
+ * (lifetime, MTU, room), so that only what will be sent takes a sequence
+ * number: one reservation for the run. Then each packet's headers are
+ * written in one go in front of it (Ethernet when the next hop's MAC is
+ * known, outer IPv4, UDP, ESP header and IV, tunnel mode's inner IPv4,
+ * GRE), its trailer behind it, and GCM seals it at once (other
+ * algorithms: one esp_seal_burst for the run, whose CBC+HMAC is
+ * multi-buffer). Counters are written once per run.
  */
-void esp_output_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		      struct esp_out *v, unsigned n)
+void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		    const struct tun_run *r, struct sa_rt *sa, struct rte_mbuf **pkts, unsigned n)
 {
-	struct sa_group g[DP_MAX_BURST];
-	uint8_t slot[GROUP_SLOTS], next[DP_MAX_BURST], idx[DP_MAX_BURST];
-	uint16_t payload[DP_MAX_BURST], trailer[DP_MAX_BURST];
+	const struct dp_tunnel_rt *tun = &c->tunnels[r->tunnel];
+	const struct esp_crypto *cr = &sa->crypto;
+	const int tunnel = sa->flags & SA_F_TUNNEL, gcm = esp_is_gcm(cr), esn = sa->flags & SA_F_ESN;
+	const unsigned udp = sa->flags & SA_F_UDP ? 8 : 0, ghl = tun->has_key ? 8 : 4;
+	const unsigned hl = (unsigned)esp_header_len(cr), eth = r->mac ? ETH_HLEN : 0;
+	/* From the outer IPv4 header: the ESP header, its payload (tunnel:
+	 * the inner IPv4 header; transport: the GRE header), the GRE header. */
+	const unsigned esp_at = IPV4_HLEN + udp, pl_at = esp_at + hl;
+	const unsigned gre_at = pl_at + (tunnel ? IPV4_HLEN : 0), grow = gre_at + ghl;
+	const unsigned mtu = c->ports[r->port].mtu;
+	const uint8_t next_hdr = tunnel ? IPPROTO_IPIP_ : IPPROTO_GRE_;
+	/* Tunnel mode toward a policy with other addresses (a peer behind a
+	 * NAT, or we are): the inner header carries them. */
+	const uint32_t in_src = sa->inner_local ? sa->inner_local : tun->src;
+	const uint32_t in_dst = sa->inner_remote ? sa->inner_remote : r->nbma;
+	uint64_t gh = gre_word(tun, r->proto), bytes, base, lim, room;
+	struct rte_mbuf *ok[DP_MAX_BURST];
+	uint16_t pl[DP_MAX_BURST];
 	struct esp_op *ops = w->ops;
-	unsigned ng = 0, nops = 0, late_drops = 0;
+	struct out_acc acc = {0};
+	unsigned cnt = 0, nops = 0;
+	uint16_t id = (uint16_t)w->stats.gre_encap;
 
-	memset(slot, CHAIN_END, sizeof(slot));
-	for (unsigned i = 0, k = 0; i < n; i++) {
-		/* Packets to one peer come in runs: one table probe per run. */
-		if (i == 0 || v[i].sa != v[i - 1].sa)
-			k = group_of(g, &ng, slot, v[i].sa);
-
-		next[i] = CHAIN_END;
-		if (g[k].tail == CHAIN_END)
-			g[k].head = (uint8_t)i;
-		else
-			next[g[k].tail] = (uint8_t)i;
-		g[k].tail = (uint8_t)i;
+	if (unlikely(sa->expired)) {
+		for (unsigned i = 0; i < n; i++)
+			dp_drop(w, pkts[i], DROP_ESP_EXPIRED);
+		return;
 	}
-	for (unsigned k = 0; k < ng; k++) {
-		struct sa_rt *sa = g[k].sa;
-		const struct esp_crypto *cr = &sa->crypto;
-		int tunnel = sa->flags & SA_F_TUNNEL;
-		size_t hl = esp_header_len(cr), udp = sa->flags & SA_F_UDP ? 8 : 0;
-		/* In front of the GRE header: outer IPv4, UDP, ESP header and IV,
-		 * and in tunnel mode the GRE packet's own IPv4 header. */
-		size_t grow = IPV4_HLEN + udp + hl + (tunnel ? IPV4_HLEN : 0);
-		uint64_t seq_now = __atomic_load_n(&sa->seq, __ATOMIC_RELAXED), base;
-		uint64_t bytes = sa->hard_bytes ? sa_rt_out_bytes(sa) : 0;
-		/* Tunnel mode toward a policy with other addresses (a peer
-		 * behind a NAT, or we are): the inner header carries them. */
-		uint32_t in_src = sa->inner_local, in_dst = sa->inner_remote;
-		unsigned first = nops, cnt;
+	/* What the SA has left: packets of other workers not yet counted
+	 * are at most a burst each, so the byte limit is exact per worker. */
+	lim = seq_limit(sa);
+	base = __atomic_load_n(&sa->seq, __ATOMIC_RELAXED);
+	room = lim > base ? lim - base : 0;
+	bytes = sa->hard_bytes ? sa_rt_out_bytes(sa) : 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		/* What ESP protects: GRE and its packet (tunnel: with the
+		 * IPv4 header in front). */
+		unsigned len = m->pkt_len + ghl + (tunnel ? IPV4_HLEN : 0);
+		unsigned tr = (unsigned)esp_trailer_len(cr, len);
 
-		for (unsigned i = g[k].head; i != CHAIN_END; i = next[i]) {
-			struct rte_mbuf *m = v[i].m;
-			/* len: the GRE packet with its IPv4 header, as it will be;
-			 * pl: what ESP protects (tunnel: that header too). */
-			size_t len = m->pkt_len + IPV4_HLEN, pl = tunnel ? len : len - IPV4_HLEN, tr;
-
-			/* Packets of other workers not yet counted are at most a
-			 * burst each: the byte limit is exact per worker. */
-			if (unlikely(sa->expired || (sa->hard_bytes && bytes >= sa->hard_bytes) ||
-				     (sa->hard_packets &&
-				      seq_now + (nops - first) >= sa->hard_packets))) {
-				dp_drop(w, m, DROP_ESP_EXPIRED);
-				continue;
-			}
-			tr = esp_trailer_len(cr, pl);
-			if (unlikely(m->pkt_len + grow + tr > c->ports[v[i].port].mtu)) {
-				dp_drop(w, m, DROP_MTU_EXCEEDED);
-				continue;
-			}
-			if (unlikely(m->data_off < grow + (v[i].has_mac ? ETH_HLEN : 0) ||
-				     rte_pktmbuf_tailroom(m) < tr)) {
-				dp_drop(w, m, DROP_HEADROOM);
-				continue;
-			}
-			bytes += pl;
-			idx[nops] = (uint8_t)i;
-			payload[nops] = (uint16_t)pl;
-			trailer[nops++] = (uint16_t)tr;
-		}
-		cnt = nops - first;
-		if (!cnt)
+		if (unlikely((sa->hard_packets && cnt >= room) ||
+			     (sa->hard_bytes && bytes >= sa->hard_bytes))) {
+			dp_drop(w, m, DROP_ESP_EXPIRED);
 			continue;
-		/* The one atomic operation of this SA in this burst. */
-		base = __atomic_fetch_add(&sa->seq, cnt, __ATOMIC_RELAXED);
-		for (unsigned j = first; j < first + cnt; j++) {
-			struct esp_out *e = &v[idx[j]];
-			struct rte_mbuf *m = e->m;
-			uint64_t seq = base + 1 + (j - first);
-			size_t esp_len = hl + payload[j] + trailer[j];
-			uint8_t *nh;
-			struct esp_op *op;
+		}
+		if (unlikely(m->pkt_len + grow + tr > mtu)) {
+			dp_drop(w, m, DROP_MTU_EXCEEDED);
+			continue;
+		}
+		if (unlikely(m->data_off < grow + eth || rte_pktmbuf_tailroom(m) < tr)) {
+			dp_drop(w, m, DROP_HEADROOM);
+			continue;
+		}
+		bytes += len;
+		pl[cnt] = (uint16_t)len;
+		ok[cnt++] = m;
+	}
+	if (!cnt)
+		return;
+	/* The one write to the shared sequence number of this run. */
+	base = seq_reserve(sa, cnt);
+	for (unsigned j = 0; j < cnt; j++) {
+		struct rte_mbuf *m = ok[j];
+		uint64_t seq = base + 1 + j;
+		unsigned len = pl[j], tr = (unsigned)esp_trailer_len(cr, len);
+		unsigned esp_len = hl + len + tr;
+		int ctl = pkt_meta(m)->flags & PM_F_CONTROL;
+		/* NHRP: network control, TTL 255, as IOS sends it. */
+		uint8_t tos = ctl ? 0xc0 : 0, ttl = ctl ? 255 : tun->ttl;
+		uint8_t *p;
 
-			if (unlikely((sa->hard_packets && seq > sa->hard_packets) ||
-				     (!(sa->flags & SA_F_ESN) && seq > UINT32_MAX))) {
-				dp_drop(w, m, sa->hard_packets && seq > sa->hard_packets ?
-					DROP_ESP_EXPIRED : DROP_ESP_SEQ_OVERFLOW);
-				e->m = NULL;
-				late_drops++;
-				continue;
-			}
-			m->data_off = (uint16_t)(m->data_off - grow);
-			m->data_len = (uint16_t)(m->data_len + grow + trailer[j]);
-			m->pkt_len += (uint32_t)(grow + trailer[j]);
-			nh = rte_pktmbuf_mtod(m, uint8_t *);
-			/* Both headers NBMA to NBMA; tunnel mode's inner one is the
-			 * GRE packet's, which ESP carries whole. */
-			dp_ip_put(nh, e->tos, (uint16_t)(IPV4_HLEN + udp + esp_len), e->id, e->ttl,
-				  udp ? IPPROTO_UDP_ : IPPROTO_ESP_, e->src, e->dst);
-			if (tunnel)
-				dp_ip_put(nh + IPV4_HLEN + udp + hl, e->tos, (uint16_t)payload[j], e->id,
-					  e->ttl, IPPROTO_GRE_, in_src ? in_src : e->src,
-					  in_dst ? in_dst : e->dst);
-			if (udp) {
-				struct udp_hdr *uh = (struct udp_hdr *)(nh + IPV4_HLEN);
+		if (unlikely(seq > lim)) {
+			/* Another worker took the last numbers meanwhile. */
+			dp_drop(w, m, sa->hard_packets && seq > sa->hard_packets ?
+				DROP_ESP_EXPIRED : DROP_ESP_SEQ_OVERFLOW);
+			continue;
+		}
+		m->data_off = (uint16_t)(m->data_off - grow - eth);
+		m->data_len = (uint16_t)(m->data_len + grow + eth + tr);
+		m->pkt_len += grow + eth + tr;
+		p = rte_pktmbuf_mtod(m, uint8_t *);
+		if (eth) {
+			dp_eth_put(p, r->mac, c->ports[r->port].mac);
+			p += ETH_HLEN;
+		}
+		if (ghl == 8)
+			memcpy(p + gre_at, &gh, 8);
+		else
+			memcpy(p + gre_at, &gh, 4);
+		dp_ip_put(p, tos, (uint16_t)(esp_at + esp_len), (uint16_t)(id + j), ttl,
+			  udp ? IPPROTO_UDP_ : IPPROTO_ESP_, tun->src, r->nbma);
+		if (tunnel)
+			dp_ip_put(p + pl_at, tos, (uint16_t)len, (uint16_t)(id + j), ttl, IPPROTO_GRE_,
+				  in_src, in_dst);
+		if (udp) {
+			struct udp_hdr *uh = (struct udp_hdr *)(p + IPV4_HLEN);
 
-				uh->sport = rte_cpu_to_be_16(ESP_UDP_PORT);
-				uh->dport = sa->udp_dport_be;
-				uh->len = rte_cpu_to_be_16((uint16_t)(8 + esp_len));
-				uh->cksum = 0; /* RFC 3948 2.1: may be zero */
-			}
-			op = &ops[j];
+			uh->sport = rte_cpu_to_be_16(ESP_UDP_PORT);
+			uh->dport = sa->udp_dport_be;
+			uh->len = rte_cpu_to_be_16((uint16_t)(8 + esp_len));
+			uh->cksum = 0; /* RFC 3948 2.1: may be zero */
+		}
+		if (gcm) {
+			esp_seal_gcm(w->mb, cr, p + esp_at, len, sa->spi_be, seq, esn, next_hdr);
+		} else {
+			struct esp_op *op = &ops[nops];
+
 			op->c = cr;
-			op->esp = nh + IPV4_HLEN + udp;
-			op->len = payload[j];
+			op->esp = p + esp_at;
+			op->len = len;
 			op->spi_be = sa->spi_be;
 			op->seq = seq;
-			op->esn = !!(sa->flags & SA_F_ESN);
-			op->next_hdr = tunnel ? IPPROTO_IPIP_ : IPPROTO_GRE_;
+			op->esn = !!esn;
+			op->next_hdr = next_hdr;
+			ok[nops++] = m;
+			continue;
 		}
+		esp_out_queue(w, c, tb, r, m, len, &acc);
 	}
-	/* Ops of packets dropped after the reservation stay out of the burst
-	 * (a pass needed only when there were any). */
-	if (unlikely(late_drops)) {
-		unsigned o = 0;
-
+	if (nops) {
+		esp_seal_burst(w->mb, ops, nops);
 		for (unsigned j = 0; j < nops; j++) {
-			if (!v[idx[j]].m)
-				continue;
-			if (o != j) {
-				ops[o] = ops[j];
-				idx[o] = idx[j];
-				payload[o] = payload[j];
-			}
-			o++;
-		}
-		nops = o;
-	}
-	esp_seal_burst(w->mb, ops, nops);
-	/* The ops are grouped by SA: the SA's and the tunnel's counters are
-	 * summed over each run of one SA (one tunnel) and written once. */
-	{
-		struct sa_rt *rsa = NULL;
-		uint64_t rpk = 0, rby = 0, rin = 0, sealed = 0;
-		uint8_t rtun = 0;
-
-		for (unsigned j = 0; j < nops; j++) {
-			struct esp_out *e = &v[idx[j]];
-
 			if (unlikely(!ops[j].out_len)) {
-				dp_drop(w, e->m, DROP_ESP_LENGTH);
+				dp_drop(w, ok[j], DROP_ESP_LENGTH);
 				continue;
 			}
-			if (e->sa != rsa || e->tunnel != rtun) {
-				if (rsa)
-					out_run_count(w, rsa, rtun, rpk, rby, rin);
-				rsa = e->sa;
-				rtun = e->tunnel;
-				rpk = rby = rin = 0;
-			}
-			rpk++;
-			rby += payload[j];
-			rin += e->inner_len;
-			sealed++;
-			if (likely(e->has_mac))
-				dp_l2_send(w, c, tb, e->m, e->port, e->mac);
-			else
-				l2_output(w, c, tb, e->m, e->port, e->gw, NULL);
+			esp_out_queue(w, c, tb, r, ok[j], ops[j].len, &acc);
 		}
-		if (rsa)
-			out_run_count(w, rsa, rtun, rpk, rby, rin);
-		w->stats.gre_encap += sealed;
 	}
+	sa->out[w->idx].packets += acc.sent;
+	sa->out[w->idx].bytes += acc.protected;
+	w->stats.ifs[DP_IF_TUNNEL(r->tunnel)].tx_packets += acc.sent;
+	w->stats.ifs[DP_IF_TUNNEL(r->tunnel)].tx_bytes += acc.protected - acc.sent * (ghl + (tunnel ? IPV4_HLEN : 0));
+	w->stats.gre_encap += acc.sent;
+	w->stats.ifs[r->port].tx_packets += acc.framed;
+	w->stats.ifs[r->port].tx_bytes += acc.wire;
 }
 
 /* Replace an IPv4 header's addresses, the checksum patched as RFC 1624

@@ -111,104 +111,74 @@ static inline unsigned nbma_next_hop(struct worker *w, uint32_t nbma, uint8_t *p
 	return DROP_NONE;
 }
 
-/* Where a tunnel packet toward one NBMA address leaves: computed once per
- * run of packets to one peer (the route and neighbour caches give the same
- * answer for each of them within a burst). rc: 0 or a drop reason. */
-struct gre_nh {
-	unsigned rc;
-	uint32_t gw;
-	const uint8_t *mac;
-	uint8_t port;
-};
-
-static inline void gre_next_hop(struct worker *w, uint32_t nbma, struct gre_nh *nh)
+/* A run of packets to peer nbma of tunnel t, carrying proto. */
+static inline void tun_run_init(struct worker *w, struct tun_run *r, uint8_t t, uint32_t nbma,
+				uint16_t proto)
 {
-	nh->gw = nbma;
-	nh->mac = NULL;
-	nh->port = 0;
-	nh->rc = nbma_next_hop(w, nbma, &nh->port, &nh->mac, &nh->gw);
+	r->nbma = nbma;
+	r->tunnel = t;
+	r->proto = proto;
+	r->gw = nbma;
+	r->mac = NULL;
+	r->port = 0;
+	r->rc = nbma_next_hop(w, nbma, &r->port, &r->mac, &r->gw);
 }
 
 /*
- * Wrap an IPv4 packet in outer IPv4 + GRE toward the peer's NBMA address,
- * then send it out of the underlay port of onh (nbma's next hop, from
- * gre_next_hop); for a protected tunnel, add it to the ESP burst eo (sa: the
- * peer's outbound SA, NULL: none) instead, with its header's checksum left
- * to ESP. Inlined: it runs once per packet of fwd_burst's tunnel loop.
+ * Wrap a run of n IPv4 packets (or one NHRP message) in outer IPv4 + GRE
+ * toward the peer's NBMA address and send them out of the underlay port;
+ * a protected tunnel's go to ESP (sa: the peer's outbound SA, NULL:
+ * none, and no packet goes out in clear).
  */
-static __rte_always_inline void gre_encap(struct worker *w, const struct dp_conf *c,
-					   struct tx_buf *tb, struct rte_mbuf *m, uint8_t t,
-					   uint32_t nbma, uint16_t proto, struct sa_rt *sa,
-					   const struct gre_nh *onh, struct esp_out *eo,
-					   unsigned *neo)
+static void tun_output(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+		       const struct tun_run *r, struct sa_rt *sa, struct rte_mbuf **pkts, unsigned n)
 {
-	const struct dp_tunnel_rt *tun = &c->tunnels[t];
-	uint16_t ghl = tun->has_key ? 8 : 4;
-	uint16_t len = (uint16_t)m->pkt_len;
-	int protect = tun->flags & TUN_F_PROTECT;
-	int ctl = pkt_meta(m)->flags & PM_F_CONTROL;
-	const uint8_t *mac = onh->mac;
-	uint64_t gh;
-	uint8_t *g;
+	const struct dp_tunnel_rt *tun = &c->tunnels[r->tunnel];
+	unsigned ghl = tun->has_key ? 8 : 4, rc = r->rc;
+	uint64_t gh = gre_word(tun, r->proto), bytes = 0;
 
-	if (unlikely(onh->rc)) {
-		dp_drop(w, m, onh->rc);
+	if (!rc && (tun->flags & TUN_F_PROTECT)) {
+		if (likely(sa)) {
+			esp_output_run(w, c, tb, r, sa, pkts, n);
+			return;
+		}
+		rc = DROP_ESP_NO_SA;
+	}
+	if (unlikely(rc)) {
+		for (unsigned i = 0; i < n; i++)
+			dp_drop(w, pkts[i], rc);
 		return;
 	}
-	/* Tunnel protection: no SA, no packet (never in clear). */
-	if (unlikely(protect && !sa)) {
-		dp_drop(w, m, DROP_ESP_NO_SA);
-		return;
-	}
-	if (unlikely(m->data_off < IPV4_HLEN + ghl)) {
-		dp_drop(w, m, DROP_HEADROOM);
-		return;
-	}
-	m->data_off -= ghl;
-	m->data_len += ghl;
-	m->pkt_len += ghl;
-	g = rte_pktmbuf_mtod(m, uint8_t *);
-	/* Flags (key bit), protocol, key: one store. */
-	gh = (tun->has_key ? (GRE_F_KEY >> 8) : 0) | (uint64_t)(proto >> 8) << 16 |
-	     (uint64_t)(proto & 0xff) << 24 | (uint64_t)tun->key << 32;
-	if (tun->has_key)
-		memcpy(g, &gh, 8);
-	else
-		memcpy(g, &gh, 4);
-	if (protect) {
-		/* ESP writes the IPv4 header; counted as sent on the tunnel
-		 * once ESP has sealed it. */
-		struct esp_out *e = &eo[*neo];
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint16_t len = (uint16_t)m->pkt_len;
+		int ctl = pkt_meta(m)->flags & PM_F_CONTROL;
+		uint8_t *p;
 
-		e->m = m;
-		e->sa = sa;
-		e->src = tun->src;
-		e->dst = nbma;
-		e->id = (uint16_t)(w->stats.gre_encap + *neo);
-		/* NHRP: network control, TTL 255, as IOS sends it. */
-		e->tos = ctl ? 0xc0 : 0;
-		e->ttl = ctl ? 255 : tun->ttl;
-		e->gw = onh->gw;
-		e->has_mac = mac != NULL;
-		if (mac)
-			memcpy(e->mac, mac, ETH_ALEN);
-		e->port = onh->port;
-		e->tunnel = t;
-		e->inner_len = len;
-		(*neo)++;
-		return;
+		if (unlikely(m->data_off < IPV4_HLEN + ghl)) {
+			dp_drop(w, m, DROP_HEADROOM);
+			continue;
+		}
+		m->data_off = (uint16_t)(m->data_off - IPV4_HLEN - ghl);
+		m->data_len = (uint16_t)(m->data_len + IPV4_HLEN + ghl);
+		m->pkt_len += IPV4_HLEN + ghl;
+		p = rte_pktmbuf_mtod(m, uint8_t *);
+		if (ghl == 8)
+			memcpy(p + IPV4_HLEN, &gh, 8);
+		else
+			memcpy(p + IPV4_HLEN, &gh, 4);
+		/* DF copied from the inner header would be friendlier to PMTUD;
+		 * Cisco clears it by default on GRE, and so do we. NHRP:
+		 * network control, TTL 255, as IOS sends it. */
+		dp_ip_put(p, ctl ? 0xc0 : 0, (uint16_t)(len + ghl + IPV4_HLEN),
+			  (uint16_t)(w->stats.gre_encap + i), ctl ? 255 : tun->ttl, IPPROTO_GRE_,
+			  tun->src, r->nbma);
+		bytes += len;
+		l2_output(w, c, tb, m, r->port, r->gw, r->mac);
 	}
-	/* DF copied from the inner header would be friendlier to PMTUD; Cisco
-	 * clears it by default on GRE, and so do we. */
-	m->data_off -= IPV4_HLEN;
-	m->data_len += IPV4_HLEN;
-	m->pkt_len += IPV4_HLEN;
-	dp_ip_put(rte_pktmbuf_mtod(m, void *), ctl ? 0xc0 : 0, (uint16_t)(len + ghl + IPV4_HLEN),
-		  (uint16_t)w->stats.gre_encap, ctl ? 255 : tun->ttl, IPPROTO_GRE_, tun->src, nbma);
-	w->stats.gre_encap++;
-	w->stats.ifs[DP_IF_TUNNEL(t)].tx_packets++;
-	w->stats.ifs[DP_IF_TUNNEL(t)].tx_bytes += len;
-	l2_output(w, c, tb, m, onh->port, onh->gw, mac);
+	w->stats.gre_encap += n;
+	w->stats.ifs[DP_IF_TUNNEL(r->tunnel)].tx_packets += n;
+	w->stats.ifs[DP_IF_TUNNEL(r->tunnel)].tx_bytes += bytes;
 }
 
 /* A packet enters and leaves the same tunnel: the spoke that sent it could
@@ -439,14 +409,10 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 {
 	const struct dp_tables *t = &w->dp->tables;
 	const struct nexthop *nhs[DP_MAX_BURST];
-	const struct peer_rt *peers[DP_MAX_BURST];
 	struct rte_mbuf *local[DP_MAX_BURST], *tun[DP_MAX_BURST];
-	struct esp_out eo[DP_MAX_BURST];
 	uint32_t dst[DP_MAX_BURST], next[DP_MAX_BURST];
 	uint16_t tif[DP_MAX_BURST];
-	unsigned nlocal = 0, ntun = 0, neo = 0;
-	const struct peer_rt *onh_peer = NULL;
-	struct gre_nh onh = {0}; /* set before use: onh_peer starts NULL */
+	unsigned nlocal = 0, ntun = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct ipv4_hdr *ih = rte_pktmbuf_mtod(pkts[i], const struct ipv4_hdr *);
@@ -514,64 +480,62 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		tun[ntun++] = m;
 	}
 	if (ntun) {
-		/* Runs of packets to one peer (one gateway) need one lookup. */
+		/* Runs of packets to one peer (one gateway) need one lookup,
+		 * one next hop and one reservation of sequence numbers. */
 		const struct peer_rt *up[DP_MAX_BURST];
 		uint32_t un[DP_MAX_BURST];
 		uint16_t ut[DP_MAX_BURST];
-		uint8_t map[DP_MAX_BURST];
+		uint8_t start[DP_MAX_BURST + 1];
 		unsigned nu = 0;
 
 		for (unsigned i = 0; i < ntun; i++) {
 			if (!nu || next[i] != un[nu - 1] || tif[i] != ut[nu - 1]) {
+				start[nu] = (uint8_t)i;
 				un[nu] = next[i];
 				ut[nu++] = tif[i];
 			}
-			map[i] = (uint8_t)(nu - 1);
 		}
+		start[nu] = (uint8_t)ntun;
 		tables_peer_lookup_bulk(t, ut, un, nu, up);
-		for (unsigned i = 0; i < ntun; i++)
-			peers[i] = up[map[i]];
-		/* The peers themselves next; each one's SA is prefetched as its
-		 * packets are encapsulated below, ahead of ESP. */
-		for (unsigned i = 0; i < nu; i++)
-			if (up[i])
-				rte_prefetch0(up[i]);
-	}
-	for (unsigned i = 0; i < ntun; i++) {
-		struct rte_mbuf *m = tun[i];
-		struct pkt_meta *pm = pkt_meta(m);
-		const struct peer_rt *peer = peers[i];
-		uint8_t ti = (uint8_t)tif[i];
+		/* The peers, then their SAs, ahead of their use. */
+		for (unsigned u = 0; u < nu; u++)
+			if (up[u])
+				rte_prefetch0(up[u]);
+		for (unsigned u = 0; u < nu; u++)
+			if (up[u] && up[u]->sa_out)
+				sa_rt_prefetch(up[u]->sa_out);
+		for (unsigned u = 0; u < nu; u++) {
+			const struct peer_rt *peer = up[u];
+			uint8_t ti = (uint8_t)ut[u];
+			struct tun_run r;
 
-		if (unlikely(!peer)) {
-			/* With an NHS the control thread resolves it and sends this
-			 * packet via the NHS meanwhile; without one it is lost. */
-			if (c->tunnels[ti].flags & TUN_F_RESOLVE) {
-				pm->out_if = ti;
-				pm->aux = next[i];
-				punt(w, tb, m, PUNT_RESOLVE);
-			} else {
-				dp_drop(w, m, DROP_NHRP_MISS);
+			if (unlikely(!peer)) {
+				/* With an NHS the control thread resolves it and sends
+				 * these packets via the NHS meanwhile; without one
+				 * they are lost. */
+				for (unsigned i = start[u]; i < start[u + 1]; i++) {
+					if (c->tunnels[ti].flags & TUN_F_RESOLVE) {
+						pkt_meta(tun[i])->out_if = ti;
+						pkt_meta(tun[i])->aux = un[u];
+						punt(w, tb, tun[i], PUNT_RESOLVE);
+					} else {
+						dp_drop(w, tun[i], DROP_NHRP_MISS);
+					}
+				}
+				continue;
 			}
-			continue;
+			for (unsigned i = start[u]; i < start[u + 1]; i++) {
+				if (pkt_meta(tun[i])->in_if == DP_IF_TUNNEL(ti)) {
+					w->stats.tunnel_hairpin++;
+					if (c->tunnels[ti].flags & TUN_F_REDIRECT)
+						redirect_notice(w, tb, tun[i], ti);
+				}
+			}
+			tun_run_init(w, &r, ti, peer->nbma, ETHERTYPE_IPV4);
+			tun_output(w, c, tb, &r, peer->sa_out, &tun[start[u]],
+				   start[u + 1] - start[u]);
 		}
-		if (peer->sa_out && (i == 0 || peer != peers[i - 1]))
-			sa_rt_prefetch(peer->sa_out);
-		if (pm->in_if == DP_IF_TUNNEL(ti)) {
-			w->stats.tunnel_hairpin++;
-			if (c->tunnels[ti].flags & TUN_F_REDIRECT)
-				redirect_notice(w, tb, m, ti);
-		}
-		/* The underlay next hop once per run of packets to one peer. */
-		if (peer != onh_peer) {
-			gre_next_hop(w, peer->nbma, &onh);
-			onh_peer = peer;
-		}
-		gre_encap(w, c, tb, m, ti, peer->nbma, ETHERTYPE_IPV4, peer->sa_out, &onh, eo,
-			  &neo);
 	}
-	if (neo)
-		esp_output_burst(w, c, tb, eo, neo);
 	if (nlocal)
 		local_burst(w, c, tb, local, nlocal);
 }
@@ -688,21 +652,16 @@ void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			   pm->out_if < c->n_tunnels) {
 			/* NHRP, or one copy of a multicast from the kernel interface:
 			 * encapsulated (and protected) like any tunnel packet. */
-			struct esp_out eo;
-			unsigned neo = 0;
 			struct sa_rt *sa = NULL;
-			struct gre_nh onh;
+			struct tun_run r;
 
 			if (pm->kind == INJECT_NHRP)
 				pm->flags |= PM_F_CONTROL;
 			if (c->tunnels[pm->out_if].flags & TUN_F_PROTECT)
 				sa = tables_sa_out_lookup(&w->dp->tables, pm->out_if, pm->aux);
-			gre_next_hop(w, pm->aux, &onh);
-			gre_encap(w, c, tb, m, pm->out_if, pm->aux,
-				  pm->kind == INJECT_NHRP ? ETHERTYPE_NHRP : ETHERTYPE_IPV4, sa, &onh,
-				  &eo, &neo);
-			if (neo)
-				esp_output_burst(w, c, tb, &eo, neo);
+			tun_run_init(w, &r, pm->out_if, pm->aux,
+				     pm->kind == INJECT_NHRP ? ETHERTYPE_NHRP : ETHERTYPE_IPV4);
+			tun_output(w, c, tb, &r, sa, &m, 1);
 		} else {
 			dp_drop(w, m, DROP_LOCAL_UNHANDLED);
 		}

@@ -381,8 +381,11 @@ void esp_seal_burst(IMB_MGR *mgr, struct esp_op *ops, unsigned n)
 			continue;
 		op->status = ESP_OK;
 		op->out_len = (uint32_t)len;
-		/* SPI and sequence number in one store; the nonce and AAD below
-		 * from the values, not read back from the packet. */
+		if (a->kind == KIND_GCM) {
+			esp_seal_gcm(mgr, c, esp, op->len, op->spi_be, op->seq, op->esn, op->next_hdr);
+			continue;
+		}
+		/* SPI and sequence number in one store. */
 		{
 			uint64_t h = (uint64_t)op->spi_be |
 				     (uint64_t)__builtin_bswap32((uint32_t)op->seq) << 32;
@@ -403,27 +406,7 @@ void esp_seal_burst(IMB_MGR *mgr, struct esp_op *ops, unsigned n)
 		}
 		tr[pad] = (uint8_t)pad;
 		tr[pad + 1] = op->next_hdr;
-		if (a->kind == KIND_GCM) {
-			/* The explicit IV is the sequence number (RFC 4106 3.1). */
-			uint64_t iv = __builtin_bswap64(op->seq);
-			uint32_t lo = __builtin_bswap32((uint32_t)op->seq);
-			size_t aad_len = 8;
-
-			memcpy(esp + ESP_HDR_LEN, &iv, 8);
-			memcpy(op->nonce, c->salt, GCM_SALT_LEN);
-			memcpy(op->nonce + GCM_SALT_LEN, &iv, 8);
-			memcpy(op->aad, &op->spi_be, 4);
-			if (op->esn) {
-				uint32_t hi = __builtin_bswap32((uint32_t)(op->seq >> 32));
-
-				memcpy(op->aad + 4, &hi, 4);
-				memcpy(op->aad + 8, &lo, 4);
-				aad_len = 12;
-			} else {
-				memcpy(op->aad + 4, &lo, 4);
-			}
-			gcm_run(mgr, op, 1, ct_len, aad_len, esp + hdr + ct_len);
-		} else if (a->kind == KIND_CBC) {
+		if (a->kind == KIND_CBC) {
 			IMB_JOB *job = job_cipher(mgr, c, IMB_CIPHER_ECB, IMB_DIR_ENCRYPT);
 
 			memset(op->nonce, 0, 8);

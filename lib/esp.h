@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <intel-ipsec-mb.h>
 
@@ -113,6 +114,62 @@ static inline size_t esp_header_len(const struct esp_crypto *c)
  */
 size_t esp_seal(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t payload_len,
 		uint32_t spi_be, uint64_t seq, int esn, uint8_t next_hdr);
+
+/*
+ * esp_seal for an AES-GCM SA, one packet, inline: the dataplane's
+ * per-packet call (esp_seal_burst makes it for GCM ops too). The caller
+ * has checked what esp_seal checks: c is a GCM SA, seq is not 0 and fits
+ * (esn), the result fits ESP_MAX_LEN, and the trailer's room is there.
+ * Returns the ESP length, header to ICV.
+ */
+static inline size_t esp_seal_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp,
+				  size_t payload_len, uint32_t spi_be, uint64_t seq, int esn,
+				  uint8_t next_hdr)
+{
+	/* Pad to 4 bytes with 1, 2, 3 (one 16-byte store: the bytes past the
+	 * trailer are the ICV's, written by the library). */
+	static const uint8_t pad16[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+	size_t pad = ((size_t)0 - (payload_len + 2)) & 3, ct_len = payload_len + pad + 2;
+	uint8_t *ct = esp + ESP_HDR_LEN + 8, *tr = ct + payload_len;
+	uint32_t lo = __builtin_bswap32((uint32_t)seq);
+	/* SPI and sequence number in one store; the explicit IV is the
+	 * sequence number (RFC 4106 3.1); nonce = salt || IV; AAD = SPI ||
+	 * [seq_hi] || seq_lo (RFC 4106 5), all from the values. */
+	uint64_t h = (uint64_t)spi_be | (uint64_t)lo << 32, iv = __builtin_bswap64(seq);
+	uint8_t nonce[12], aad[12];
+	struct gcm_context_data ctx;
+	size_t aad_len = 8;
+
+	memcpy(esp, &h, 8);
+	memcpy(esp + ESP_HDR_LEN, &iv, 8);
+	memcpy(tr, pad16, 16);
+	tr[pad] = (uint8_t)pad;
+	tr[pad + 1] = next_hdr;
+	memcpy(nonce, c->salt, 4);
+	memcpy(nonce + 4, &iv, 8);
+	memcpy(aad, &spi_be, 4);
+	if (esn) {
+		uint32_t hi = __builtin_bswap32((uint32_t)(seq >> 32));
+
+		memcpy(aad + 4, &hi, 4);
+		memcpy(aad + 8, &lo, 4);
+		aad_len = 12;
+	} else {
+		memcpy(aad + 4, &lo, 4);
+	}
+	if (c->key_len == 16)
+		IMB_AES128_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len,
+				   ct + ct_len, 16);
+	else
+		IMB_AES256_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len,
+				   ct + ct_len, 16);
+	return ESP_HDR_LEN + 8 + ct_len + 16;
+}
+
+static inline int esp_is_gcm(const struct esp_crypto *c)
+{
+	return c->alg == ESP_ALG_AES128_GCM16 || c->alg == ESP_ALG_AES256_GCM16;
+}
 
 struct esp_opened {
 	uint16_t payload_off;        /* from esp */
