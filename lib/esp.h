@@ -115,12 +115,24 @@ static inline size_t esp_header_len(const struct esp_crypto *c)
 size_t esp_seal(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t payload_len,
 		uint32_t spi_be, uint64_t seq, int esn, uint8_t next_hdr);
 
+struct esp_opened {
+	uint16_t payload_off;        /* from esp */
+	uint16_t payload_len;
+	uint8_t next_hdr;
+};
+
 /*
  * esp_seal for an AES-GCM SA, one packet, inline: the dataplane's
  * per-packet call (esp_seal_burst makes it for GCM ops too). The caller
  * has checked what esp_seal checks: c is a GCM SA, seq is not 0 and fits
  * (esn), the result fits ESP_MAX_LEN, and the trailer's room is there.
  * Returns the ESP length, header to ICV.
+ *
+ * GCM goes through the library's direct API with the SA's expanded keys:
+ * GCM is not multi-buffer in intel-ipsec-mb 1.3, and a job costs the
+ * submission's checks and bookkeeping on top of the same code (measured
+ * here: about 45 ns against 65 ns for an 84-byte packet). CBC+HMAC, which
+ * is multi-buffer, goes through the job API (esp_seal_burst).
  */
 static inline size_t esp_seal_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp,
 				  size_t payload_len, uint32_t spi_be, uint64_t seq, int esn,
@@ -166,16 +178,80 @@ static inline size_t esp_seal_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint
 	return ESP_HDR_LEN + 8 + ct_len + 16;
 }
 
+/* 0 when the 16 bytes at a and b are equal; constant time. */
+static inline int esp_ct_eq16(const void *a, const void *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a1, (const uint8_t *)a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, (const uint8_t *)b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) != 0;
+}
+
+/*
+ * esp_open for an AES-GCM SA (c->alg one of the GCM ones), one packet,
+ * inline: the dataplane's per-packet call (esp_open_burst makes it for
+ * GCM ops too). Same checks, returns and guarantees as esp_open.
+ */
+static inline int esp_open_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t len,
+			       uint64_t seq, int esn, struct esp_opened *out)
+{
+	uint8_t nonce[12], aad[12], tag[16], *ct = esp + ESP_HDR_LEN + 8, *pt = ct;
+	struct gcm_context_data ctx;
+	size_t ct_len, padlen, aad_len = 8;
+	uint32_t lo;
+
+	if (len > ESP_MAX_LEN || len < ESP_HDR_LEN + 8 + 16 + 4)
+		return ESP_E_LENGTH;
+	ct_len = len - ESP_HDR_LEN - 8 - 16;
+	if (ct_len & 3)
+		return ESP_E_LENGTH;
+	/* The caller's seq goes into its replay window: it must be the one
+	 * authenticated. */
+	memcpy(&lo, esp + 4, 4);
+	if (__builtin_bswap32(lo) != (uint32_t)seq || (!esn && seq > UINT32_MAX))
+		return ESP_E_ICV;
+	/* nonce = salt || explicit IV; AAD = SPI || [seq_hi] || seq_lo. */
+	memcpy(nonce, c->salt, 4);
+	memcpy(nonce + 4, esp + ESP_HDR_LEN, 8);
+	memcpy(aad, esp, 4);
+	if (esn) {
+		uint32_t hi = __builtin_bswap32((uint32_t)(seq >> 32));
+
+		memcpy(aad + 4, &hi, 4);
+		memcpy(aad + 8, &lo, 4);
+		aad_len = 12;
+	} else {
+		memcpy(aad + 4, &lo, 4);
+	}
+	if (c->key_len == 16)
+		IMB_AES128_GCM_DEC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len, tag, 16);
+	else
+		IMB_AES256_GCM_DEC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len, tag, 16);
+	if (esp_ct_eq16(tag, ct + ct_len)) {
+		/* No unverified plaintext left behind. */
+		memset(ct, 0, ct_len);
+		return ESP_E_ICV;
+	}
+	/* Authenticated: the padding, per RFC 4303 2.4, is 1, 2, 3, ... */
+	padlen = pt[ct_len - 2];
+	if (padlen > ct_len - 2)
+		return ESP_E_PAD;
+	for (size_t k = 0, p = ct_len - 2 - padlen; k < padlen; k++)
+		if (pt[p + k] != (uint8_t)(k + 1))
+			return ESP_E_PAD;
+	out->payload_off = ESP_HDR_LEN + 8;
+	out->payload_len = (uint16_t)(ct_len - 2 - padlen);
+	out->next_hdr = pt[ct_len - 1];
+	return ESP_OK;
+}
+
 static inline int esp_is_gcm(const struct esp_crypto *c)
 {
 	return c->alg == ESP_ALG_AES128_GCM16 || c->alg == ESP_ALG_AES256_GCM16;
 }
-
-struct esp_opened {
-	uint16_t payload_off;        /* from esp */
-	uint16_t payload_len;
-	uint8_t next_hdr;
-};
 
 /*
  * Open in place: esp..esp+len is header, IV, ciphertext, ICV. seq is the
