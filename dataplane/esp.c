@@ -243,15 +243,87 @@ struct esn_round {
 };
 
 /*
- * Checks that need no cryptography (length, SA, lifetime, policy, the
- * replay window) for the whole burst, one bulk SPI lookup; one
- * esp_open_burst; then, in arrival order, each packet is judged as if
- * alone, against the window as the packets before it left it: lifetime,
- * replay (again: the window may have moved; a window only ever rejects
- * more, so the first check lost nothing), ICV, and the window is updated
- * for what verified. The GRE packets then go on together.
+ * A packet of sa that ESP opened (st: its esp_error) at ESP offset off
+ * (udp: in UDP): drop it on failure, else move the window, count, and
+ * hand the GRE packet inside on (fwd). The caller checked the window and
+ * the lifetime against what earlier packets left.
+ */
+static inline void esp_in_done(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
+			       struct rte_mbuf *m, struct sa_rt *sa, unsigned off, int udp,
+			       uint64_t seq, int st, const struct esp_opened *o,
+			       struct rte_mbuf **fwd, unsigned *nfwd)
+{
+	uint8_t *p;
+
+	if (unlikely(st != ESP_OK)) {
+		sa->errors++;
+		dp_drop(w, m, st == ESP_E_ICV ? DROP_ESP_ICV :
+			st == ESP_E_PAD ? DROP_ESP_PAD : DROP_ESP_LENGTH);
+		return;
+	}
+	if (likely(!(sa->flags & SA_F_NO_REPLAY)))
+		replay_update(&sa->replay, seq);
+	sa->packets++;
+	sa->bytes += o->payload_len;
+	if (sa->flags & SA_F_TUNNEL) {
+		struct ipv4_info ii;
+		/* The address the packet reached us on: our NBMA. */
+		uint32_t ours = rte_pktmbuf_mtod(m, const struct ipv4_hdr *)->dst;
+
+		if (unlikely(o->next_hdr != IPPROTO_IPIP_)) {
+			dp_drop(w, m, DROP_ESP_POLICY);
+			return;
+		}
+		m->data_off = (uint16_t)(m->data_off + off + o->payload_off);
+		m->data_len = m->pkt_len = o->payload_len;
+		p = rte_pktmbuf_mtod(m, uint8_t *);
+		/* The inner packet must be the SA's GRE between the same peers. */
+		if (unlikely(ipv4_parse(p, o->payload_len, &ii) || ii.proto != IPPROTO_GRE_ ||
+			     (!(sa->flags & SA_F_INNER) && !udp && ii.src != sa->peer))) {
+			dp_drop(w, m, DROP_ESP_POLICY);
+			return;
+		}
+		if (sa->flags & SA_F_INNER) {
+			/* Only the selectors the SA was agreed for; then the NBMA
+			 * addresses NHRP and the tunnel lookup know. */
+			if (unlikely(ii.src != (sa->inner_remote ? sa->inner_remote : sa->peer) ||
+				     ii.dst != (sa->inner_local ? sa->inner_local : ours))) {
+				dp_drop(w, m, DROP_ESP_SELECTOR);
+				return;
+			}
+			if (ii.src != sa->peer || ii.dst != ours)
+				esp_inner_readdress((struct ipv4_hdr *)p, sa->peer, ours);
+		}
+		pkt_meta(m)->flags |= PM_F_ESP;
+		gre_input(w, c, tb, m, fwd, nfwd);
+		return;
+	}
+	if (unlikely(o->next_hdr != IPPROTO_GRE_)) {
+		dp_drop(w, m, DROP_ESP_POLICY);
+		return;
+	}
+	/* The GRE datagram stays where it is, behind the outer header and
+	 * the ESP header. */
+	pkt_meta(m)->flags |= PM_F_ESP;
+	gre_input_at(w, c, tb, m, off + o->payload_off, o->payload_len, fwd, nfwd);
+}
+
+/*
+ * One bulk SPI lookup for the burst; then, in arrival order, the checks
+ * that need no cryptography (length, SA, lifetime, policy, the replay
+ * window). A packet of a GCM SA is then opened at once (the direct API
+ * is one packet at a time anyway), judged, and the window moved, so it
+ * is exactly sequential processing; that holds until a packet of another
+ * algorithm has been batched (then the rest are batched too, to keep the
+ * arrival order). The batched ones (CBC+HMAC, whose job API
+ * is multi-buffer) go to one esp_open_burst; then, in arrival order, each
+ * is judged as if alone, against the window as the packets before it
+ * left it: lifetime, replay (again: the window may have moved; a window
+ * only ever rejects more, so the first check lost nothing), ICV, and the
+ * window is updated for what verified. The GRE packets then go on
+ * together.
  *
- * With ESN, the high half of a number is inferred from the window, which
+ * With ESN in a burst of those, the high half of a number is inferred from the window, which
  * packets earlier in the burst may move. A packet whose inference could
  * change that way (it would fall left of the window they may make) waits
  * for the next round, with all packets after it (so the order holds), and
@@ -326,7 +398,7 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 			struct esp_op *op;
 			uint32_t seq_lo;
 			uint64_t seq;
-			int esn;
+			int esn, now;
 
 			/* Once one packet waits, all after it do: the order holds. */
 			if (unlikely(nd)) {
@@ -353,11 +425,14 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 				continue;
 			}
 			esn = sa->flags & SA_F_ESN;
+			/* GCM is opened at once while nothing waits in the batch,
+			 * so packets leave in arrival order. */
+			now = !nops && esp_is_gcm(&sa->crypto);
 			memcpy(&seq_lo, p + offv[i] + 4, 4);
 			seq = rte_be_to_cpu_32(seq_lo);
 			if (likely(!(sa->flags & SA_F_NO_REPLAY))) {
 				seq = replay_infer(&sa->replay, (uint32_t)seq, esn);
-				if (unlikely(esn)) {
+				if (unlikely(esn) && !now) {
 					unsigned r;
 
 					for (r = 0; r < ner && er[r].sa != sa; r++)
@@ -384,6 +459,16 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 					continue;
 				}
 			}
+			if (likely(now)) {
+				/* Opened now, in order, so the window is always as
+				 * sequential processing leaves it. */
+				struct esp_opened o = {0};
+				int st = esp_open_gcm(w->mb, &sa->crypto, p + offv[i],
+						      m->data_len - offv[i], seq, esn, &o);
+
+				esp_in_done(w, c, tb, m, sa, offv[i], udpv[i], seq, st, &o, fwd, &nfwd);
+				continue;
+			}
 			op = &ops[nops];
 			op->c = &sa->crypto;
 			op->esp = p + offv[i];
@@ -397,79 +482,23 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 		}
 		esp_open_burst(w->mb, ops, nops);
 		for (unsigned i = 0; i < nops; i++) {
-			struct rte_mbuf *m = mv[i];
 			struct sa_rt *sa = osa[i];
 			const struct esp_op *op = &ops[i];
-			uint8_t *p;
-			size_t o = offv[i];
-			int replay = !(sa->flags & SA_F_NO_REPLAY);
+			struct esp_opened o = {op->payload_off, op->payload_len, op->next_hdr};
 
-			/* Earlier packets of this burst may have used the SA up. */
+			/* Earlier packets of this burst may have used the SA up,
+			 * or moved the window past this one. */
 			if (unlikely(sa_in_spent(sa))) {
-				dp_drop(w, m, DROP_ESP_EXPIRED);
+				dp_drop(w, mv[i], DROP_ESP_EXPIRED);
 				continue;
 			}
-			if (likely(replay) && unlikely(replay_check(&sa->replay, op->seq))) {
-				dp_drop(w, m, DROP_ESP_REPLAY);
+			if (!(sa->flags & SA_F_NO_REPLAY) &&
+			    unlikely(replay_check(&sa->replay, op->seq))) {
+				dp_drop(w, mv[i], DROP_ESP_REPLAY);
 				continue;
 			}
-			if (unlikely(op->status != ESP_OK)) {
-				sa->errors++;
-				dp_drop(w, m, op->status == ESP_E_ICV ? DROP_ESP_ICV :
-					op->status == ESP_E_PAD ? DROP_ESP_PAD : DROP_ESP_LENGTH);
-				continue;
-			}
-			if (likely(replay))
-				replay_update(&sa->replay, op->seq);
-			sa->packets++;
-			sa->bytes += op->payload_len;
-			if (sa->flags & SA_F_TUNNEL) {
-				struct ipv4_info ii;
-				/* The address the packet reached us on: our NBMA. */
-				uint32_t ours = rte_pktmbuf_mtod(m, const struct ipv4_hdr *)->dst;
-
-				if (unlikely(op->next_hdr != IPPROTO_IPIP_)) {
-					dp_drop(w, m, DROP_ESP_POLICY);
-					continue;
-				}
-				m->data_off = (uint16_t)(m->data_off + o + op->payload_off);
-				m->data_len = m->pkt_len = op->payload_len;
-				p = rte_pktmbuf_mtod(m, uint8_t *);
-				/* The inner packet must be the SA's GRE between the same peers. */
-				if (unlikely(ipv4_parse(p, op->payload_len, &ii) ||
-					     ii.proto != IPPROTO_GRE_ ||
-					     (!(sa->flags & SA_F_INNER) && !udpv[i] &&
-					      ii.src != sa->peer))) {
-					dp_drop(w, m, DROP_ESP_POLICY);
-					continue;
-				}
-				if (sa->flags & SA_F_INNER) {
-					/* Only the selectors the SA was agreed for; then the
-					 * NBMA addresses NHRP and the tunnel lookup know. */
-					if (unlikely(ii.src != (sa->inner_remote ? sa->inner_remote
-										 : sa->peer) ||
-						     ii.dst != (sa->inner_local ? sa->inner_local
-										: ours))) {
-						dp_drop(w, m, DROP_ESP_SELECTOR);
-						continue;
-					}
-					if (ii.src != sa->peer || ii.dst != ours)
-						esp_inner_readdress((struct ipv4_hdr *)p, sa->peer, ours);
-				}
-			} else {
-				if (unlikely(op->next_hdr != IPPROTO_GRE_)) {
-					dp_drop(w, m, DROP_ESP_POLICY);
-					continue;
-				}
-				/* The GRE datagram stays where it is, behind the
-				 * outer header and the ESP header. */
-				pkt_meta(m)->flags |= PM_F_ESP;
-				gre_input_at(w, c, tb, m, o + op->payload_off, op->payload_len, fwd,
-					     &nfwd);
-				continue;
-			}
-			pkt_meta(m)->flags |= PM_F_ESP;
-			gre_input(w, c, tb, m, fwd, &nfwd);
+			esp_in_done(w, c, tb, mv[i], sa, offv[i], udpv[i], op->seq, op->status, &o, fwd,
+				    &nfwd);
 		}
 		if (nfwd)
 			fwd_burst(w, c, tb, fwd, nfwd, 1);
