@@ -276,6 +276,72 @@ static void kernel_punt(struct worker *w, const struct dp_conf *c, struct tx_buf
 	dp_drop(w, m, why);
 }
 
+/*
+ * ipv4_parse's checks, in its order and with its drop reasons, returning
+ * only the total length (all dp_input needs): inline, and for the usual
+ * 20-byte header without the call and the filled-in struct ipv4_info;
+ * anything else goes to ipv4_parse itself.
+ */
+static inline int ipv4_parse_fast(const uint8_t *p, size_t len, uint16_t *tlen)
+{
+	const struct ipv4_hdr *h = (const void *)p;
+	struct ipv4_info ii;
+	size_t tl;
+	int rc;
+
+	if (likely(len >= IPV4_HLEN && h->ver_ihl == 0x45)) {
+		tl = rte_be_to_cpu_16(h->total_len);
+		if (unlikely(tl < IPV4_HLEN))
+			return DROP_IPV4_LENGTH;
+		if (unlikely(tl > len))
+			return DROP_IPV4_TRUNCATED;
+		if (unlikely(ipv4_hdr_cksum(p, IPV4_HLEN) != 0))
+			return DROP_IPV4_CHECKSUM;
+		*tlen = (uint16_t)tl;
+		return DROP_NONE;
+	}
+	rc = ipv4_parse(p, len, &ii);
+	if (!rc)
+		*tlen = ii.total_len;
+	return rc;
+}
+
+/* The usual GRE header as a little-endian word: key bit (or no flag) and
+ * IPv4 (0x2000, 0x0800; 0, 0x0800). */
+#define GRE_W_KEY_IPV4 0x00080020u
+#define GRE_W_IPV4 0x00080000u
+
+/* pkt_gre_payload_parse, with the usual case first: key or no flag, IPv4
+ * inside with a 20-byte header, checked as ipv4_parse checks it. Fills
+ * what gre_input_at reads of d; anything else, and any failure, goes to
+ * the full parser for its answer. */
+static inline int gre_parse_fast(const uint8_t *g, size_t glen, struct gre_decap *d)
+{
+	uint32_t w0;
+	size_t gh;
+	uint16_t tl;
+
+	if (unlikely(glen < 4))
+		return pkt_gre_payload_parse(g, glen, d);
+	memcpy(&w0, g, 4);
+	gh = w0 == GRE_W_KEY_IPV4 ? 8 : 4;
+	if (likely((w0 == GRE_W_KEY_IPV4 || w0 == GRE_W_IPV4) && glen >= gh + IPV4_HLEN && g[gh] == 0x45 &&
+		   ipv4_parse_fast(g + gh, glen - gh, &tl) == DROP_NONE)) {
+		d->gre.has_key = gh == 8;
+		d->gre.key = 0;
+		if (gh == 8) {
+			memcpy(&d->gre.key, g + 4, 4);
+			d->gre.key = rte_be_to_cpu_32(d->gre.key);
+		}
+		d->gre.proto = ETHERTYPE_IPV4;
+		d->inner_off = (uint16_t)gh;
+		d->inner_len = (uint16_t)(glen - gh);
+		d->inner.total_len = tl;
+		return DROP_NONE;
+	}
+	return pkt_gre_payload_parse(g, glen, d);
+}
+
 void gre_input_at(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		  struct rte_mbuf *m, size_t goff, size_t glen, struct rte_mbuf **fwd,
 		  unsigned *nfwd)
@@ -292,7 +358,7 @@ void gre_input_at(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		dp_drop(w, m, DROP_GRE_NESTED);
 		return;
 	}
-	rc = pkt_gre_payload_parse(p + goff, glen, &d);
+	rc = gre_parse_fast(p + goff, glen, &d);
 	if (unlikely(rc)) {
 		dp_drop(w, m, (unsigned)rc);
 		return;
@@ -413,6 +479,11 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	uint32_t dst[DP_MAX_BURST], next[DP_MAX_BURST];
 	uint16_t tif[DP_MAX_BURST];
 	unsigned nlocal = 0, ntun = 0;
+	/* The last neighbour this burst sent to, and its MAC (NULL: none yet,
+	 * or unresolved). */
+	uint32_t l_addr = 0;
+	uint8_t l_port = 0xff;
+	const uint8_t *l_mac = NULL;
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct ipv4_hdr *ih = rte_pktmbuf_mtod(pkts[i], const struct ipv4_hdr *);
@@ -472,7 +543,15 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		}
 		w->stats.forwarded++;
 		if (nh->kind == NH_PORT) {
-			l2_output(w, c, tb, m, nh->ifidx, nh->gw ? nh->gw : ih->dst, NULL);
+			uint32_t a = nh->gw ? nh->gw : ih->dst;
+
+			/* Runs to one neighbour: one neighbour cache lookup. */
+			if (a != l_addr || nh->ifidx != l_port) {
+				l_addr = a;
+				l_port = (uint8_t)nh->ifidx;
+				l_mac = neigh_mac(w, l_port, a);
+			}
+			l2_output(w, c, tb, m, l_port, a, l_mac);
 			continue;
 		}
 		tif[ntun] = nh->ifidx;
@@ -540,43 +619,13 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		local_burst(w, c, tb, local, nlocal);
 }
 
-/*
- * ipv4_parse's checks, in its order and with its drop reasons, returning
- * only the total length (all dp_input needs): inline, and for the usual
- * 20-byte header without the call and the filled-in struct ipv4_info;
- * anything else goes to ipv4_parse itself.
- */
-static inline int ipv4_parse_fast(const uint8_t *p, size_t len, uint16_t *tlen)
-{
-	const struct ipv4_hdr *h = (const void *)p;
-	struct ipv4_info ii;
-	size_t tl;
-	int rc;
-
-	if (likely(len >= IPV4_HLEN && h->ver_ihl == 0x45)) {
-		tl = rte_be_to_cpu_16(h->total_len);
-		if (unlikely(tl < IPV4_HLEN))
-			return DROP_IPV4_LENGTH;
-		if (unlikely(tl > len))
-			return DROP_IPV4_TRUNCATED;
-		if (unlikely(ipv4_hdr_cksum(p, IPV4_HLEN) != 0))
-			return DROP_IPV4_CHECKSUM;
-		*tlen = (uint16_t)tl;
-		return DROP_NONE;
-	}
-	rc = ipv4_parse(p, len, &ii);
-	if (!rc)
-		*tlen = ii.total_len;
-	return rc;
-}
-
 void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	      uint8_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct dp_port_rt *port = &c->ports[in_port];
 	struct dp_if_stats *is = &w->stats.ifs[in_port];
-	struct rte_mbuf *fwd[DP_MAX_BURST];
-	unsigned nfwd = 0;
+	struct rte_mbuf *fwd[DP_MAX_BURST], *local[DP_MAX_BURST];
+	unsigned nfwd = 0, nlocal = 0;
 	uint64_t rx_bytes = 0;
 
 	for (uint16_t i = 0; i < n && i < 4; i++)
@@ -586,6 +635,7 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint32_t len = rte_pktmbuf_data_len(m);
 		struct pkt_meta *pm = pkt_meta(m);
+		const struct ipv4_hdr *ih;
 		size_t l3;
 		uint16_t type, tlen;
 		int rc;
@@ -625,12 +675,20 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		/* One segment, and total_len fits in it (the parse checked). */
 		m->data_off = (uint16_t)(m->data_off + l3);
 		m->data_len = m->pkt_len = tlen;
-		fwd[nfwd++] = m;
+		/* To this port's own address (ESP, IKE, GRE from the peers): the
+		 * route lookup would say local, so it is skipped. */
+		ih = (const struct ipv4_hdr *)(f + l3);
+		if (ih->dst == port->addr && port->addr && !ipv4_is_martian(ih->src))
+			local[nlocal++] = m;
+		else
+			fwd[nfwd++] = m;
 	}
 	is->rx_packets += n;
 	is->rx_bytes += rx_bytes;
 	if (nfwd)
 		fwd_burst(w, c, tb, fwd, nfwd, 1);
+	if (nlocal)
+		local_burst(w, c, tb, local, nlocal);
 }
 
 void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
