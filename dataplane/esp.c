@@ -89,9 +89,24 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	 * NAT, or we are): the inner header carries them. */
 	const uint32_t in_src = sa->inner_local ? sa->inner_local : tun->src;
 	const uint32_t in_dst = sa->inner_remote ? sa->inner_remote : r->nbma;
-	uint64_t gh = gre_word(tun, r->proto), bytes, base, lim, room;
+	/* The run's constants in locals: the packet stores below would make
+	 * the compiler read them again each time. */
+	const unsigned inner_hl = ghl + (tunnel ? IPV4_HLEN : 0);
+	const int alg_ok = (unsigned)cr->alg < ESP_ALG__COUNT;
+	const unsigned bmask = alg_ok ? cr->block - 1u : 0, tadd = alg_ok ? 2u + cr->icv_len : 0;
+	const uint8_t *mac = r->mac, *port_mac = c->ports[r->port].mac;
+	/* NHRP: network control, TTL 255, as IOS sends it. */
+	const int ctl = r->proto == ETHERTYPE_NHRP;
+	const uint8_t tos = ctl ? 0xc0 : 0, ttl = ctl ? 255 : tun->ttl;
+	const uint32_t src = tun->src, dst = r->nbma, spi = sa->spi_be;
+	const uint16_t udp_dport = sa->udp_dport_be;
+	IMB_MGR *const mb = w->mb;
+	struct rte_mbuf **const q = tb->pkts[r->port];
+	unsigned qn = tb->n[r->port];
+	uint64_t gh = gre_word(tun, r->proto), bytes, base, lim, room, hard_bytes;
 	struct rte_mbuf *ok[DP_MAX_BURST];
 	uint16_t pl[DP_MAX_BURST];
+	uint8_t trl[DP_MAX_BURST];
 	struct esp_op *ops = w->ops;
 	struct out_acc acc = {0};
 	unsigned cnt = 0, nops = 0;
@@ -107,16 +122,18 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	lim = seq_limit(sa);
 	base = __atomic_load_n(&sa->seq, __ATOMIC_RELAXED);
 	room = lim > base ? lim - base : 0;
-	bytes = sa->hard_bytes ? sa_rt_out_bytes(sa) : 0;
+	if (!sa->hard_packets)
+		room = UINT64_MAX; /* the sequence space is checked per packet below */
+	hard_bytes = sa->hard_bytes;
+	bytes = hard_bytes ? sa_rt_out_bytes(sa) : 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		/* What ESP protects: GRE and its packet (tunnel: with the
-		 * IPv4 header in front). */
-		unsigned len = m->pkt_len + ghl + (tunnel ? IPV4_HLEN : 0);
-		unsigned tr = (unsigned)esp_trailer_len(cr, len);
+		 * IPv4 header in front); the trailer: pad, pad length, next
+		 * header, ICV (esp_trailer_len, with the SA's constants). */
+		unsigned len = m->pkt_len + inner_hl, tr = ((0u - (len + 2)) & bmask) + tadd;
 
-		if (unlikely((sa->hard_packets && cnt >= room) ||
-			     (sa->hard_bytes && bytes >= sa->hard_bytes))) {
+		if (unlikely(cnt >= room || (hard_bytes && bytes >= hard_bytes))) {
 			dp_drop(w, m, DROP_ESP_EXPIRED);
 			continue;
 		}
@@ -130,6 +147,7 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 		}
 		bytes += len;
 		pl[cnt] = (uint16_t)len;
+		trl[cnt] = (uint8_t)tr;
 		ok[cnt++] = m;
 	}
 	if (!cnt)
@@ -139,11 +157,7 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	for (unsigned j = 0; j < cnt; j++) {
 		struct rte_mbuf *m = ok[j];
 		uint64_t seq = base + 1 + j;
-		unsigned len = pl[j], tr = (unsigned)esp_trailer_len(cr, len);
-		unsigned esp_len = hl + len + tr;
-		int ctl = pkt_meta(m)->flags & PM_F_CONTROL;
-		/* NHRP: network control, TTL 255, as IOS sends it. */
-		uint8_t tos = ctl ? 0xc0 : 0, ttl = ctl ? 255 : tun->ttl;
+		unsigned len = pl[j], tr = trl[j], esp_len = hl + len + tr;
 		uint8_t *p;
 
 		if (unlikely(seq > lim)) {
@@ -157,7 +171,7 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 		m->pkt_len += grow + eth + tr;
 		p = rte_pktmbuf_mtod(m, uint8_t *);
 		if (eth) {
-			dp_eth_put(p, r->mac, c->ports[r->port].mac);
+			dp_eth_put(p, mac, port_mac);
 			p += ETH_HLEN;
 		}
 		if (ghl == 8)
@@ -165,7 +179,7 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 		else
 			memcpy(p + gre_at, &gh, 4);
 		dp_ip_put(p, tos, (uint16_t)(esp_at + esp_len), (uint16_t)(id + j), ttl,
-			  udp ? IPPROTO_UDP_ : IPPROTO_ESP_, tun->src, r->nbma);
+			  udp ? IPPROTO_UDP_ : IPPROTO_ESP_, src, dst);
 		if (tunnel)
 			dp_ip_put(p + pl_at, tos, (uint16_t)len, (uint16_t)(id + j), ttl, IPPROTO_GRE_,
 				  in_src, in_dst);
@@ -173,29 +187,40 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 			struct udp_hdr *uh = (struct udp_hdr *)(p + IPV4_HLEN);
 
 			uh->sport = rte_cpu_to_be_16(ESP_UDP_PORT);
-			uh->dport = sa->udp_dport_be;
+			uh->dport = udp_dport;
 			uh->len = rte_cpu_to_be_16((uint16_t)(8 + esp_len));
 			uh->cksum = 0; /* RFC 3948 2.1: may be zero */
 		}
 		if (gcm) {
-			esp_seal_gcm(w->mb, cr, p + esp_at, len, sa->spi_be, seq, esn, next_hdr);
+			esp_seal_gcm(mb, cr, p + esp_at, len, spi, seq, esn, next_hdr);
 		} else {
 			struct esp_op *op = &ops[nops];
 
 			op->c = cr;
 			op->esp = p + esp_at;
 			op->len = len;
-			op->spi_be = sa->spi_be;
+			op->spi_be = spi;
 			op->seq = seq;
 			op->esn = !!esn;
 			op->next_hdr = next_hdr;
 			ok[nops++] = m;
 			continue;
 		}
-		esp_out_queue(w, c, tb, r, m, len, &acc);
+		if (likely(eth)) {
+			/* Framed: straight into the port's queue. */
+			acc.sent++;
+			acc.protected += len;
+			acc.wire += m->pkt_len;
+			q[qn++] = m;
+		} else {
+			esp_out_queue(w, c, tb, r, m, len, &acc);
+		}
 	}
+	acc.framed += eth ? acc.sent : 0;
+	if (eth)
+		tb->n[r->port] = (uint16_t)qn;
 	if (nops) {
-		esp_seal_burst(w->mb, ops, nops);
+		esp_seal_burst(mb, ops, nops);
 		for (unsigned j = 0; j < nops; j++) {
 			if (unlikely(!ops[j].out_len)) {
 				dp_drop(w, ok[j], DROP_ESP_LENGTH);
@@ -207,7 +232,7 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	sa->out[w->idx].packets += acc.sent;
 	sa->out[w->idx].bytes += acc.protected;
 	w->stats.ifs[DP_IF_TUNNEL(r->tunnel)].tx_packets += acc.sent;
-	w->stats.ifs[DP_IF_TUNNEL(r->tunnel)].tx_bytes += acc.protected - acc.sent * (ghl + (tunnel ? IPV4_HLEN : 0));
+	w->stats.ifs[DP_IF_TUNNEL(r->tunnel)].tx_bytes += acc.protected - acc.sent * inner_hl;
 	w->stats.gre_encap += acc.sent;
 	w->stats.ifs[r->port].tx_packets += acc.framed;
 	w->stats.ifs[r->port].tx_bytes += acc.wire;
