@@ -624,8 +624,10 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 {
 	const struct dp_port_rt *port = &c->ports[in_port];
 	struct dp_if_stats *is = &w->stats.ifs[in_port];
-	struct rte_mbuf *fwd[DP_MAX_BURST], *local[DP_MAX_BURST];
-	unsigned nfwd = 0, nlocal = 0;
+	struct rte_mbuf *fwd[DP_MAX_BURST], *local[DP_MAX_BURST], *esp[DP_MAX_BURST];
+	uint16_t eoff[DP_MAX_BURST];
+	uint8_t eudp[DP_MAX_BURST];
+	unsigned nfwd = 0, nlocal = 0, nesp = 0;
 	uint64_t rx_bytes = 0;
 
 	for (uint16_t i = 0; i < n && i < 4; i++)
@@ -678,10 +680,30 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		/* To this port's own address (ESP, IKE, GRE from the peers): the
 		 * route lookup would say local, so it is skipped. */
 		ih = (const struct ipv4_hdr *)(f + l3);
-		if (ih->dst == port->addr && port->addr && !ipv4_is_martian(ih->src))
+		if (ih->dst == port->addr && port->addr && !ipv4_is_martian(ih->src)) {
+			/* ESP, bare or in UDP 4500, straight to ESP in arrival
+			 * order (as local_burst would send it); the rest by
+			 * local_burst. */
+			if (ih->proto == IPPROTO_ESP_) {
+				eoff[nesp] = (uint16_t)((ih->ver_ihl & 0xf) * 4);
+				eudp[nesp] = 0;
+				esp[nesp++] = m;
+				continue;
+			}
+			if (ih->proto == IPPROTO_UDP_) {
+				rc = udp_4500(w, m, &eoff[nesp]);
+				if (rc < 0)
+					continue;
+				if (rc > 0) {
+					eudp[nesp] = 1;
+					esp[nesp++] = m;
+					continue;
+				}
+			}
 			local[nlocal++] = m;
-		else
+		} else {
 			fwd[nfwd++] = m;
+		}
 	}
 	is->rx_packets += n;
 	is->rx_bytes += rx_bytes;
@@ -689,6 +711,8 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		fwd_burst(w, c, tb, fwd, nfwd, 1);
 	if (nlocal)
 		local_burst(w, c, tb, local, nlocal);
+	if (nesp)
+		esp_input_burst(w, c, tb, esp, eoff, eudp, nesp);
 }
 
 void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
