@@ -121,6 +121,27 @@ struct esp_opened {
 	uint8_t next_hdr;
 };
 
+/* GCM's nonce, salt || explicit IV, and AAD, SPI || [seq_hi] || seq_lo
+ * (RFC 4106 5), from the wire's IV, SPI and low half (lo_be); returns
+ * the AAD's length. */
+static inline size_t esp_gcm_params(const struct esp_crypto *c, const void *iv, const void *spi_be,
+				    uint32_t lo_be, uint64_t seq, int esn, uint8_t nonce[12],
+				    uint8_t aad[12])
+{
+	memcpy(nonce, c->salt, 4);
+	memcpy(nonce + 4, iv, 8);
+	memcpy(aad, spi_be, 4);
+	if (esn) {
+		uint32_t hi = __builtin_bswap32((uint32_t)(seq >> 32));
+
+		memcpy(aad + 4, &hi, 4);
+		memcpy(aad + 8, &lo_be, 4);
+		return 12;
+	}
+	memcpy(aad + 4, &lo_be, 4);
+	return 8;
+}
+
 /*
  * esp_seal for an AES-GCM SA, one packet, inline: the dataplane's
  * per-packet call (esp_seal_burst makes it for GCM ops too). The caller
@@ -145,30 +166,19 @@ static inline size_t esp_seal_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint
 	uint8_t *ct = esp + ESP_HDR_LEN + 8, *tr = ct + payload_len;
 	uint32_t lo = __builtin_bswap32((uint32_t)seq);
 	/* SPI and sequence number in one store; the explicit IV is the
-	 * sequence number (RFC 4106 3.1); nonce = salt || IV; AAD = SPI ||
-	 * [seq_hi] || seq_lo (RFC 4106 5), all from the values. */
+	 * sequence number (RFC 4106 3.1); nonce and AAD from the values, not
+	 * read back from the packet. */
 	uint64_t h = (uint64_t)spi_be | (uint64_t)lo << 32, iv = __builtin_bswap64(seq);
 	uint8_t nonce[12], aad[12];
 	struct gcm_context_data ctx;
-	size_t aad_len = 8;
+	size_t aad_len;
 
 	memcpy(esp, &h, 8);
 	memcpy(esp + ESP_HDR_LEN, &iv, 8);
 	memcpy(tr, pad16, 16);
 	tr[pad] = (uint8_t)pad;
 	tr[pad + 1] = next_hdr;
-	memcpy(nonce, c->salt, 4);
-	memcpy(nonce + 4, &iv, 8);
-	memcpy(aad, &spi_be, 4);
-	if (esn) {
-		uint32_t hi = __builtin_bswap32((uint32_t)(seq >> 32));
-
-		memcpy(aad + 4, &hi, 4);
-		memcpy(aad + 8, &lo, 4);
-		aad_len = 12;
-	} else {
-		memcpy(aad + 4, &lo, 4);
-	}
+	aad_len = esp_gcm_params(c, &iv, &spi_be, lo, seq, esn, nonce, aad);
 	if (c->key_len == 16)
 		IMB_AES128_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len,
 				   ct + ct_len, 16);
@@ -200,7 +210,7 @@ static inline int esp_open_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t
 {
 	uint8_t nonce[12], aad[12], tag[16], *ct = esp + ESP_HDR_LEN + 8, *pt = ct;
 	struct gcm_context_data ctx;
-	size_t ct_len, padlen, aad_len = 8;
+	size_t ct_len, padlen, aad_len;
 	uint32_t lo;
 
 	if (len > ESP_MAX_LEN || len < ESP_HDR_LEN + 8 + 16 + 4)
@@ -213,19 +223,7 @@ static inline int esp_open_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t
 	memcpy(&lo, esp + 4, 4);
 	if (__builtin_bswap32(lo) != (uint32_t)seq || (!esn && seq > UINT32_MAX))
 		return ESP_E_ICV;
-	/* nonce = salt || explicit IV; AAD = SPI || [seq_hi] || seq_lo. */
-	memcpy(nonce, c->salt, 4);
-	memcpy(nonce + 4, esp + ESP_HDR_LEN, 8);
-	memcpy(aad, esp, 4);
-	if (esn) {
-		uint32_t hi = __builtin_bswap32((uint32_t)(seq >> 32));
-
-		memcpy(aad + 4, &hi, 4);
-		memcpy(aad + 8, &lo, 4);
-		aad_len = 12;
-	} else {
-		memcpy(aad + 4, &lo, 4);
-	}
+	aad_len = esp_gcm_params(c, esp + ESP_HDR_LEN, esp, lo, seq, esn, nonce, aad);
 	if (c->key_len == 16)
 		IMB_AES128_GCM_DEC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len, tag, 16);
 	else
