@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <emmintrin.h>
 #include <intel-ipsec-mb.h>
 
 #define ESP_HDR_LEN 8            /* SPI + sequence number */
@@ -121,24 +122,33 @@ struct esp_opened {
 	uint8_t next_hdr;
 };
 
-/* GCM's nonce, salt || explicit IV, and AAD, SPI || [seq_hi] || seq_lo
- * (RFC 4106 5), from the wire's IV, SPI and low half (lo_be); returns
- * the AAD's length. */
-static inline size_t esp_gcm_params(const struct esp_crypto *c, const void *iv, const void *spi_be,
-				    uint32_t lo_be, uint64_t seq, int esn, uint8_t nonce[12],
-				    uint8_t aad[12])
+/*
+ * GCM's nonce, salt || explicit IV, and AAD, SPI || [seq_hi] || seq_lo
+ * (RFC 4106 5), from the IV (8 bytes as on the wire, in a word), SPI and
+ * low half as on the wire; returns the AAD's length. Each is written with
+ * one 16-byte store, so the library's loads of them, made right after,
+ * are forwarded from that store instead of waiting for narrower ones to
+ * reach the cache (which cost a few dozen cycles a packet).
+ */
+static inline size_t esp_gcm_params(const struct esp_crypto *c, uint64_t iv, uint32_t spi_be,
+				    uint32_t lo_be, uint64_t seq, int esn, uint8_t nonce[16],
+				    uint8_t aad[16])
 {
-	memcpy(nonce, c->salt, 4);
-	memcpy(nonce + 4, iv, 8);
-	memcpy(aad, spi_be, 4);
+	uint32_t salt;
+
+	memcpy(&salt, c->salt, 4);
+	_mm_storeu_si128((__m128i *)(void *)nonce,
+			 _mm_set_epi64x((long long)(iv >> 32), (long long)(salt | iv << 32)));
 	if (esn) {
 		uint32_t hi = __builtin_bswap32((uint32_t)(seq >> 32));
 
-		memcpy(aad + 4, &hi, 4);
-		memcpy(aad + 8, &lo_be, 4);
+		_mm_storeu_si128((__m128i *)(void *)aad,
+				 _mm_set_epi64x((long long)lo_be,
+						(long long)(spi_be | (uint64_t)hi << 32)));
 		return 12;
 	}
-	memcpy(aad + 4, &lo_be, 4);
+	_mm_storeu_si128((__m128i *)(void *)aad,
+			 _mm_set_epi64x(0, (long long)(spi_be | (uint64_t)lo_be << 32)));
 	return 8;
 }
 
@@ -169,7 +179,7 @@ static inline size_t esp_seal_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint
 	 * sequence number (RFC 4106 3.1); nonce and AAD from the values, not
 	 * read back from the packet. */
 	uint64_t h = (uint64_t)spi_be | (uint64_t)lo << 32, iv = __builtin_bswap64(seq);
-	uint8_t nonce[12], aad[12];
+	uint8_t nonce[16] __attribute__((aligned(16))), aad[16] __attribute__((aligned(16)));
 	struct gcm_context_data ctx;
 	size_t aad_len;
 
@@ -178,7 +188,7 @@ static inline size_t esp_seal_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint
 	memcpy(tr, pad16, 16);
 	tr[pad] = (uint8_t)pad;
 	tr[pad + 1] = next_hdr;
-	aad_len = esp_gcm_params(c, &iv, &spi_be, lo, seq, esn, nonce, aad);
+	aad_len = esp_gcm_params(c, iv, spi_be, lo, seq, esn, nonce, aad);
 	if (c->key_len == 16)
 		IMB_AES128_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len,
 				   ct + ct_len, 16);
@@ -208,7 +218,8 @@ static inline int esp_ct_eq16(const void *a, const void *b)
 static inline int esp_open_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t len,
 			       uint64_t seq, int esn, struct esp_opened *out)
 {
-	uint8_t nonce[12], aad[12], tag[16], *ct = esp + ESP_HDR_LEN + 8, *pt = ct;
+	uint8_t nonce[16] __attribute__((aligned(16))), aad[16] __attribute__((aligned(16)));
+	uint8_t tag[16], *ct = esp + ESP_HDR_LEN + 8, *pt = ct;
 	struct gcm_context_data ctx;
 	size_t ct_len, padlen, aad_len;
 	uint32_t lo;
@@ -223,7 +234,14 @@ static inline int esp_open_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t
 	memcpy(&lo, esp + 4, 4);
 	if (__builtin_bswap32(lo) != (uint32_t)seq || (!esn && seq > UINT32_MAX))
 		return ESP_E_ICV;
-	aad_len = esp_gcm_params(c, esp + ESP_HDR_LEN, esp, lo, seq, esn, nonce, aad);
+	{
+		uint64_t iv;
+		uint32_t spi;
+
+		memcpy(&iv, esp + ESP_HDR_LEN, 8);
+		memcpy(&spi, esp, 4);
+		aad_len = esp_gcm_params(c, iv, spi, lo, seq, esn, nonce, aad);
+	}
 	if (c->key_len == 16)
 		IMB_AES128_GCM_DEC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len, tag, 16);
 	else
