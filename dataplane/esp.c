@@ -107,6 +107,11 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	struct rte_mbuf *ok[DP_MAX_BURST];
 	uint16_t pl[DP_MAX_BURST];
 	uint8_t trl[DP_MAX_BURST];
+	/* GCM packets between framing and encryption. */
+	uint8_t *gp[DP_MAX_BURST];
+	uint64_t gseq[DP_MAX_BURST];
+	uint16_t gct[DP_MAX_BURST];
+	unsigned ngcm = 0;
 	struct esp_op *ops = w->ops;
 	struct out_acc acc = {0};
 	unsigned cnt = 0, nops = 0;
@@ -192,8 +197,18 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 			uh->cksum = 0; /* RFC 3948 2.1: may be zero */
 		}
 		if (gcm) {
-			esp_seal_gcm(mb, cr, p + esp_at, len, spi, seq, esn, next_hdr);
-		} else {
+			/* Framed now, encrypted below, once the whole run is
+			 * framed: by then these stores are in the cache, and
+			 * the library's wide loads of the payload need not wait
+			 * for them. */
+			gct[ngcm] = (uint16_t)esp_gcm_frame(p + esp_at, len, spi, seq, next_hdr);
+			gseq[ngcm] = seq;
+			gp[ngcm] = p + esp_at;
+			ok[ngcm] = m;
+			pl[ngcm++] = (uint16_t)len;
+			continue;
+		}
+		{
 			struct esp_op *op = &ops[nops];
 
 			op->c = cr;
@@ -204,16 +219,20 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 			op->esn = !!esn;
 			op->next_hdr = next_hdr;
 			ok[nops++] = m;
-			continue;
 		}
+	}
+	for (unsigned j = 0; j < ngcm; j++) {
+		struct rte_mbuf *m = ok[j];
+
+		esp_gcm_encrypt(mb, cr, gp[j], gct[j], spi, gseq[j], esn);
 		if (likely(eth)) {
 			/* Framed: straight into the port's queue. */
 			acc.sent++;
-			acc.protected += len;
+			acc.protected += pl[j];
 			acc.wire += m->pkt_len;
 			q[qn++] = m;
 		} else {
-			esp_out_queue(w, c, tb, r, m, len, &acc);
+			esp_out_queue(w, c, tb, r, m, pl[j], &acc);
 		}
 	}
 	acc.framed += eth ? acc.sent : 0;

@@ -153,6 +153,50 @@ static inline size_t esp_gcm_params(const struct esp_crypto *c, uint64_t iv, uin
 }
 
 /*
+ * The two halves of esp_seal_gcm, for a caller that frames a run of
+ * packets before it encrypts them (so that the library's loads of the
+ * payload do not wait for the framing's stores). Framing: the ESP header
+ * (SPI and sequence number in one store), the explicit IV (the sequence
+ * number, RFC 4106 3.1), and the trailer: pad to 4 bytes with 1, 2, 3,
+ * pad length and next header, in one 16-byte store (the bytes past it are
+ * the ICV's). Returns the ciphertext length.
+ */
+static inline size_t esp_gcm_frame(uint8_t *esp, size_t payload_len, uint32_t spi_be, uint64_t seq,
+				   uint8_t next_hdr)
+{
+	size_t pad = ((size_t)0 - (payload_len + 2)) & 3;
+	uint64_t h = (uint64_t)spi_be | (uint64_t)__builtin_bswap32((uint32_t)seq) << 32;
+	uint64_t iv = __builtin_bswap64(seq), t = 0x0807060504030201ull;
+
+	t &= ~(0xffffull << (8 * pad));
+	t |= ((uint64_t)pad | (uint64_t)next_hdr << 8) << (8 * pad);
+	memcpy(esp, &h, 8);
+	memcpy(esp + ESP_HDR_LEN, &iv, 8);
+	_mm_storeu_si128((__m128i *)(void *)(esp + ESP_HDR_LEN + 8 + payload_len),
+			 _mm_set_epi64x(0x100f0e0d0c0b0a09ll, (long long)t));
+	return payload_len + pad + 2;
+}
+
+/* Encrypt a framed packet's ct_len bytes in place and append the ICV;
+ * nonce and AAD from the values, not read back from the packet. */
+static inline void esp_gcm_encrypt(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp,
+				   size_t ct_len, uint32_t spi_be, uint64_t seq, int esn)
+{
+	uint8_t nonce[16] __attribute__((aligned(16))), aad[16] __attribute__((aligned(16)));
+	uint8_t *ct = esp + ESP_HDR_LEN + 8;
+	struct gcm_context_data ctx;
+	size_t aad_len = esp_gcm_params(c, __builtin_bswap64(seq), spi_be,
+					__builtin_bswap32((uint32_t)seq), seq, esn, nonce, aad);
+
+	if (c->key_len == 16)
+		IMB_AES128_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len,
+				   ct + ct_len, 16);
+	else
+		IMB_AES256_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len,
+				   ct + ct_len, 16);
+}
+
+/*
  * esp_seal for an AES-GCM SA, one packet, inline: the dataplane's
  * per-packet call (esp_seal_burst makes it for GCM ops too). The caller
  * has checked what esp_seal checks: c is a GCM SA, seq is not 0 and fits
@@ -169,32 +213,9 @@ static inline size_t esp_seal_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint
 				  size_t payload_len, uint32_t spi_be, uint64_t seq, int esn,
 				  uint8_t next_hdr)
 {
-	/* Pad to 4 bytes with 1, 2, 3 (one 16-byte store: the bytes past the
-	 * trailer are the ICV's, written by the library). */
-	static const uint8_t pad16[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-	size_t pad = ((size_t)0 - (payload_len + 2)) & 3, ct_len = payload_len + pad + 2;
-	uint8_t *ct = esp + ESP_HDR_LEN + 8, *tr = ct + payload_len;
-	uint32_t lo = __builtin_bswap32((uint32_t)seq);
-	/* SPI and sequence number in one store; the explicit IV is the
-	 * sequence number (RFC 4106 3.1); nonce and AAD from the values, not
-	 * read back from the packet. */
-	uint64_t h = (uint64_t)spi_be | (uint64_t)lo << 32, iv = __builtin_bswap64(seq);
-	uint8_t nonce[16] __attribute__((aligned(16))), aad[16] __attribute__((aligned(16)));
-	struct gcm_context_data ctx;
-	size_t aad_len;
+	size_t ct_len = esp_gcm_frame(esp, payload_len, spi_be, seq, next_hdr);
 
-	memcpy(esp, &h, 8);
-	memcpy(esp + ESP_HDR_LEN, &iv, 8);
-	memcpy(tr, pad16, 16);
-	tr[pad] = (uint8_t)pad;
-	tr[pad + 1] = next_hdr;
-	aad_len = esp_gcm_params(c, iv, spi_be, lo, seq, esn, nonce, aad);
-	if (c->key_len == 16)
-		IMB_AES128_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len,
-				   ct + ct_len, 16);
-	else
-		IMB_AES256_GCM_ENC(mgr, &c->gcm, &ctx, ct, ct, ct_len, nonce, aad, aad_len,
-				   ct + ct_len, 16);
+	esp_gcm_encrypt(mgr, c, esp, ct_len, spi_be, seq, esn);
 	return ESP_HDR_LEN + 8 + ct_len + 16;
 }
 
