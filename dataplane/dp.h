@@ -120,15 +120,20 @@ struct sa_rt {
 } __rte_cache_aligned;
 
 /* Bring in what the worker reads of an SA: parameters, sequence number
- * and counters, and the AES round keys (GHASH keys follow on demand). */
+ * and counters, the AES round keys (up to AES-256's 240 bytes), and the
+ * GHASH keys H^8..H^1, which intel-ipsec-mb's VAES code keeps at the end
+ * of struct gcm_key_data (after H^48..H^9): all a packet of up to 128
+ * bytes reads, and where the library starts on a longer one. */
 static inline void sa_rt_prefetch(const struct sa_rt *sa)
 {
-	const uint8_t *p = (const uint8_t *)sa;
+	const uint8_t *p = (const uint8_t *)sa, *k = p + offsetof(struct sa_rt, crypto.gcm);
 
 	rte_prefetch0(p);
-	rte_prefetch0(p + offsetof(struct sa_rt, crypto.gcm));
-	rte_prefetch0(p + offsetof(struct sa_rt, crypto.gcm) + 64);
-	rte_prefetch0(p + offsetof(struct sa_rt, crypto.gcm) + 128);
+	for (unsigned o = 0; o < 256; o += 64)
+		rte_prefetch0(k + o);
+	for (unsigned o = sizeof(struct gcm_key_data) - 8 * 16; o < sizeof(struct gcm_key_data); o += 64)
+		rte_prefetch0(k + o);
+	rte_prefetch0(k + sizeof(struct gcm_key_data) - 1);
 	rte_prefetch0(p + offsetof(struct sa_rt, spi_be));
 	rte_prefetch0(p + offsetof(struct sa_rt, seq));
 }
