@@ -119,8 +119,11 @@ static int dataplane_init(struct app *a)
 	dp->burst = a->cfg.burst;
 	dp->idle_polls = a->cfg.idle_polls;
 	dp->idle_sleep_us = a->cfg.idle_sleep_us;
+	/* The private area (struct pkt_meta) a whole cache line, so that the
+	 * data after the headroom starts on a line: a 16-byte area put it 16
+	 * bytes into one, and a 64-byte frame then spanned two lines. */
 	dp->pool = rte_pktmbuf_pool_create("mbufs", a->cfg.mbufs, 256,
-					   RTE_ALIGN(sizeof(struct pkt_meta), RTE_MBUF_PRIV_ALIGN),
+					   RTE_ALIGN(sizeof(struct pkt_meta), RTE_CACHE_LINE_SIZE),
 					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (!dp->pool) {
 		LOG(a, "mbuf pool of %u: %s", a->cfg.mbufs, rte_strerror(rte_errno));
