@@ -59,7 +59,6 @@ struct pkt_meta {
 };
 
 #define PM_F_ESP 0x01       /* arrived inside ESP: may be a protected tunnel's GRE */
-#define PM_F_CONTROL 0x02   /* the control thread's own signalling */
 
 static inline struct pkt_meta *pkt_meta(struct rte_mbuf *m)
 {
@@ -94,7 +93,7 @@ struct sa_ctr {
 /*
  * An SA as workers use it. The crypto state and parameters are immutable;
  * the sequence number (outbound, shared by workers: atomic, reserved a
- * block per burst) and the replay window (inbound: one worker, as RSS
+ * block per run of packets) and the replay window (inbound: one worker, as RSS
  * keeps an SA on one queue) change. Outbound counters are per worker
  * (summed by the reader); inbound ones have the one writer. Replaced as a
  * whole on rekey, freed after a grace period.
@@ -276,6 +275,7 @@ struct tun_run {
 	uint8_t port;
 	uint8_t tunnel;
 	uint16_t proto;         /* GRE protocol type */
+	uint8_t tos, ttl;       /* of the outer header */
 };
 
 /* The GRE header of tunnel tun for protocol proto as one little-endian
@@ -355,8 +355,7 @@ static inline void dp_drop(struct worker *w, struct rte_mbuf *m, unsigned reason
 }
 
 /* Frame an IPv4 packet for port p toward a known MAC and queue it. The
- * headroom is checked here once instead of through rte_pktmbuf_prepend.
- * Inline: l2_output and ESP's transmit loop call it per packet. */
+ * headroom is checked here once instead of through rte_pktmbuf_prepend. */
 static inline void dp_l2_send(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			      struct rte_mbuf *m, uint8_t p, const uint8_t *mac)
 {

@@ -67,9 +67,9 @@ static inline uint64_t seq_reserve(struct sa_rt *sa, unsigned n)
  * number: one reservation for the run. Then each packet's headers are
  * written in one go in front of it (Ethernet when the next hop's MAC is
  * known, outer IPv4, UDP, ESP header and IV, tunnel mode's inner IPv4,
- * GRE), its trailer behind it, and GCM seals it at once (other
- * algorithms: one esp_seal_burst for the run, whose CBC+HMAC is
- * multi-buffer). Counters are written once per run.
+ * GRE) and its trailer behind it; once the whole run is framed, GCM seals
+ * the packets one by one (other algorithms: one esp_seal_burst for the
+ * run, whose CBC+HMAC is multi-buffer). Counters are written once per run.
  */
 void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		    const struct tun_run *r, struct sa_rt *sa, struct rte_mbuf **pkts, unsigned n)
@@ -95,14 +95,10 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	const int alg_ok = (unsigned)cr->alg < ESP_ALG__COUNT;
 	const unsigned bmask = alg_ok ? cr->block - 1u : 0, tadd = alg_ok ? 2u + cr->icv_len : 0;
 	const uint8_t *mac = r->mac, *port_mac = c->ports[r->port].mac;
-	/* NHRP: network control, TTL 255, as IOS sends it. */
-	const int ctl = r->proto == ETHERTYPE_NHRP;
-	const uint8_t tos = ctl ? 0xc0 : 0, ttl = ctl ? 255 : tun->ttl;
+	const uint8_t tos = r->tos, ttl = r->ttl;
 	const uint32_t src = tun->src, dst = r->nbma, spi = sa->spi_be;
 	const uint16_t udp_dport = sa->udp_dport_be;
 	IMB_MGR *const mb = w->mb;
-	struct rte_mbuf **const q = tb->pkts[r->port];
-	unsigned qn = tb->n[r->port];
 	uint64_t gh = gre_word(tun, r->proto), bytes, base, lim, room, hard_bytes;
 	struct rte_mbuf *ok[DP_MAX_BURST];
 	uint16_t pl[DP_MAX_BURST];
@@ -222,22 +218,9 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 		}
 	}
 	for (unsigned j = 0; j < ngcm; j++) {
-		struct rte_mbuf *m = ok[j];
-
 		esp_gcm_encrypt(mb, cr, gp[j], gct[j], spi, gseq[j], esn);
-		if (likely(eth)) {
-			/* Framed: straight into the port's queue. */
-			acc.sent++;
-			acc.protected += pl[j];
-			acc.wire += m->pkt_len;
-			q[qn++] = m;
-		} else {
-			esp_out_queue(w, c, tb, r, m, pl[j], &acc);
-		}
+		esp_out_queue(w, c, tb, r, ok[j], pl[j], &acc);
 	}
-	acc.framed += eth ? acc.sent : 0;
-	if (eth)
-		tb->n[r->port] = (uint16_t)qn;
 	if (nops) {
 		esp_seal_burst(mb, ops, nops);
 		for (unsigned j = 0; j < nops; j++) {
@@ -359,16 +342,16 @@ static inline void esp_in_done(struct worker *w, const struct dp_conf *c, struct
  * is one packet at a time anyway), judged, and the window moved, so it
  * is exactly sequential processing; that holds until a packet of another
  * algorithm has been batched (then the rest are batched too, to keep the
- * arrival order). The batched ones (CBC+HMAC, whose job API
- * is multi-buffer) go to one esp_open_burst; then, in arrival order, each
- * is judged as if alone, against the window as the packets before it
- * left it: lifetime, replay (again: the window may have moved; a window
- * only ever rejects more, so the first check lost nothing), ICV, and the
+ * arrival order). The batched ones (CBC+HMAC, whose job API is
+ * multi-buffer) go to one esp_open_burst; then, in arrival order, each is
+ * judged as if alone, against the window as the packets before it left
+ * it: lifetime, replay (again: the window may have moved; a window only
+ * ever rejects more, so the first check lost nothing), ICV, and the
  * window is updated for what verified. The GRE packets then go on
  * together.
  *
- * With ESN in a burst of those, the high half of a number is inferred from the window, which
- * packets earlier in the burst may move. A packet whose inference could
+ * With ESN in a batch, the high half of a number is inferred from the
+ * window, which packets earlier in the burst may move. A packet whose inference could
  * change that way (it would fall left of the window they may make) waits
  * for the next round, with all packets after it (so the order holds), and
  * every ICV is computed with the number sequential processing would use

@@ -17,8 +17,8 @@
  * packet first (Ethernet, IPv4 checks), then look up all destinations at
  * once (rte_lpm_lookup_bulk), split by next hop, look up the tunnel peers
  * at once (rte_hash bulk lookup, which prefetches buckets and keys), and
- * hand the protected ones to ESP as one burst (grouped by SA there). Each
- * stage runs over the whole burst, so the memory accesses of one packet
+ * send each run of packets to one peer on together (ESP takes a
+ * protected tunnel's runs whole). Each stage runs over the whole burst, so the memory accesses of one packet
  * overlap with the work on the others. Packets of one flow take the same
  * path, so they stay in order.
  */
@@ -111,13 +111,19 @@ static inline unsigned nbma_next_hop(struct worker *w, uint32_t nbma, uint8_t *p
 	return DROP_NONE;
 }
 
-/* A run of packets to peer nbma of tunnel t, carrying proto. */
-static inline void tun_run_init(struct worker *w, struct tun_run *r, uint8_t t, uint32_t nbma,
-				uint16_t proto)
+/* A run of packets to peer nbma of tunnel t, carrying proto. NHRP is
+ * network control: TOS 0xc0 and TTL 255, as IOS sends it; the rest has
+ * the tunnel's TTL. */
+static inline void tun_run_init(struct worker *w, const struct dp_conf *c, struct tun_run *r,
+				uint8_t t, uint32_t nbma, uint16_t proto)
 {
+	int ctl = proto == ETHERTYPE_NHRP;
+
 	r->nbma = nbma;
 	r->tunnel = t;
 	r->proto = proto;
+	r->tos = ctl ? 0xc0 : 0;
+	r->ttl = ctl ? 255 : c->tunnels[t].ttl;
 	r->gw = nbma;
 	r->mac = NULL;
 	r->port = 0;
@@ -152,7 +158,6 @@ static void tun_output(struct worker *w, const struct dp_conf *c, struct tx_buf 
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint16_t len = (uint16_t)m->pkt_len;
-		int ctl = pkt_meta(m)->flags & PM_F_CONTROL;
 		uint8_t *p;
 
 		if (unlikely(m->data_off < IPV4_HLEN + ghl)) {
@@ -168,11 +173,9 @@ static void tun_output(struct worker *w, const struct dp_conf *c, struct tx_buf 
 		else
 			memcpy(p + IPV4_HLEN, &gh, 4);
 		/* DF copied from the inner header would be friendlier to PMTUD;
-		 * Cisco clears it by default on GRE, and so do we. NHRP:
-		 * network control, TTL 255, as IOS sends it. */
-		dp_ip_put(p, ctl ? 0xc0 : 0, (uint16_t)(len + ghl + IPV4_HLEN),
-			  (uint16_t)(w->stats.gre_encap + i), ctl ? 255 : tun->ttl, IPPROTO_GRE_,
-			  tun->src, r->nbma);
+		 * Cisco clears it by default on GRE, and so do we. */
+		dp_ip_put(p, r->tos, (uint16_t)(len + ghl + IPV4_HLEN),
+			  (uint16_t)(w->stats.gre_encap + i), r->ttl, IPPROTO_GRE_, tun->src, r->nbma);
 		bytes += len;
 		l2_output(w, c, tb, m, r->port, r->gw, r->mac);
 	}
@@ -250,6 +253,29 @@ static int udp_4500(struct worker *w, struct rte_mbuf *m, uint16_t *esp_off)
 	return 1;
 }
 
+/* A packet for one of our addresses: ESP, bare (1, *off and *udp set) or
+ * in UDP 4500 (1, likewise), or not ESP (0), or dropped (-1). What came
+ * out of ESP is not taken for ESP again. */
+static inline int esp_classify(struct worker *w, struct rte_mbuf *m, uint16_t *off, uint8_t *udp)
+{
+	const struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct ipv4_hdr *);
+	int rc;
+
+	if (pkt_meta(m)->flags & PM_F_ESP)
+		return 0;
+	if (ih->proto == IPPROTO_ESP_) {
+		*off = (uint16_t)((ih->ver_ihl & 0xf) * 4);
+		*udp = 0;
+		return 1;
+	}
+	if (ih->proto != IPPROTO_UDP_)
+		return 0;
+	rc = udp_4500(w, m, off);
+	if (rc > 0)
+		*udp = 1;
+	return rc;
+}
+
 /* A packet for a tunnel's own or broadcast address, or a multicast or
  * broadcast one that came in by the tunnel, goes to the tunnel's kernel
  * interface (a routing daemon's: OSPF, BGP); without one it is dropped
@@ -325,8 +351,8 @@ static inline int gre_parse_fast(const uint8_t *g, size_t glen, struct gre_decap
 		return pkt_gre_payload_parse(g, glen, d);
 	memcpy(&w0, g, 4);
 	gh = w0 == GRE_W_KEY_IPV4 ? 8 : 4;
-	if (likely((w0 == GRE_W_KEY_IPV4 || w0 == GRE_W_IPV4) && glen >= gh + IPV4_HLEN && g[gh] == 0x45 &&
-		   ipv4_parse_fast(g + gh, glen - gh, &tl) == DROP_NONE)) {
+	if (likely((w0 == GRE_W_KEY_IPV4 || w0 == GRE_W_IPV4) && glen >= gh + IPV4_HLEN &&
+		   g[gh] == 0x45 && ipv4_parse_fast(g + gh, glen - gh, &tl) == DROP_NONE)) {
 		d->gre.has_key = gh == 8;
 		d->gre.key = 0;
 		if (gh == 8) {
@@ -436,24 +462,13 @@ static void local_burst(struct worker *w, const struct dp_conf *c, struct tx_buf
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct ipv4_hdr *);
-		struct pkt_meta *pm = pkt_meta(m);
+		int rc = esp_classify(w, m, &off[nesp], &udp[nesp]);
 
-		if (ih->proto == IPPROTO_ESP_ && !(pm->flags & PM_F_ESP)) {
-			esp[nesp] = m;
-			off[nesp] = (uint16_t)((ih->ver_ihl & 0xf) * 4);
-			udp[nesp++] = 0;
+		if (rc < 0)
 			continue;
-		}
-		if (ih->proto == IPPROTO_UDP_ && !(pm->flags & PM_F_ESP)) {
-			int rc = udp_4500(w, m, &off[nesp]);
-
-			if (rc < 0)
-				continue;
-			if (rc > 0) {
-				esp[nesp] = m;
-				udp[nesp++] = 1;
-				continue;
-			}
+		if (rc > 0) {
+			esp[nesp++] = m;
+			continue;
 		}
 		if (ih->proto != IPPROTO_GRE_) {
 			if (ih->proto == IPPROTO_ICMP_ || ih->proto == IPPROTO_UDP_)
@@ -610,7 +625,7 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 						redirect_notice(w, tb, tun[i], ti);
 				}
 			}
-			tun_run_init(w, &r, ti, peer->nbma, ETHERTYPE_IPV4);
+			tun_run_init(w, c, &r, ti, peer->nbma, ETHERTYPE_IPV4);
 			tun_output(w, c, tb, &r, peer->sa_out, &tun[start[u]],
 				   start[u + 1] - start[u]);
 		}
@@ -684,23 +699,11 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			/* ESP, bare or in UDP 4500, straight to ESP in arrival
 			 * order (as local_burst would send it); the rest by
 			 * local_burst. */
-			if (ih->proto == IPPROTO_ESP_) {
-				eoff[nesp] = (uint16_t)((ih->ver_ihl & 0xf) * 4);
-				eudp[nesp] = 0;
+			rc = esp_classify(w, m, &eoff[nesp], &eudp[nesp]);
+			if (rc > 0)
 				esp[nesp++] = m;
-				continue;
-			}
-			if (ih->proto == IPPROTO_UDP_) {
-				rc = udp_4500(w, m, &eoff[nesp]);
-				if (rc < 0)
-					continue;
-				if (rc > 0) {
-					eudp[nesp] = 1;
-					esp[nesp++] = m;
-					continue;
-				}
-			}
-			local[nlocal++] = m;
+			else if (rc == 0)
+				local[nlocal++] = m;
 		} else {
 			fwd[nfwd++] = m;
 		}
@@ -737,11 +740,9 @@ void dp_inject(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			struct sa_rt *sa = NULL;
 			struct tun_run r;
 
-			if (pm->kind == INJECT_NHRP)
-				pm->flags |= PM_F_CONTROL;
 			if (c->tunnels[pm->out_if].flags & TUN_F_PROTECT)
 				sa = tables_sa_out_lookup(&w->dp->tables, pm->out_if, pm->aux);
-			tun_run_init(w, &r, pm->out_if, pm->aux,
+			tun_run_init(w, c, &r, pm->out_if, pm->aux,
 				     pm->kind == INJECT_NHRP ? ETHERTYPE_NHRP : ETHERTYPE_IPV4);
 			tun_output(w, c, tb, &r, sa, &m, 1);
 		} else {
