@@ -5,7 +5,6 @@
 
 #include "lib/esp.h"
 
-#define GCM_TAG_LEN 16
 #define GCM_SALT_LEN 4
 #define HMAC_BLOCK 64
 
@@ -525,35 +524,21 @@ void esp_open_burst(IMB_MGR *mgr, struct esp_op *ops, unsigned n)
 	}
 	if (cbc)
 		job_flush(mgr);
-	/* Pass 3: authenticated now (or NULL): padding per RFC 4303 2.4, 1, 2, 3, ... */
+	/* Pass 3: authenticated now (or NULL): the padding. */
 	for (unsigned i = 0; i < n; i++) {
 		struct esp_op *op = &ops[i];
 		const struct esp_crypto *c = op->c;
-		size_t hdr, ct_len, padlen;
-		const uint8_t *pt;
+		struct esp_opened o = {0};
+		size_t hdr;
 
 		/* GCM ops were opened whole in pass 1. */
 		if (op->status != ESP_OK || alg_info(c->alg)->kind == KIND_GCM)
 			continue;
 		hdr = esp_header_len(c);
-		ct_len = op->len - hdr - c->icv_len;
-		pt = op->esp + hdr;
-		padlen = pt[ct_len - 2];
-		if (padlen > ct_len - 2) {
-			op->status = ESP_E_PAD;
-			continue;
-		}
-		for (size_t k = 0, p = ct_len - 2 - padlen; k < padlen; k++) {
-			if (pt[p + k] != (uint8_t)(k + 1)) {
-				op->status = ESP_E_PAD;
-				break;
-			}
-		}
-		if (op->status != ESP_OK)
-			continue;
-		op->payload_off = (uint16_t)hdr;
-		op->payload_len = (uint16_t)(ct_len - 2 - padlen);
-		op->next_hdr = pt[ct_len - 1];
+		op->status = (uint8_t)esp_unpad(op->esp, hdr, op->len - hdr - c->icv_len, &o);
+		op->payload_off = o.payload_off;
+		op->payload_len = o.payload_len;
+		op->next_hdr = o.next_hdr;
 	}
 }
 

@@ -231,6 +231,26 @@ static inline int esp_ct_eq16(const void *a, const void *b)
 	return ((a0 ^ b0) | (a1 ^ b1)) != 0;
 }
 
+/* The end of an authenticated, decrypted ESP: hdr bytes of header and IV,
+ * then ct_len bytes of payload, padding (RFC 4303 2.4: 1, 2, 3, ...), pad
+ * length and next header. ESP_OK with *out filled, or ESP_E_PAD. */
+static inline int esp_unpad(const uint8_t *esp, size_t hdr, size_t ct_len,
+			    struct esp_opened *out)
+{
+	const uint8_t *pt = esp + hdr;
+	size_t padlen = pt[ct_len - 2];
+
+	if (padlen > ct_len - 2)
+		return ESP_E_PAD;
+	for (size_t k = 0, p = ct_len - 2 - padlen; k < padlen; k++)
+		if (pt[p + k] != (uint8_t)(k + 1))
+			return ESP_E_PAD;
+	out->payload_off = (uint16_t)hdr;
+	out->payload_len = (uint16_t)(ct_len - 2 - padlen);
+	out->next_hdr = pt[ct_len - 1];
+	return ESP_OK;
+}
+
 /*
  * esp_open for an AES-GCM SA (c->alg one of the GCM ones), one packet,
  * inline: the dataplane's per-packet call (esp_open_burst makes it for
@@ -240,9 +260,9 @@ static inline int esp_open_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t
 			       uint64_t seq, int esn, struct esp_opened *out)
 {
 	uint8_t nonce[16] __attribute__((aligned(16))), aad[16] __attribute__((aligned(16)));
-	uint8_t tag[16], *ct = esp + ESP_HDR_LEN + 8, *pt = ct;
+	uint8_t tag[16], *ct = esp + ESP_HDR_LEN + 8;
 	struct gcm_context_data ctx;
-	size_t ct_len, padlen, aad_len;
+	size_t ct_len, aad_len;
 	uint32_t lo;
 
 	if (len > ESP_MAX_LEN || len < ESP_HDR_LEN + 8 + 16 + 4)
@@ -272,17 +292,7 @@ static inline int esp_open_gcm(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t
 		memset(ct, 0, ct_len);
 		return ESP_E_ICV;
 	}
-	/* Authenticated: the padding, per RFC 4303 2.4, is 1, 2, 3, ... */
-	padlen = pt[ct_len - 2];
-	if (padlen > ct_len - 2)
-		return ESP_E_PAD;
-	for (size_t k = 0, p = ct_len - 2 - padlen; k < padlen; k++)
-		if (pt[p + k] != (uint8_t)(k + 1))
-			return ESP_E_PAD;
-	out->payload_off = ESP_HDR_LEN + 8;
-	out->payload_len = (uint16_t)(ct_len - 2 - padlen);
-	out->next_hdr = pt[ct_len - 1];
-	return ESP_OK;
+	return esp_unpad(esp, ESP_HDR_LEN + 8, ct_len, out);
 }
 
 static inline int esp_is_gcm(const struct esp_crypto *c)
@@ -314,7 +324,7 @@ int esp_open(IMB_MGR *mgr, const struct esp_crypto *c, uint8_t *esp, size_t len,
 
 /*
  * Bursts: the dataplane's way in. One op per packet, filled by the caller;
- * the library's scratch (nonce, AAD, tags) lives in the op so a whole burst
+ * the library's scratch (IV input, tags) lives in the op so a whole burst
  * of jobs can be in flight in the manager at once. Seal and open have the
  * semantics of esp_seal and esp_open above, op by op; ops may mix SAs and
  * algorithms. mgr: the caller's own manager with no jobs in flight; it is
@@ -335,8 +345,7 @@ struct esp_op {
 	uint16_t payload_len;        /* open */
 	uint32_t out_len;            /* seal: ESP bytes (header to ICV), 0 when not sealed */
 	/* the library's scratch */
-	uint8_t nonce[16] __attribute__((aligned(16)));
-	uint8_t aad[12];
+	uint8_t nonce[16] __attribute__((aligned(16))); /* seal, CBC: the IV's input block */
 	uint8_t saved[4];            /* open, CBC with ESN: the ICV bytes seq_hi covers */
 	uint8_t submitted;           /* open: pass 1 gave the op a job (2: seq_hi written) */
 	uint8_t tag[ESP_MAX_ICV] __attribute__((aligned(16)));
