@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/be.h"
 #include "lib/esp.h"
 
 #define GCM_SALT_LEN 4
@@ -33,25 +34,6 @@ static const struct esp_alg_info {
 static const struct esp_alg_info *alg_info(enum esp_alg alg)
 {
 	return (unsigned)alg < ESP_ALG__COUNT ? &algs[alg] : NULL;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)(v >> 32));
-	wr32(p + 4, (uint32_t)v);
 }
 
 const char *esp_alg_name(enum esp_alg alg)

@@ -3,15 +3,11 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "lib/be.h"
 #include "lib/drop.h"
 #include "lib/gre.h"
 #include "lib/ipv4.h"
 #include "lib/proto.h"
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 int gre_parse(const uint8_t *p, size_t len, struct gre_info *out)
 {

@@ -32,34 +32,32 @@ static int route_parse(const struct nlmsghdr *h, struct rtnl_route *r)
 	table = rm->rtm_table;
 	len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*rm)));
 	for (at = RTM_RTA(rm); RTA_OK(at, len); at = RTA_NEXT(at, len)) {
-		size_t n = RTA_PAYLOAD(at);
+		void *v = NULL;
 
 		switch (at->rta_type) {
 		case RTA_DST:
-			if (n != 4)
-				return -EINVAL;
-			memcpy(&r->dst, RTA_DATA(at), 4);
+			v = &r->dst;
 			break;
 		case RTA_GATEWAY:
-			if (n != 4)
-				return -EINVAL;
-			memcpy(&r->gw, RTA_DATA(at), 4);
+			v = &r->gw;
 			break;
 		case RTA_OIF:
-			if (n != 4)
-				return -EINVAL;
-			memcpy(&r->oif, RTA_DATA(at), 4);
+			v = &r->oif;
 			break;
 		case RTA_TABLE:
-			if (n != 4)
-				return -EINVAL;
-			memcpy(&table, RTA_DATA(at), 4);
+			v = &table;
 			break;
 		case RTA_MULTIPATH:
 			r->multipath = 1;
 			break;
 		default:
 			break;
+		}
+		/* The four-byte ones: an address, an interface, a table. */
+		if (v) {
+			if (RTA_PAYLOAD(at) != 4)
+				return -EINVAL;
+			memcpy(v, RTA_DATA(at), 4);
 		}
 	}
 	/* Attributes must fill the message exactly (RTA_OK stops short of a
