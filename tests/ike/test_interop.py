@@ -171,6 +171,19 @@ def register(gre, src_nbma, seen_as, reqid=1):
            "hub's NHRP cache: %s at %s (%s)" % (SW_TUN, seen_as, json.dumps(ent)))
 
 
+def wait_registration_request(gre, seconds=40):
+    """The first NHRP Registration Request strongSwan's side receives from dmvpnd:
+    (outer source, parsed NHRP, raw NHRP), or None."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        r = gre.recv(0.5)
+        if r and r[1] == 0x2001:
+            p = swan.parse_nhrp(r[2])
+            if p and p[0] == 3:
+                return (r[0], p, r[2])
+    return None
+
+
 def ping_stream(gre, stop, stats, interval=0.02):
     """ICMP echoes in GRE from the spoke's tunnel address to host0 behind the hub, and
     their replies back: what a rekey must not lose."""
@@ -389,14 +402,7 @@ def swan_resp_psk():
                               remote_ts="0.0.0.0/0[gre]"))
     gre = swan.GreSocket(ns_sw)
     try:
-        got = None
-        end = time.monotonic() + 40
-        while time.monotonic() < end and not got:
-            r = gre.recv(0.5)
-            if r and r[1] == 0x2001:
-                p = swan.parse_nhrp(r[2])
-                if p and p[0] == 3:
-                    got = (r[0], p)
+        got = wait_registration_request(gre)
         chk.ok(got is not None and got[0] == HUB_NBMA,
                "dmvpnd's Registration Request reached strongSwan through ESP (%r)" % (got,))
     finally:
@@ -465,14 +471,7 @@ def swan_resp_nat():
                               remote_ts="0.0.0.0/0[gre]"))
     gre = swan.GreSocket(ns_sw)
     try:
-        got = None
-        end = time.monotonic() + 40
-        while time.monotonic() < end and not got:
-            r = gre.recv(0.5)
-            if r and r[1] == 0x2001:
-                p = swan.parse_nhrp(r[2])
-                if p and p[0] == 3:
-                    got = (r[0], p, r[2])
+        got = wait_registration_request(gre)
         # Tunnel mode: the inner source is the selector both ends agreed (the NAT's
         # address); charon drops anything else "due to policy". NHRP itself still
         # claims dmvpnd's own address (its NAT extension does the rest).
