@@ -321,7 +321,7 @@ static inline int ipv4_parse_fast(const uint8_t *p, size_t len, uint16_t *tlen)
 			return DROP_IPV4_LENGTH;
 		if (unlikely(tl > len))
 			return DROP_IPV4_TRUNCATED;
-		if (unlikely(ipv4_hdr_cksum(p, IPV4_HLEN) != 0))
+		if (unlikely(!ipv4_hdr20_ok(p)))
 			return DROP_IPV4_CHECKSUM;
 		*tlen = (uint16_t)tl;
 		return DROP_NONE;
@@ -489,11 +489,14 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	       struct rte_mbuf **pkts, unsigned n, int decrement)
 {
 	const struct dp_tables *t = &w->dp->tables;
-	const struct nexthop *nhs[DP_MAX_BURST];
 	struct rte_mbuf *local[DP_MAX_BURST], *tun[DP_MAX_BURST];
-	uint32_t dst[DP_MAX_BURST], next[DP_MAX_BURST];
-	uint16_t tif[DP_MAX_BURST];
-	unsigned nlocal = 0, ntun = 0;
+	/* Runs of consecutive tunnel packets to one gateway of one tunnel:
+	 * where each starts in tun, the gateway, the tunnel, and whether a
+	 * packet of it came in by that tunnel (a hairpin). */
+	uint8_t start[DP_MAX_BURST + 1], hairpin[DP_MAX_BURST];
+	uint32_t un[DP_MAX_BURST];
+	uint16_t ut[DP_MAX_BURST];
+	unsigned nlocal = 0, ntun = 0, nu = 0;
 	/* The last neighbour this burst sent to, and its MAC (NULL: none yet,
 	 * or unresolved). */
 	uint32_t l_addr = 0;
@@ -501,23 +504,21 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	const uint8_t *l_mac = NULL;
 
 	for (unsigned i = 0; i < n; i++) {
-		const struct ipv4_hdr *ih = rte_pktmbuf_mtod(pkts[i], const struct ipv4_hdr *);
-
-		dst[i] = ih->dst;
-	}
-	tables_route_lookup_bulk(t, dst, n, nhs);
-	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct ipv4_hdr *ih = rte_pktmbuf_mtod(m, struct ipv4_hdr *);
 		struct pkt_meta *pm = pkt_meta(m);
-		const struct nexthop *nh = nhs[i];
+		const struct nexthop *nh;
+		uint32_t a;
 		uint16_t mtu;
 
-		if (unlikely(ipv4_is_martian(ih->src) || ipv4_is_martian(ih->dst))) {
+		if (unlikely(ipv4_is_martian(ih->src) | ipv4_is_martian(ih->dst))) {
 			kernel_punt(w, c, tb, m, ipv4_is_multicast(ih->dst) ? DROP_IPV4_MULTICAST :
 				    DROP_IPV4_MARTIAN);
 			continue;
 		}
+		/* One lookup per packet, inline (rte_lpm_lookup): cheaper than
+		 * the bulk call's passes, and the loads still overlap. */
+		nh = tables_route_lookup(t, ih->dst);
 		if (unlikely(!nh)) {
 			dp_drop(w, m, DROP_NO_ROUTE);
 			continue;
@@ -557,9 +558,8 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			continue;
 		}
 		w->stats.forwarded++;
+		a = nh->gw ? nh->gw : ih->dst;
 		if (nh->kind == NH_PORT) {
-			uint32_t a = nh->gw ? nh->gw : ih->dst;
-
 			/* Runs to one neighbour: one neighbour cache lookup. */
 			if (a != l_addr || nh->ifidx != l_port) {
 				l_addr = a;
@@ -569,26 +569,20 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			l2_output(w, c, tb, m, l_port, a, l_mac);
 			continue;
 		}
-		tif[ntun] = nh->ifidx;
-		next[ntun] = nh->gw ? nh->gw : ih->dst;
+		if (!nu || a != un[nu - 1] || nh->ifidx != ut[nu - 1]) {
+			start[nu] = (uint8_t)ntun;
+			un[nu] = a;
+			ut[nu] = nh->ifidx;
+			hairpin[nu++] = 0;
+		}
+		hairpin[nu - 1] |= pm->in_if == DP_IF_TUNNEL(nh->ifidx);
 		tun[ntun++] = m;
 	}
 	if (ntun) {
 		/* Runs of packets to one peer (one gateway) need one lookup,
 		 * one next hop and one reservation of sequence numbers. */
 		const struct peer_rt *up[DP_MAX_BURST];
-		uint32_t un[DP_MAX_BURST];
-		uint16_t ut[DP_MAX_BURST];
-		uint8_t start[DP_MAX_BURST + 1];
-		unsigned nu = 0;
 
-		for (unsigned i = 0; i < ntun; i++) {
-			if (!nu || next[i] != un[nu - 1] || tif[i] != ut[nu - 1]) {
-				start[nu] = (uint8_t)i;
-				un[nu] = next[i];
-				ut[nu++] = tif[i];
-			}
-		}
 		start[nu] = (uint8_t)ntun;
 		tables_peer_lookup_bulk(t, ut, un, nu, up);
 		/* The peers, then their SAs, ahead of their use. */
@@ -618,7 +612,7 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 				}
 				continue;
 			}
-			for (unsigned i = start[u]; i < start[u + 1]; i++) {
+			for (unsigned i = start[u]; hairpin[u] && i < start[u + 1]; i++) {
 				if (pkt_meta(tun[i])->in_if == DP_IF_TUNNEL(ti)) {
 					w->stats.tunnel_hairpin++;
 					if (c->tunnels[ti].flags & TUN_F_REDIRECT)
@@ -666,11 +660,12 @@ void dp_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			dp_drop(w, m, DROP_IPV4_LENGTH);
 			continue;
 		}
-		type = pkt_eth_type(f, len, &l3);
-		if (unlikely(!type)) {
+		if (unlikely(len < ETH_HLEN)) {
 			dp_drop(w, m, DROP_ETH_TRUNCATED);
 			continue;
 		}
+		l3 = ETH_HLEN;
+		type = (uint16_t)(f[12] << 8 | f[13]);
 		/* Unicast frames for another MAC reach us in promiscuous mode. */
 		if (unlikely(!(f[0] & 1) && !mac_eq(f, port->mac))) {
 			dp_drop(w, m, DROP_ETH_OTHER_HOST);

@@ -52,6 +52,22 @@ static inline uint16_t ipv4_hdr_cksum(const void *h, size_t hlen)
 	return (uint16_t)~s;
 }
 
+/* Whether the checksum of a 20-byte IPv4 header verifies, with fewer
+ * operations than ipv4_hdr_cksum: the one's complement sum of its 16-bit
+ * words is 0xffff exactly when their plain sum is a nonzero multiple of
+ * 0xffff, and the plain sum of its 32-bit native words is congruent to
+ * that modulo 0xffff (2^16 = 1 there; byte swapping multiplies by 2^8,
+ * which is invertible). A real header's sum is never 0 (version 4). */
+static inline int ipv4_hdr20_ok(const void *h)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	__builtin_memcpy(w, h, 20);
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	return s != 0 && s % 0xffff == 0;
+}
+
 /*
  * Validate the IPv4 header at p, with len bytes available (len may exceed
  * the datagram, e.g. Ethernet padding). Checks version, IHL, total length
@@ -66,28 +82,31 @@ static inline void ipv4_ttl_decrement(struct ipv4_hdr *h)
 {
 	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), m being the TTL/protocol
 	 * word: unlike adding 0x0100 to HC, it never turns a checksum that a
-	 * full recomputation gives as 0x0000 into 0xffff. */
-	uint16_t m = (uint16_t)(h->ttl << 8 | h->proto);
-	uint32_t sum;
+	 * full recomputation gives as 0x0000 into 0xffff. With m' = m - 0x0100
+	 * (TTL >= 1), ~m + m' is 0xfeff whatever m is, so one addition and
+	 * one end-around carry remain; in the native view of the big-endian
+	 * field the constant is byte-swapped (one's complement sums commute
+	 * with swapping bytes). */
+	const uint32_t k = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0xfffeu : 0xfeffu;
+	uint32_t sum = (uint32_t)(uint16_t)~h->cksum + k;
 
 	h->ttl--;
-	sum = (uint32_t)(uint16_t)~__builtin_bswap16(h->cksum) + (uint16_t)~m +
-	      (uint16_t)(h->ttl << 8 | h->proto);
 	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	h->cksum = __builtin_bswap16((uint16_t)~sum);
+	h->cksum = (uint16_t)~sum;
 }
 
 /* Fill a 20-byte header; computes the checksum. Addresses in network order. */
 void ipv4_build(struct ipv4_hdr *h, uint32_t src, uint32_t dst, uint8_t proto,
 		uint8_t ttl, uint16_t total_len, uint16_t id, uint16_t frag);
 
-/* True for addresses never forwarded: 0/8, 127/8, 224/4 and 240/4 (net order). */
+/* True for addresses never forwarded: 0/8, 127/8, 224/4 and 240/4 (net
+ * order). Branch-free: the first octet minus one is 223 or more for 0
+ * and for 224..255. */
 static inline int ipv4_is_martian(uint32_t addr)
 {
-	uint32_t a = __builtin_bswap32(addr);
+	uint32_t o = ((const uint8_t *)&addr)[0];
 
-	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 0xe;
+	return ((o - 1u) >= 223u) | (o == 127u);
 }
 
 static inline int ipv4_is_multicast(uint32_t addr)

@@ -75,6 +75,42 @@ static void test_checksum_kats(void)
 	CHECK_INT(ntohs(inet_fold(0x00010000u)), 0xfffe);
 }
 
+/* ipv4_hdr20_ok (the fast path's verification) agrees with
+ * ipv4_hdr_cksum on the known answers, on every single-bit error, and on
+ * random headers, valid and not, including both zeros of the field. */
+static void test_hdr20_ok(void)
+{
+	uint32_t seed = 1071, disagree = 0;
+	uint8_t h[20];
+
+	CHECK(ipv4_hdr20_ok(ip1));
+	CHECK(ipv4_hdr20_ok(ip2));
+	CHECK(ipv4_hdr20_ok(ip3));
+	for (unsigned bit = 0; bit < 160; bit++) {
+		memcpy(h, ip1, 20);
+		h[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		CHECK_MSG(!ipv4_hdr20_ok(h), "bit %u flipped still verifies", bit);
+	}
+	for (uint32_t n = 0; n < 1000000; n++) {
+		for (unsigned i = 0; i < 20; i++) {
+			seed = seed * 1103515245u + 12345u;
+			h[i] = (uint8_t)(seed >> 16);
+		}
+		h[0] = 0x45;
+		if (n & 1) {
+			uint16_t c;
+
+			h[10] = h[11] = 0;
+			c = ipv4_hdr_cksum(h, 20);
+			memcpy(h + 10, &c, 2);
+			if (n & 2 && c == 0)
+				h[10] = h[11] = 0xff;
+		}
+		disagree += ipv4_hdr20_ok(h) != (ipv4_hdr_cksum(h, 20) == 0);
+	}
+	CHECK_MSG(disagree == 0, "%u random headers judged differently", disagree);
+}
+
 static void test_checksum_split(void)
 {
 	uint8_t buf[256];
@@ -338,6 +374,7 @@ int main(void)
 {
 	test_checksum_kats();
 	test_checksum_split();
+	test_hdr20_ok();
 	test_parse_table();
 	test_parse_fields();
 	test_truncation();
