@@ -335,11 +335,6 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
  * decapsulated into fwd (*nfwd grows) for routing, or punted or dropped. */
 void gre_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	       struct rte_mbuf *m, struct rte_mbuf **fwd, unsigned *nfwd);
-/* forward.c: the same for a GRE datagram of glen bytes goff bytes into m,
- * behind m's (validated) IPv4 header: ESP in transport mode leaves it so. */
-void gre_input_at(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		  struct rte_mbuf *m, size_t goff, size_t glen, struct rte_mbuf **fwd,
-		  unsigned *nfwd);
 /* forward.c: route n IPv4 packets (n <= DP_MAX_BURST). */
 void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	       struct rte_mbuf **pkts, unsigned n, int decrement);

@@ -5,6 +5,7 @@
 #include <rte_byteorder.h>
 #include <rte_prefetch.h>
 
+#include "dataplane/decap.h"
 #include "dataplane/dp.h"
 #include "lib/ipv4.h"
 #include "lib/proto.h"
@@ -275,10 +276,11 @@ struct esn_round {
  * hand the GRE packet inside on (fwd). The caller checked the window and
  * the lifetime against what earlier packets left.
  */
-static inline void esp_in_done(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-			       struct rte_mbuf *m, struct sa_rt *sa, unsigned off, int udp,
-			       uint64_t seq, int st, const struct esp_opened *o,
-			       struct rte_mbuf **fwd, unsigned *nfwd)
+static __rte_always_inline void esp_in_done(struct worker *w, const struct dp_conf *c,
+					    struct tx_buf *tb, struct rte_mbuf *m,
+					    struct sa_rt *sa, unsigned off, int udp, uint64_t seq,
+					    int st, const struct esp_opened *o,
+					    struct rte_mbuf **fwd, unsigned *nfwd)
 {
 	uint8_t *p;
 
@@ -335,6 +337,17 @@ static inline void esp_in_done(struct worker *w, const struct dp_conf *c, struct
 	gre_input_at(w, c, tb, m, off + o->payload_off, o->payload_len, fwd, nfwd);
 }
 
+/* esp_in_done out of line, for the batched (CBC+HMAC) packets: GCM's,
+ * the usual case, have it inline. */
+static __rte_noinline void esp_in_done_batched(struct worker *w, const struct dp_conf *c,
+					       struct tx_buf *tb, struct rte_mbuf *m,
+					       struct sa_rt *sa, unsigned off, int udp,
+					       uint64_t seq, int st, const struct esp_opened *o,
+					       struct rte_mbuf **fwd, unsigned *nfwd)
+{
+	esp_in_done(w, c, tb, m, sa, off, udp, seq, st, o, fwd, nfwd);
+}
+
 /*
  * One bulk SPI lookup for the burst; then, in arrival order, the checks
  * that need no cryptography (length, SA, lifetime, policy, the replay
@@ -361,67 +374,57 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 		     struct rte_mbuf **pkts, const uint16_t *off, const uint8_t *udp, unsigned n)
 {
 	struct rte_mbuf *mv[DP_MAX_BURST], *fwd[DP_MAX_BURST], *dm[DP_MAX_BURST];
-	struct sa_rt *sas[DP_MAX_BURST], *osa[DP_MAX_BURST];
+	struct sa_rt *osa[DP_MAX_BURST], *us[DP_MAX_BURST];
 	struct esn_round er[DP_MAX_BURST];
-	uint32_t spi[DP_MAX_BURST];
+	uint32_t uspi[DP_MAX_BURST];
 	uint16_t offv[DP_MAX_BURST], doff[DP_MAX_BURST];
-	uint8_t udpv[DP_MAX_BURST], dudp[DP_MAX_BURST];
+	uint8_t udpv[DP_MAX_BURST], dudp[DP_MAX_BURST], map[DP_MAX_BURST];
 	struct esp_op *ops = w->ops;
-	unsigned k = 0;
+	/* This round's packets: the burst, then those that wait. */
+	struct rte_mbuf **in = pkts;
+	const uint16_t *ino = off;
+	const uint8_t *inu = udp;
+	unsigned k = n;
 
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-		const struct ipv4_hdr *ih = (const void *)p;
-
-		if (unlikely(ih->frag & rte_cpu_to_be_16(IPV4_MF | IPV4_OFFMASK))) {
-			dp_drop(w, m, DROP_IPV4_FRAGMENT_LOCAL);
-			continue;
-		}
-		if (unlikely(m->data_len < (uint32_t)off[i] + ESP_HDR_LEN)) {
-			dp_drop(w, m, DROP_ESP_LENGTH);
-			continue;
-		}
-		dm[k] = m;
-		doff[k] = off[i];
-		dudp[k++] = udp[i];
-	}
 	while (k) {
-		unsigned nops = 0, nfwd = 0, nd = 0, ner = 0;
+		unsigned nops = 0, nfwd = 0, nd = 0, ner = 0, nu = 0, kk = 0;
 
+		/* The checks of the outer header, and runs of one SPI, which
+		 * need one lookup. */
 		for (unsigned i = 0; i < k; i++) {
-			memcpy(&spi[i], rte_pktmbuf_mtod_offset(dm[i], uint8_t *, doff[i]), 4);
-			mv[i] = dm[i];
-			offv[i] = doff[i];
-			udpv[i] = dudp[i];
-		}
-		/* Runs of one SPI need one lookup. */
-		{
-			struct sa_rt *us[DP_MAX_BURST];
-			uint32_t uspi[DP_MAX_BURST];
-			uint8_t map[DP_MAX_BURST];
-			unsigned nu = 0;
+			struct rte_mbuf *m = in[i];
+			const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+			const struct ipv4_hdr *ih = (const void *)p;
+			uint32_t spi;
 
-			for (unsigned i = 0; i < k; i++) {
-				if (!nu || spi[i] != uspi[nu - 1])
-					uspi[nu++] = spi[i];
-				map[i] = (uint8_t)(nu - 1);
+			if (unlikely(ih->frag & rte_cpu_to_be_16(IPV4_MF | IPV4_OFFMASK))) {
+				dp_drop(w, m, DROP_IPV4_FRAGMENT_LOCAL);
+				continue;
 			}
-			tables_sa_in_lookup_bulk(&w->dp->tables, uspi, nu, (void **)us);
-			for (unsigned i = 0; i < k; i++)
-				sas[i] = us[map[i]];
+			if (unlikely(m->data_len < (uint32_t)ino[i] + ESP_HDR_LEN)) {
+				dp_drop(w, m, DROP_ESP_LENGTH);
+				continue;
+			}
+			memcpy(&spi, p + ino[i], 4);
+			if (!nu || spi != uspi[nu - 1])
+				uspi[nu++] = spi;
+			map[kk] = (uint8_t)(nu - 1);
+			mv[kk] = m;
+			offv[kk] = ino[i];
+			udpv[kk++] = inu[i];
 		}
-		for (unsigned i = 0; i < k; i++) {
-			if (sas[i] && (i == 0 || sas[i] != sas[i - 1])) {
-				sa_rt_prefetch(sas[i]);
-				rte_prefetch0(&sas[i]->replay);
+		tables_sa_in_lookup_bulk(&w->dp->tables, uspi, nu, (void **)us);
+		for (unsigned u = 0; u < nu; u++) {
+			if (us[u]) {
+				sa_rt_prefetch(us[u]);
+				rte_prefetch0(&us[u]->replay);
 			}
 		}
-		for (unsigned i = 0; i < k; i++) {
+		for (unsigned i = 0; i < kk; i++) {
 			struct rte_mbuf *m = mv[i];
 			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 			const struct ipv4_hdr *ih = (const void *)p;
-			struct sa_rt *sa = sas[i];
+			struct sa_rt *sa = us[map[i]];
 			struct esp_op *op;
 			uint32_t seq_lo;
 			uint64_t seq;
@@ -524,11 +527,14 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 				dp_drop(w, mv[i], DROP_ESP_REPLAY);
 				continue;
 			}
-			esp_in_done(w, c, tb, mv[i], sa, offv[i], udpv[i], op->seq, op->status, &o, fwd,
-				    &nfwd);
+			esp_in_done_batched(w, c, tb, mv[i], sa, offv[i], udpv[i], op->seq,
+					    op->status, &o, fwd, &nfwd);
 		}
 		if (nfwd)
 			fwd_burst(w, c, tb, fwd, nfwd, 1);
+		in = dm;
+		ino = doff;
+		inu = dudp;
 		k = nd;
 	}
 }

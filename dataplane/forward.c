@@ -8,6 +8,7 @@
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
 
+#include "dataplane/decap.h"
 #include "dataplane/dp.h"
 #include "lib/pkt.h"
 #include "lib/proto.h"
@@ -35,12 +36,6 @@ static inline int mac_eq(const uint8_t *a, const uint8_t *b)
 	memcpy(&a2, a + 4, 2);
 	memcpy(&b2, b + 4, 2);
 	return a4 == b4 && a2 == b2;
-}
-
-static inline void punt(struct worker *w, struct tx_buf *tb, struct rte_mbuf *m, uint8_t why)
-{
-	pkt_meta(m)->kind = why;
-	tb->punt[tb->np++] = m;
 }
 
 /* The MAC of (port, addr): from the worker's cache while the tables are
@@ -302,136 +297,23 @@ static void kernel_punt(struct worker *w, const struct dp_conf *c, struct tx_buf
 	dp_drop(w, m, why);
 }
 
-/*
- * ipv4_parse's checks, in its order and with its drop reasons, returning
- * only the total length (all dp_input needs): inline, and for the usual
- * 20-byte header without the call and the filled-in struct ipv4_info;
- * anything else goes to ipv4_parse itself.
- */
-static inline int ipv4_parse_fast(const uint8_t *p, size_t len, uint16_t *tlen)
-{
-	const struct ipv4_hdr *h = (const void *)p;
-	struct ipv4_info ii;
-	size_t tl;
-	int rc;
-
-	if (likely(len >= IPV4_HLEN && h->ver_ihl == 0x45)) {
-		tl = rte_be_to_cpu_16(h->total_len);
-		if (unlikely(tl < IPV4_HLEN))
-			return DROP_IPV4_LENGTH;
-		if (unlikely(tl > len))
-			return DROP_IPV4_TRUNCATED;
-		if (unlikely(!ipv4_hdr20_ok(p)))
-			return DROP_IPV4_CHECKSUM;
-		*tlen = (uint16_t)tl;
-		return DROP_NONE;
-	}
-	rc = ipv4_parse(p, len, &ii);
-	if (!rc)
-		*tlen = ii.total_len;
-	return rc;
-}
-
-/* The usual GRE header as a little-endian word: key bit (or no flag) and
- * IPv4 (0x2000, 0x0800; 0, 0x0800). */
-#define GRE_W_KEY_IPV4 0x00080020u
-#define GRE_W_IPV4 0x00080000u
-
-/* pkt_gre_payload_parse, with the usual case first: key or no flag, IPv4
- * inside with a 20-byte header, checked as ipv4_parse checks it. Fills
- * what gre_input_at reads of d; anything else, and any failure, goes to
- * the full parser for its answer. */
-static inline int gre_parse_fast(const uint8_t *g, size_t glen, struct gre_decap *d)
-{
-	uint32_t w0;
-	size_t gh;
-	uint16_t tl;
-
-	if (unlikely(glen < 4))
-		return pkt_gre_payload_parse(g, glen, d);
-	memcpy(&w0, g, 4);
-	gh = w0 == GRE_W_KEY_IPV4 ? 8 : 4;
-	if (likely((w0 == GRE_W_KEY_IPV4 || w0 == GRE_W_IPV4) && glen >= gh + IPV4_HLEN &&
-		   g[gh] == 0x45 && ipv4_parse_fast(g + gh, glen - gh, &tl) == DROP_NONE)) {
-		d->gre.has_key = gh == 8;
-		d->gre.key = 0;
-		if (gh == 8) {
-			memcpy(&d->gre.key, g + 4, 4);
-			d->gre.key = rte_be_to_cpu_32(d->gre.key);
-		}
-		d->gre.proto = ETHERTYPE_IPV4;
-		d->inner_off = (uint16_t)gh;
-		d->inner_len = (uint16_t)(glen - gh);
-		d->inner.total_len = tl;
-		return DROP_NONE;
-	}
-	return pkt_gre_payload_parse(g, glen, d);
-}
-
-void gre_input_at(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
-		  struct rte_mbuf *m, size_t goff, size_t glen, struct rte_mbuf **fwd,
-		  unsigned *nfwd)
+void gre_nhrp_punt(struct worker *w, struct tx_buf *tb, struct rte_mbuf *m, size_t goff, size_t glen)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	struct ipv4_hdr *oh = (struct ipv4_hdr *)p;
-	size_t hl = (size_t)(oh->ver_ihl & 0xf) * 4;
-	struct pkt_meta *pm = pkt_meta(m);
-	struct gre_decap d;
-	int rc;
-	unsigned t;
+	size_t hl = (size_t)(p[0] & 0xf) * 4;
 
-	if (unlikely(pm->depth)) {
-		dp_drop(w, m, DROP_GRE_NESTED);
-		return;
-	}
-	rc = gre_parse_fast(p + goff, glen, &d);
-	if (unlikely(rc)) {
-		dp_drop(w, m, (unsigned)rc);
-		return;
-	}
-	/* The tunnel is the one sourced on this address with this key. */
-	for (t = 0; t < c->n_tunnels; t++) {
-		const struct dp_tunnel_rt *tun = &c->tunnels[t];
+	if (goff != hl) {
+		struct ipv4_hdr *nh = (struct ipv4_hdr *)(p + goff - hl);
 
-		if (tun->src == oh->dst && tun->has_key == d.gre.has_key &&
-		    (!tun->has_key || rte_be_to_cpu_32(tun->key) == d.gre.key))
-			break;
+		memmove(nh, p, hl);
+		nh->proto = IPPROTO_GRE_;
+		nh->total_len = rte_cpu_to_be_16((uint16_t)(hl + glen));
+		nh->cksum = 0;
+		nh->cksum = ipv4_hdr_cksum(nh, hl);
+		m->data_off = (uint16_t)(m->data_off + goff - hl);
 	}
-	if (unlikely(t == c->n_tunnels)) {
-		dp_drop(w, m, d.gre.has_key ? DROP_GRE_KEY_MISMATCH : DROP_GRE_NO_KEY);
-		return;
-	}
-	if (unlikely((c->tunnels[t].flags & TUN_F_PROTECT) && !(pm->flags & PM_F_ESP))) {
-		dp_drop(w, m, DROP_GRE_CLEARTEXT);
-		return;
-	}
-	pm->in_if = (uint8_t)DP_IF_TUNNEL(t);
-	pm->nbma_src = oh->src;
-	w->stats.ifs[pm->in_if].rx_packets++;
-	w->stats.ifs[pm->in_if].rx_bytes += d.inner_len;
-	if (d.gre.proto == ETHERTYPE_NHRP) {
-		/* NHRP is the control thread's; it needs the outer header for the
-		 * sender's NBMA address, right in front of the GRE header. */
-		if (goff != hl) {
-			struct ipv4_hdr *nh = (struct ipv4_hdr *)(p + goff - hl);
-
-			memmove(nh, p, hl);
-			nh->proto = IPPROTO_GRE_;
-			nh->total_len = rte_cpu_to_be_16((uint16_t)(hl + glen));
-			nh->cksum = 0;
-			nh->cksum = ipv4_hdr_cksum(nh, hl);
-			m->data_off = (uint16_t)(m->data_off + goff - hl);
-		}
-		m->data_len = m->pkt_len = (uint32_t)(hl + glen);
-		punt(w, tb, m, PUNT_NHRP);
-		return;
-	}
-	w->stats.gre_decap++;
-	/* The parser checked inner_off + inner.total_len against glen. */
-	m->data_off = (uint16_t)(m->data_off + goff + d.inner_off);
-	m->data_len = m->pkt_len = d.inner.total_len;
-	pm->depth++;
-	fwd[(*nfwd)++] = m;
+	m->data_len = m->pkt_len = (uint32_t)(hl + glen);
+	punt(w, tb, m, PUNT_NHRP);
 }
 
 void gre_input(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
@@ -566,7 +448,10 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 				l_port = (uint8_t)nh->ifidx;
 				l_mac = neigh_mac(w, l_port, a);
 			}
-			l2_output(w, c, tb, m, l_port, a, l_mac);
+			if (likely(l_mac))
+				dp_l2_send(w, c, tb, m, l_port, l_mac);
+			else
+				l2_output(w, c, tb, m, l_port, a, NULL);
 			continue;
 		}
 		if (!nu || a != un[nu - 1] || nh->ifidx != ut[nu - 1]) {
