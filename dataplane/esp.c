@@ -218,9 +218,23 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 			ok[nops++] = m;
 		}
 	}
-	for (unsigned j = 0; j < ngcm; j++) {
-		esp_gcm_encrypt(mb, cr, gp[j], gct[j], spi, gseq[j], esn);
-		esp_out_queue(w, c, tb, r, ok[j], pl[j], &acc);
+	if (likely(mac)) {
+		/* The usual case: straight into the port's queue. */
+		struct rte_mbuf **q = &tb->pkts[r->port][tb->n[r->port]];
+
+		for (unsigned j = 0; j < ngcm; j++) {
+			esp_gcm_encrypt(mb, cr, gp[j], gct[j], spi, gseq[j], esn);
+			q[j] = ok[j];
+			acc.protected += pl[j];
+			acc.wire += ok[j]->pkt_len;
+		}
+		tb->n[r->port] = (uint16_t)(tb->n[r->port] + ngcm);
+		acc.sent = acc.framed = ngcm;
+	} else {
+		for (unsigned j = 0; j < ngcm; j++) {
+			esp_gcm_encrypt(mb, cr, gp[j], gct[j], spi, gseq[j], esn);
+			esp_out_queue(w, c, tb, r, ok[j], pl[j], &acc);
+		}
 	}
 	if (nops) {
 		esp_seal_burst(mb, ops, nops);

@@ -460,7 +460,8 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			ut[nu] = nh->ifidx;
 			hairpin[nu++] = 0;
 		}
-		hairpin[nu - 1] |= pm->in_if == DP_IF_TUNNEL(nh->ifidx);
+		if (DP_IF_IS_TUNNEL(pm->in_if))
+			hairpin[nu - 1] |= pm->in_if == DP_IF_TUNNEL(nh->ifidx);
 		tun[ntun++] = m;
 	}
 	if (ntun) {
