@@ -298,28 +298,56 @@ static inline void dp_eth_put(void *p, const uint8_t *dst, const uint8_t *src)
 }
 
 /*
- * Write a 20-byte IPv4 header (no options, DF clear) with three stores and
- * its checksum summed from the values, so nothing just written is read
- * back (a read of narrower stores would stall store forwarding). The sum
- * is over native 16-bit words (RFC 1071: byte order independent); the
- * layout of the stores assumes a little-endian CPU, as x86 is.
+ * A 20-byte IPv4 header (no options, DF clear) for a run of packets that
+ * differ only in total length and ID: the constant words and the sum of
+ * the constants are taken once (dp_ip_run), and each packet's header is
+ * written with three stores and its checksum finished from the sum
+ * (dp_ip_put_run), so nothing just written is read back (a read of
+ * narrower stores would stall store forwarding). The sum is over native
+ * 16-bit words (RFC 1071: byte order independent); the layout of the
+ * stores assumes a little-endian CPU, as x86 is.
  */
-static inline void dp_ip_put(void *p, uint8_t tos, uint16_t len, uint16_t id, uint8_t ttl,
-			     uint8_t proto, uint32_t src, uint32_t dst)
+struct ip_run {
+	uint64_t q0, q1;   /* bytes 0-7 and 8-15 without length, ID, checksum */
+	uint64_t sum;      /* of the constant 16-bit words: at most 6 * 0xffff */
+	uint32_t dst;
+};
+
+static inline void dp_ip_run(struct ip_run *r, uint8_t tos, uint8_t ttl, uint8_t proto,
+			     uint32_t src, uint32_t dst)
+{
+	uint64_t w0 = 0x45u | (uint32_t)tos << 8, w4 = ttl | (uint32_t)proto << 8;
+
+	r->q0 = w0;
+	r->q1 = w4 | (uint64_t)src << 32;
+	r->sum = w0 + w4 + (src & 0xffff) + (src >> 16) + (dst & 0xffff) + (dst >> 16);
+	r->dst = dst;
+}
+
+static inline void dp_ip_put_run(void *p, const struct ip_run *r, uint16_t len, uint16_t id)
 {
 	uint64_t len_be = rte_cpu_to_be_16(len), id_be = rte_cpu_to_be_16(id);
-	uint64_t w0 = 0x45u | (uint32_t)tos << 8, w4 = ttl | (uint32_t)proto << 8;
-	uint64_t s = w0 + len_be + id_be + w4 + (src & 0xffff) + (src >> 16) + (dst & 0xffff) +
-		     (dst >> 16);
+	/* At most 8 * 0xffff: two folds end in 16 bits. */
+	uint64_t s = r->sum + len_be + id_be;
 	uint64_t q0, q1;
 
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
-	q0 = w0 | len_be << 16 | id_be << 32;
-	q1 = w4 | (uint64_t)(uint16_t)~s << 16 | (uint64_t)src << 32;
+	q0 = r->q0 | len_be << 16 | id_be << 32;
+	q1 = r->q1 | (uint64_t)(uint16_t)~s << 16;
 	memcpy(p, &q0, 8);
 	memcpy((uint8_t *)p + 8, &q1, 8);
-	memcpy((uint8_t *)p + 16, &dst, 4);
+	memcpy((uint8_t *)p + 16, &r->dst, 4);
+}
+
+/* One such header on its own. */
+static inline void dp_ip_put(void *p, uint8_t tos, uint16_t len, uint16_t id, uint8_t ttl,
+			     uint8_t proto, uint32_t src, uint32_t dst)
+{
+	struct ip_run r;
+
+	dp_ip_run(&r, tos, ttl, proto, src, dst);
+	dp_ip_put_run(p, &r, len, id);
 }
 
 /* esp.c: GRE-encapsulate, seal and queue a run of n packets (data at

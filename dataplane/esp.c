@@ -111,6 +111,8 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	unsigned ngcm = 0;
 	struct esp_op *ops = w->ops;
 	struct out_acc acc = {0};
+	struct ip_run oip, iip;
+	__m128i ethv = _mm_setzero_si128();
 	unsigned cnt = 0, nops = 0;
 	uint16_t id = (uint16_t)w->stats.gre_encap;
 
@@ -154,6 +156,20 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	}
 	if (!cnt)
 		return;
+	/* The run's constant header parts: the Ethernet header with the first
+	 * two bytes of the IPv4 header behind it (one 16-byte store, the
+	 * IPv4 header's own stores overlap it), and the IPv4 headers'. */
+	dp_ip_run(&oip, tos, ttl, udp ? IPPROTO_UDP_ : IPPROTO_ESP_, src, dst);
+	if (tunnel)
+		dp_ip_run(&iip, tos, ttl, IPPROTO_GRE_, in_src, in_dst);
+	if (eth) {
+		uint8_t e[16];
+
+		dp_eth_put(e, mac, port_mac);
+		e[14] = 0x45;
+		e[15] = tos;
+		ethv = _mm_loadu_si128((const __m128i *)(const void *)e);
+	}
 	/* The one write to the shared sequence number of this run. */
 	base = seq_reserve(sa, cnt);
 	for (unsigned j = 0; j < cnt; j++) {
@@ -173,18 +189,16 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 		m->pkt_len += grow + eth + tr;
 		p = rte_pktmbuf_mtod(m, uint8_t *);
 		if (eth) {
-			dp_eth_put(p, mac, port_mac);
+			_mm_storeu_si128((__m128i *)(void *)p, ethv);
 			p += ETH_HLEN;
 		}
 		if (ghl == 8)
 			memcpy(p + gre_at, &gh, 8);
 		else
 			memcpy(p + gre_at, &gh, 4);
-		dp_ip_put(p, tos, (uint16_t)(esp_at + esp_len), (uint16_t)(id + j), ttl,
-			  udp ? IPPROTO_UDP_ : IPPROTO_ESP_, src, dst);
+		dp_ip_put_run(p, &oip, (uint16_t)(esp_at + esp_len), (uint16_t)(id + j));
 		if (tunnel)
-			dp_ip_put(p + pl_at, tos, (uint16_t)len, (uint16_t)(id + j), ttl, IPPROTO_GRE_,
-				  in_src, in_dst);
+			dp_ip_put_run(p + pl_at, &iip, (uint16_t)len, (uint16_t)(id + j));
 		if (udp) {
 			struct udp_hdr *uh = (struct udp_hdr *)(p + IPV4_HLEN);
 
