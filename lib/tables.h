@@ -105,30 +105,6 @@ static inline const struct nexthop *tables_route_lookup(const struct dp_tables *
 	return &t->nh[idx];
 }
 
-/* Reader: rte_lpm_lookup_bulk on n (<= 64) destinations (network order),
- * with the default route for misses: out[i] is the next hop or NULL. */
-static inline void tables_route_lookup_bulk(const struct dp_tables *t, const uint32_t *dst,
-					    unsigned n, const struct nexthop **out)
-{
-	uint32_t ips[64], hop[64], def = 0;
-	int have_def = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		ips[i] = __builtin_bswap32(dst[i]);
-	rte_lpm_lookup_bulk(t->lpm, ips, hop, n);
-	for (unsigned i = 0; i < n; i++) {
-		if (likely(hop[i] & RTE_LPM_LOOKUP_SUCCESS)) {
-			out[i] = &t->nh[hop[i] & 0x00ffffff];
-			continue;
-		}
-		if (!have_def) {
-			def = __atomic_load_n(&t->nh_default, __ATOMIC_ACQUIRE);
-			have_def = 1;
-		}
-		out[i] = def ? &t->nh[def] : NULL;
-	}
-}
-
 /* Neighbours (writer): publish/replace or remove the MAC of (port, addr). */
 int tables_neigh_set(struct dp_tables *t, uint16_t port, uint32_t addr, const uint8_t *mac);
 int tables_neigh_del(struct dp_tables *t, uint16_t port, uint32_t addr);
