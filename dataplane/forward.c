@@ -379,7 +379,7 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	uint8_t start[DP_MAX_BURST + 1], hairpin[DP_MAX_BURST];
 	uint32_t un[DP_MAX_BURST];
 	uint16_t ut[DP_MAX_BURST];
-	unsigned nlocal = 0, ntun = 0, nu = 0;
+	unsigned nlocal = 0, ntun = 0, nu = 0, forwarded = 0;
 	/* The last neighbour this burst sent to, and its MAC (NULL: none yet,
 	 * or unresolved). */
 	uint32_t l_addr = 0;
@@ -440,7 +440,7 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			}
 			continue;
 		}
-		w->stats.forwarded++;
+		forwarded++;
 		a = nh->gw ? nh->gw : ih->dst;
 		if (nh->kind == NH_PORT) {
 			/* Runs to one neighbour: one neighbour cache lookup. */
@@ -465,6 +465,7 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			hairpin[nu - 1] |= pm->in_if == DP_IF_TUNNEL(nh->ifidx);
 		tun[ntun++] = m;
 	}
+	w->stats.forwarded += forwarded;
 	if (ntun) {
 		/* Runs of packets to one peer (one gateway) need one lookup,
 		 * one next hop and one reservation of sequence numbers. */
