@@ -82,12 +82,14 @@ static inline void ipv4_ttl_decrement(struct ipv4_hdr *h)
 {
 	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), m being the TTL/protocol
 	 * word: unlike adding 0x0100 to HC, it never turns a checksum that a
-	 * full recomputation gives as 0x0000 into 0xffff. With m' = m - 0x0100
-	 * (TTL >= 1), ~m + m' is 0xfeff whatever m is, so one addition and
-	 * one end-around carry remain; in the native view of the big-endian
-	 * field the constant is byte-swapped (one's complement sums commute
-	 * with swapping bytes). */
-	const uint32_t k = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0xfffeu : 0xfeffu;
+	 * full recomputation gives as 0x0000 into 0xffff. ~m + m' depends only
+	 * on whether the TTL wraps: m' = m - 0x0100 gives 0xfeff, a TTL of 0
+	 * (m' = m + 0xff00) gives 0xff00. So one addition and one end-around
+	 * carry remain; in the native view of the big-endian field the
+	 * constants are byte-swapped (one's complement sums commute with
+	 * swapping bytes). */
+	const int le = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+	const uint32_t k = h->ttl ? (le ? 0xfffeu : 0xfeffu) : (le ? 0x00ffu : 0xff00u);
 	uint32_t sum = (uint32_t)(uint16_t)~h->cksum + k;
 
 	h->ttl--;

@@ -290,7 +290,7 @@ static int ttl_case(uint8_t *h, size_t hl, const char *what, uint32_t n)
 
 static void test_ttl_decrement(void)
 {
-	static const uint8_t ttls[] = {1, 2, 64, 128, 255};
+	static const uint8_t ttls[] = {0, 1, 2, 64, 128, 255};
 	uint32_t seed = 1624, bad = 0;
 	uint8_t h[60];
 
