@@ -340,16 +340,6 @@ static inline void dp_ip_put_run(void *p, const struct ip_run *r, uint16_t len, 
 	memcpy((uint8_t *)p + 16, &r->dst, 4);
 }
 
-/* One such header on its own. */
-static inline void dp_ip_put(void *p, uint8_t tos, uint16_t len, uint16_t id, uint8_t ttl,
-			     uint8_t proto, uint32_t src, uint32_t dst)
-{
-	struct ip_run r;
-
-	dp_ip_run(&r, tos, ttl, proto, src, dst);
-	dp_ip_put_run(p, &r, len, id);
-}
-
 /* esp.c: GRE-encapsulate, seal and queue a run of n packets (data at
  * the packet GRE carries) to peer r through its SA sa, or drop and count. */
 void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,

@@ -138,6 +138,7 @@ static void tun_output(struct worker *w, const struct dp_conf *c, struct tx_buf 
 	const struct dp_tunnel_rt *tun = &c->tunnels[r->tunnel];
 	unsigned ghl = tun->has_key ? 8 : 4, rc = r->rc;
 	uint64_t gh = gre_word(tun, r->proto), bytes = 0;
+	struct ip_run ip;
 
 	if (!rc && (tun->flags & TUN_F_PROTECT)) {
 		if (likely(sa)) {
@@ -151,6 +152,9 @@ static void tun_output(struct worker *w, const struct dp_conf *c, struct tx_buf 
 			dp_drop(w, pkts[i], rc);
 		return;
 	}
+	/* DF copied from the inner header would be friendlier to PMTUD;
+	 * Cisco clears it by default on GRE, and so do we. */
+	dp_ip_run(&ip, r->tos, r->ttl, IPPROTO_GRE_, tun->src, r->nbma);
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint16_t len = (uint16_t)m->pkt_len;
@@ -168,10 +172,8 @@ static void tun_output(struct worker *w, const struct dp_conf *c, struct tx_buf 
 			memcpy(p + IPV4_HLEN, &gh, 8);
 		else
 			memcpy(p + IPV4_HLEN, &gh, 4);
-		/* DF copied from the inner header would be friendlier to PMTUD;
-		 * Cisco clears it by default on GRE, and so do we. */
-		dp_ip_put(p, r->tos, (uint16_t)(len + ghl + IPV4_HLEN),
-			  (uint16_t)(w->stats.gre_encap + i), r->ttl, IPPROTO_GRE_, tun->src, r->nbma);
+		dp_ip_put_run(p, &ip, (uint16_t)(len + ghl + IPV4_HLEN),
+			      (uint16_t)(w->stats.gre_encap + i));
 		bytes += len;
 		l2_output(w, c, tb, m, r->port, r->gw, r->mac);
 	}
