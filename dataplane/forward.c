@@ -376,11 +376,13 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	const struct dp_tables *t = &w->dp->tables;
 	struct rte_mbuf *local[DP_MAX_BURST], *tun[DP_MAX_BURST];
 	/* Runs of consecutive tunnel packets to one gateway of one tunnel:
-	 * where each starts in tun, the gateway, the tunnel, and whether a
-	 * packet of it came in by that tunnel (a hairpin). */
+	 * where each starts in tun, the gateway, the tunnel, its peer (NULL:
+	 * to be looked up), and whether a packet of it came in by that tunnel
+	 * (a hairpin). */
 	uint8_t start[DP_MAX_BURST + 1], hairpin[DP_MAX_BURST];
 	uint32_t un[DP_MAX_BURST];
 	uint16_t ut[DP_MAX_BURST];
+	const struct peer_rt *up[DP_MAX_BURST];
 	unsigned nlocal = 0, ntun = 0, nu = 0, forwarded = 0;
 	/* The last neighbour this burst sent to, and its MAC (NULL: none yet,
 	 * or unresolved). */
@@ -461,6 +463,8 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 			start[nu] = (uint8_t)ntun;
 			un[nu] = a;
 			ut[nu] = nh->ifidx;
+			/* Through a gateway NHRP maps, the route knows its peer. */
+			up[nu] = tables_nh_peer(nh);
 			hairpin[nu++] = 0;
 		}
 		if (DP_IF_IS_TUNNEL(pm->in_if))
@@ -471,10 +475,28 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	if (ntun) {
 		/* Runs of packets to one peer (one gateway) need one lookup,
 		 * one next hop and one reservation of sequence numbers. */
-		const struct peer_rt *up[DP_MAX_BURST];
+		uint32_t mn[DP_MAX_BURST];
+		uint16_t mt[DP_MAX_BURST];
+		uint8_t mu[DP_MAX_BURST];
+		unsigned nm = 0;
 
 		start[nu] = (uint8_t)ntun;
-		tables_peer_lookup_bulk(t, ut, un, nu, up);
+		/* The rest (connected destinations, or a peer changing just
+		 * now) in one bulk lookup. */
+		for (unsigned u = 0; u < nu; u++) {
+			if (!up[u]) {
+				mn[nm] = un[u];
+				mt[nm] = ut[u];
+				mu[nm++] = (uint8_t)u;
+			}
+		}
+		if (nm) {
+			const struct peer_rt *mp[DP_MAX_BURST];
+
+			tables_peer_lookup_bulk(t, mt, mn, nm, mp);
+			for (unsigned k = 0; k < nm; k++)
+				up[mu[k]] = mp[k];
+		}
 		/* The peers, then their SAs, ahead of their use. */
 		for (unsigned u = 0; u < nu; u++)
 			if (up[u])

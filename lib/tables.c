@@ -143,7 +143,11 @@ int tables_create(struct dp_tables *t, const char *name, struct rte_rcu_qsbr *qs
 	if (!t->neigh || !t->peers || !t->sa_in || !t->sa_out)
 		goto err;
 	t->free_ref = REF_NONE;
-	if (u64map_init(&t->nbma_idx, max_peers < 64 ? 64 : max_peers))
+	if (u64map_init(&t->nbma_idx, max_peers < 64 ? 64 : max_peers) ||
+	    u64map_init(&t->gw_idx, 64))
+		goto err;
+	t->nh_next = malloc(sizeof(uint32_t) * t->nh_max);
+	if (!t->nh_next)
 		goto err;
 	snprintf(n, sizeof(n), "%s_dq", name);
 	dqp.name = n;
@@ -180,27 +184,92 @@ void tables_destroy(struct dp_tables *t)
 	rte_free(t->nh);
 	rte_free(t->nh_free);
 	u64map_fini(&t->nbma_idx);
+	u64map_fini(&t->gw_idx);
+	free(t->nh_next);
 	free(t->refs);
 	memset(t, 0, sizeof(*t));
 }
 
+static void *hash_find(const struct rte_hash *h, uint16_t ifidx, uint32_t addr);
+
+/* A slot whose peer pointer the tables keep: into a tunnel, by a gateway. */
+static int nh_linked(const struct nexthop *nh)
+{
+	return nh->kind == NH_TUNNEL && nh->gw;
+}
+
+/* Writer: point every next-hop slot through (tunnel, gw) at peer (or NULL).
+ * Called before the peer it replaces starts its grace period, so that no
+ * reader can pick up a pointer that is about to be freed. */
+static void nh_peer_store(struct dp_tables *t, uint16_t tunnel, uint32_t gw,
+			  const struct peer_rt *peer)
+{
+	uint32_t i;
+
+	if (u64map_get(&t->gw_idx, nbma_key(tunnel, gw), &i))
+		return;
+	for (; i != REF_NONE; i = t->nh_next[i])
+		__atomic_store_n(&t->nh[i].peer, peer, __ATOMIC_RELEASE);
+}
+
 int tables_nh_alloc(struct dp_tables *t, const struct nexthop *nh, uint32_t *idx)
 {
+	struct nexthop *s;
+	uint32_t i, head = REF_NONE;
+
 	if (t->nh_nfree == 0) {
 		tables_reclaim(t);
 		if (t->nh_nfree == 0)
 			return -ENOSPC;
 	}
-	*idx = t->nh_free[--t->nh_nfree];
+	i = t->nh_free[t->nh_nfree - 1];
+	s = &t->nh[i];
 	/* The slot is unreachable until a route points at it, and the LPM
 	 * update that does so is a release store. */
-	t->nh[*idx] = *nh;
+	*s = *nh;
+	s->peer = NULL;
+	if (nh_linked(s)) {
+		uint64_t key = nbma_key(s->ifidx, s->gw);
+
+		u64map_get(&t->gw_idx, key, &head);
+		if (u64map_put(&t->gw_idx, key, i))
+			return -ENOMEM;
+		t->nh_next[i] = head;
+		s->peer = hash_find(t->peers, s->ifidx, s->gw);
+	}
+	t->nh_nfree--;
+	*idx = i;
 	return 0;
+}
+
+/* Writer: take slot idx off its gateway's list; it no longer follows the
+ * peer, so it forgets it (a reader still on the slot looks the peer up). */
+static void nh_unlink(struct dp_tables *t, uint32_t idx)
+{
+	struct nexthop *s = &t->nh[idx];
+	uint64_t key = nbma_key(s->ifidx, s->gw);
+	uint32_t head, *pp;
+
+	if (!nh_linked(s) || u64map_get(&t->gw_idx, key, &head))
+		return;
+	for (pp = &head; *pp != REF_NONE; pp = &t->nh_next[*pp]) {
+		if (*pp == idx) {
+			*pp = t->nh_next[idx];
+			break;
+		}
+	}
+	if (head == REF_NONE)
+		u64map_del(&t->gw_idx, key);
+	else
+		u64map_put(&t->gw_idx, key, head);
+	__atomic_store_n(&s->peer, NULL, __ATOMIC_RELEASE);
 }
 
 void tables_nh_release(struct dp_tables *t, uint32_t idx)
 {
 	struct defer_elem e = {.kind = DEFER_NH_SLOT, .idx = idx};
+
+	nh_unlink(t, idx);
 
 	if (rte_rcu_qsbr_dq_enqueue(t->dq, &e) != 0) {
 		/* Queue full: wait out a grace period here rather than leak. */
@@ -265,25 +334,36 @@ void tables_reclaim(struct dp_tables *t)
 	rte_rcu_qsbr_dq_reclaim(t->dq, ~0u, &freed, &pending, &avail);
 }
 
+/* Publish obj under (ifidx, addr) in h; *old: what it replaced (NULL:
+ * nothing), for the caller to free after a grace period. obj is freed on
+ * failure. */
+static int hash_swap(struct rte_hash *h, uint16_t ifidx, uint32_t addr, void *obj, void **old)
+{
+	struct tbl_key k = {.addr = addr, .ifidx = ifidx};
+	int rc;
+
+	*old = NULL;
+	if (!obj)
+		return -ENOMEM;
+	if (rte_hash_lookup_data(h, &k, old) < 0 || *old == obj)
+		*old = NULL;
+	rc = rte_hash_add_key_data(h, &k, obj);
+	if (rc) {
+		rte_free(obj);
+		*old = NULL;
+	}
+	return rc;
+}
+
 /* Publish obj under (ifidx, addr) in h, replacing (and later freeing) what was there. */
 static int hash_publish(struct dp_tables *t, struct rte_hash *h, uint16_t ifidx, uint32_t addr,
 			void *obj)
 {
-	struct tbl_key k = {.addr = addr, .ifidx = ifidx};
-	void *old = NULL;
-	int had, rc;
+	void *old;
+	int rc = hash_swap(h, ifidx, addr, obj, &old);
 
-	if (!obj)
-		return -ENOMEM;
-	had = rte_hash_lookup_data(h, &k, &old) >= 0;
-	rc = rte_hash_add_key_data(h, &k, obj);
-	if (rc) {
-		rte_free(obj);
-		return rc;
-	}
-	if (had && old != obj)
-		tables_defer_free(t, old);
-	return 0;
+	tables_defer_free(t, old);
+	return rc;
 }
 
 /* The hash frees the data itself after a grace period (rte_hash RCU). */
@@ -382,16 +462,24 @@ static void ref_del(struct dp_tables *t, uint16_t tunnel, uint32_t nbma, uint32_
 		u64map_put(&t->nbma_idx, key, head);
 }
 
+/* As hash_publish, and the next hops through (tunnel, proto) follow: they
+ * point at the new peer before the old one's grace period starts. */
 static int peer_publish(struct dp_tables *t, uint16_t tunnel, uint32_t proto, uint32_t nbma,
 			void *sa)
 {
 	struct peer_rt *p = rte_zmalloc("peer", sizeof(*p), 0);
+	void *old;
+	int rc;
 
 	if (p) {
 		p->nbma = nbma;
 		p->sa_out = sa;
 	}
-	return hash_publish(t, t->peers, tunnel, proto, p);
+	rc = hash_swap(t->peers, tunnel, proto, p, &old);
+	if (!rc)
+		nh_peer_store(t, tunnel, proto, p);
+	tables_defer_free(t, old);
+	return rc;
 }
 
 int tables_peer_set(struct dp_tables *t, uint16_t tunnel, uint32_t proto, uint32_t nbma)
@@ -420,7 +508,11 @@ int tables_peer_del(struct dp_tables *t, uint16_t tunnel, uint32_t proto)
 {
 	const struct peer_rt *old = hash_find(t->peers, tunnel, proto);
 	uint32_t nbma = old ? old->nbma : 0;
-	int rc = hash_remove(t->peers, tunnel, proto);
+	int rc;
+
+	/* The next hops let go first: the removal starts the grace period. */
+	nh_peer_store(t, tunnel, proto, NULL);
+	rc = hash_remove(t->peers, tunnel, proto);
 
 	if (!rc)
 		ref_del(t, tunnel, nbma, proto);

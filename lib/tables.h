@@ -29,11 +29,18 @@ enum nh_kind {
 	NH_BLACKHOLE,  /* drop silently (counted) */
 };
 
+struct peer_rt;
+
 struct nexthop {
 	uint8_t kind;
 	uint8_t ifidx;
 	uint16_t pad;
 	uint32_t gw;   /* network order; 0 = the destination itself (connected) */
+	/* Kept by the tables, whatever the caller passes: for NH_TUNNEL with
+	 * a gateway, the peer published for (ifidx, gw), or NULL (none, or
+	 * look it up). Readers load it with tables_nh_peer(); the writer
+	 * swaps it before the peer it replaces is freed. */
+	const struct peer_rt *peer;
 };
 
 struct neigh_rt {              /* resolved neighbour: what a worker needs */
@@ -69,6 +76,11 @@ struct dp_tables {
 	struct u64map nbma_idx;      /* key -> first node */
 	struct tables_peer_ref *refs;
 	uint32_t n_refs, cap_refs, free_ref;
+	/* writer-private: (tunnel, gateway) -> the next-hop slots through
+	 * that gateway (first slot; nh_next links the rest), whose peer
+	 * pointer a peer change rewrites. */
+	struct u64map gw_idx;
+	uint32_t *nh_next;
 };
 
 /* Create/destroy (writer). qsbr must outlive the tables. 0 or -errno. */
@@ -80,6 +92,13 @@ void tables_destroy(struct dp_tables *t);
  * refers to it (reused only after a grace period). */
 int tables_nh_alloc(struct dp_tables *t, const struct nexthop *nh, uint32_t *idx);
 void tables_nh_release(struct dp_tables *t, uint32_t idx);
+
+/* Reader: the peer a route's next hop leads to, when the tables know it
+ * (NH_TUNNEL through a gateway that NHRP maps); NULL: look the peer up. */
+static inline const struct peer_rt *tables_nh_peer(const struct nexthop *nh)
+{
+	return __atomic_load_n(&nh->peer, __ATOMIC_ACQUIRE);
+}
 
 /* Readers may cache what routes and neighbours gave them while this is
  * unchanged (acquire); writers bump it after publishing (release). */

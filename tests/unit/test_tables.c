@@ -294,6 +294,69 @@ static void test_peer_sa(void)
 	tables_destroy(&t);
 }
 
+/* A next hop into a tunnel through a gateway carries the gateway's peer:
+ * NULL until NHRP maps it, then the published peer (with its SA), through
+ * every change, NULL again once unmapped or once the slot is released.
+ * Other next hops never carry one. */
+static void test_nh_peer(void)
+{
+	struct dp_tables t;
+	uint32_t a = ip(198, 51, 100, 11), b = ip(198, 51, 100, 12);
+	uint32_t n1 = ip(192, 0, 2, 11), n2 = ip(192, 0, 2, 12);
+	void *s1 = rte_malloc("sa", 64, 0);
+	uint32_t x, y, conn, port, other;
+
+	CHECK_INT(tables_create(&t, "np", qsbr, MAX_ROUTES, MAX_NEIGH, MAX_PEERS), 0);
+	x = nh_add(&t, NH_TUNNEL, 0, a);
+	conn = nh_add(&t, NH_TUNNEL, 0, 0);
+	port = nh_add(&t, NH_PORT, 0, a);
+	other = nh_add(&t, NH_TUNNEL, 1, a);
+	CHECK(tables_nh_peer(&t.nh[x]) == NULL);
+	CHECK_INT(tables_peer_set(&t, 0, a, n1), 0);
+	CHECK(tables_nh_peer(&t.nh[x]) == tables_peer_lookup(&t, 0, a));
+	CHECK(tables_nh_peer(&t.nh[x])->nbma == n1);
+	CHECK(tables_nh_peer(&t.nh[conn]) == NULL);
+	CHECK(tables_nh_peer(&t.nh[port]) == NULL);
+	CHECK(tables_nh_peer(&t.nh[other]) == NULL);
+	/* A second route through the same gateway starts with the peer. */
+	y = nh_add(&t, NH_TUNNEL, 0, a);
+	CHECK(tables_nh_peer(&t.nh[y]) == tables_peer_lookup(&t, 0, a));
+	/* An SA for the NBMA: both follow the republished peer. */
+	CHECK_INT(tables_sa_out_set(&t, 0, n1, s1), 0);
+	CHECK(tables_nh_peer(&t.nh[x]) == tables_peer_lookup(&t, 0, a));
+	CHECK(tables_nh_peer(&t.nh[x])->sa_out == s1);
+	CHECK(tables_nh_peer(&t.nh[y])->sa_out == s1);
+	/* Another peer, another tunnel: these stay. */
+	CHECK_INT(tables_peer_set(&t, 0, b, n2), 0);
+	CHECK_INT(tables_peer_set(&t, 1, b, n2), 0);
+	CHECK(tables_nh_peer(&t.nh[x])->nbma == n1);
+	CHECK(tables_nh_peer(&t.nh[other]) == NULL);
+	CHECK_INT(tables_peer_set(&t, 1, a, n2), 0);
+	CHECK(tables_nh_peer(&t.nh[other]) == tables_peer_lookup(&t, 1, a));
+	/* A released slot lets go; the other one still follows. */
+	tables_nh_release(&t, x);
+	CHECK(tables_nh_peer(&t.nh[x]) == NULL);
+	CHECK_INT(tables_peer_set(&t, 0, a, n2), 0);
+	CHECK(tables_nh_peer(&t.nh[x]) == NULL);
+	CHECK(tables_nh_peer(&t.nh[y]) == tables_peer_lookup(&t, 0, a));
+	CHECK(tables_nh_peer(&t.nh[y])->nbma == n2 && tables_nh_peer(&t.nh[y])->sa_out == NULL);
+	CHECK_INT(tables_peer_del(&t, 0, a), 0);
+	CHECK(tables_nh_peer(&t.nh[y]) == NULL);
+	CHECK(tables_nh_peer(&t.nh[other]) != NULL);
+	CHECK_INT(tables_peer_set(&t, 0, a, n1), 0);
+	CHECK(tables_nh_peer(&t.nh[y]) == tables_peer_lookup(&t, 0, a));
+	CHECK(tables_nh_peer(&t.nh[y])->sa_out == s1);
+	/* Slots come back and are reused with a clean pointer. */
+	tables_nh_release(&t, y);
+	tables_nh_release(&t, other);
+	tables_reclaim(&t);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK(tables_nh_peer(&t.nh[nh_add(&t, NH_TUNNEL, 0, b)]) ==
+		      tables_peer_lookup(&t, 0, b));
+	tables_reclaim(&t);
+	tables_destroy(&t);
+}
+
 /*
  * One reader (QSBR thread 0) looks up a route, a peer and a neighbour in
  * a loop while the writer replaces their values thousands of times. The
@@ -306,7 +369,7 @@ static void test_peer_sa(void)
 
 struct race {
 	struct dp_tables *t;
-	uint32_t dst, proto, naddr;
+	uint32_t dst, proto, naddr, gdst;
 	_Atomic uint32_t announced;     /* highest sequence the writer may publish */
 	_Atomic int stop;
 	_Atomic unsigned long loops;
@@ -331,9 +394,11 @@ static void *race_reader(void *arg)
 		const struct nexthop *nh = tables_route_lookup(r->t, r->dst);
 		const struct peer_rt *p = tables_peer_lookup(r->t, 0, r->proto);
 		const struct neigh_rt *n = tables_neigh_lookup(r->t, 1, r->naddr);
-		uint32_t v[3], v2[3], ann;
+		const struct nexthop *gnh = tables_route_lookup(r->t, r->gdst);
+		const struct peer_rt *gp = gnh ? tables_nh_peer(gnh) : NULL;
+		uint32_t v[3], v2[3], ann, g;
 
-		if (!nh || !p || !n) {
+		if (!nh || !p || !n || !gp) {
 			r->misses++;
 			rte_rcu_qsbr_quiescent(qsbr, 0);
 			continue;
@@ -342,9 +407,19 @@ static void *race_reader(void *arg)
 		v[1] = *(volatile const uint32_t *)&p->nbma;
 		v[2] = (uint32_t)n->mac[2] << 24 | (uint32_t)n->mac[3] << 16 |
 		       (uint32_t)n->mac[4] << 8 | n->mac[5];
+		g = ntohl(*(volatile const uint32_t *)&gp->nbma);
 		ann = atomic_load_explicit(&r->announced, memory_order_acquire);
 		for (int i = 0; i < 64; i++)
 			rte_pause();
+		/* The route's own peer pointer: as fresh as the hash's, and
+		 * as long-lived. */
+		if (g >> 24 != 0x0b || (g & 0xffffff) > ann)
+			race_bad(r, "route's peer: value %#x (%u announced)", g, ann);
+		else if (ntohl(*(volatile const uint32_t *)&gp->nbma) != g)
+			race_bad(r, "route's peer changed under the reader: %#x -> %#x", g,
+				 ntohl(*(volatile const uint32_t *)&gp->nbma));
+		else if (g != ntohl(v[1]) && (g & 0xffffff) + 1 < (ntohl(v[1]) & 0xffffff))
+			race_bad(r, "route's peer %#x behind the hash's %#x", g, ntohl(v[1]));
 		v2[0] = *(volatile const uint32_t *)&nh->gw;
 		v2[1] = *(volatile const uint32_t *)&p->nbma;
 		v2[2] = (uint32_t)((volatile const uint8_t *)n->mac)[2] << 24 |
@@ -410,6 +485,10 @@ static void test_race(void)
 	nh.gw = htonl(0x0a000000);
 	CHECK_INT(tables_nh_alloc(&t, &nh, &cur), 0);
 	CHECK_INT(tables_route_add(&t, ip(198, 18, 1, 0), 24, cur), 0);
+	/* A second route, through the watched peer's address. */
+	r.gdst = ip(198, 18, 2, 10);
+	CHECK_INT(tables_route_add(&t, ip(198, 18, 2, 0), 24,
+				   nh_add(&t, NH_TUNNEL, 0, r.proto)), 0);
 	CHECK_INT(tables_peer_set(&t, 0, r.proto, htonl(0x0b000000)), 0);
 	CHECK_INT(tables_neigh_set(&t, 1, r.naddr, neigh_mac(0, mac)), 0);
 	/* Unrelated entries around the watched ones, so lookups walk buckets. */
@@ -473,7 +552,9 @@ static void test_race(void)
 
 	/* Reader gone: everything deferred comes back; the last values stand. */
 	tables_reclaim(&t);
-	CHECK_INT(t.nh_nfree, MAX_ROUTES - 1);
+	CHECK_INT(t.nh_nfree, MAX_ROUTES - 2);
+	CHECK_INT(tables_nh_peer(tables_route_lookup(&t, r.gdst))->nbma,
+		  htonl(0x0b000000 | RACE_ROUNDS));
 	CHECK_INT(tables_route_lookup(&t, r.dst)->gw, htonl(0x0a000000 | RACE_ROUNDS));
 	CHECK_INT(tables_peer_lookup(&t, 0, r.proto)->nbma, htonl(0x0b000000 | RACE_ROUNDS));
 	CHECK_INT(tables_neigh_lookup(&t, 1, r.naddr)->mac[5], neigh_mac(RACE_ROUNDS, mac)[5]);
@@ -509,6 +590,7 @@ int main(int argc, char **argv)
 	test_neigh();
 	test_peers();
 	test_peer_sa();
+	test_nh_peer();
 	test_race();
 	rc = check_done("test_tables");
 	rte_free(qsbr);
