@@ -36,6 +36,24 @@ static inline void esp_out_queue(struct worker *w, const struct dp_conf *c, stru
 	}
 }
 
+/* The Ethernet header from src to dst for IPv4 and the first two bytes of
+ * the IPv4 header (version and length 0x45, tos) as one 16-byte value,
+ * put together in registers (with a byte array, the compiler splices
+ * each byte in with masks). */
+static inline __m128i eth_ipv4_head(const uint8_t *dst, const uint8_t *src, uint8_t tos)
+{
+	uint32_t d0, s1;
+	uint16_t d1, s0;
+
+	memcpy(&d0, dst, 4);
+	memcpy(&d1, dst + 4, 2);
+	memcpy(&s0, src, 2);
+	memcpy(&s1, src + 2, 4);
+	return _mm_set_epi64x((long long)(s1 | (uint64_t)0x08 << 32 | (uint64_t)0x45 << 48 |
+					  (uint64_t)tos << 56),
+			      (long long)(d0 | (uint64_t)d1 << 32 | (uint64_t)s0 << 48));
+}
+
 /* Lifetime limit of the sequence numbers of sa: the hard packet limit,
  * and 2^32 - 1 without ESN. */
 static inline uint64_t seq_limit(const struct sa_rt *sa)
@@ -162,14 +180,8 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 	dp_ip_run(&oip, tos, ttl, udp ? IPPROTO_UDP_ : IPPROTO_ESP_, src, dst);
 	if (tunnel)
 		dp_ip_run(&iip, tos, ttl, IPPROTO_GRE_, in_src, in_dst);
-	if (eth) {
-		uint8_t e[16];
-
-		dp_eth_put(e, mac, port_mac);
-		e[14] = 0x45;
-		e[15] = tos;
-		ethv = _mm_loadu_si128((const __m128i *)(const void *)e);
-	}
+	if (eth)
+		ethv = eth_ipv4_head(mac, port_mac, tos);
 	/* The one write to the shared sequence number of this run. */
 	base = seq_reserve(sa, cnt);
 	for (unsigned j = 0; j < cnt; j++) {
