@@ -9,6 +9,7 @@
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "lib/tables.h"
 
@@ -72,6 +73,87 @@ static void defer_free_fn(void *p, void *e, unsigned int n)
 		else if (d[i].kind == DEFER_NH_SLOT)
 			t->nh_free[t->nh_nfree++] = d[i].idx;
 	}
+}
+
+/* An empty SPI table of at least n slots (a power of two), or NULL. */
+static struct spi_table *spi_table_new(uint32_t n)
+{
+	uint32_t slots = 64;
+	struct spi_table *st;
+
+	while (slots < n && slots < (1u << 30))
+		slots <<= 1;
+	st = rte_zmalloc("sa_in", sizeof(*st) + sizeof(struct spi_slot) * slots,
+			 RTE_CACHE_LINE_SIZE);
+	if (st)
+		st->mask = slots - 1;
+	return st;
+}
+
+static inline uint32_t spi_hash(uint32_t spi)
+{
+	return __builtin_ia32_crc32si(0x9e3779b9u, spi);
+}
+
+/* Reader: the SA of spi in st, or NULL (see struct spi_slot). */
+static inline void *spi_table_find(const struct spi_table *st, uint32_t spi, uint32_t h)
+{
+	for (uint32_t i = h & st->mask;; i = (i + 1) & st->mask) {
+		const struct spi_slot *s = &st->s[i];
+		uint32_t k = __atomic_load_n(&s->spi, __ATOMIC_ACQUIRE);
+		void *sa = __atomic_load_n(&s->sa, __ATOMIC_ACQUIRE);
+
+		if (!sa)
+			return NULL;
+		if (sa != SPI_TOMB && k == spi && __atomic_load_n(&s->spi, __ATOMIC_RELAXED) == spi)
+			return sa;
+	}
+}
+
+/* Writer: the slot of spi in st, or NULL; *free: the first tombstone or
+ * empty slot on its probe, where it would go. */
+static struct spi_slot *spi_table_slot(struct spi_table *st, uint32_t spi, struct spi_slot **free)
+{
+	*free = NULL;
+	for (uint32_t i = spi_hash(spi) & st->mask;; i = (i + 1) & st->mask) {
+		struct spi_slot *s = &st->s[i];
+
+		if (!s->sa || s->sa == SPI_TOMB) {
+			if (!*free)
+				*free = s;
+			if (!s->sa)
+				return NULL;
+		} else if (s->spi == spi) {
+			return s;
+		}
+	}
+}
+
+/* Writer: replace t's SPI table by a clean one with room for the live
+ * entries and as many again; the old one goes after a grace period. */
+static int spi_table_rebuild(struct dp_tables *t)
+{
+	const struct spi_table *old = t->sa_in;
+	uint32_t n = old->mask + 1;
+	struct spi_table *st;
+
+	while (n < 4 * (t->sa_in_used + 1))
+		n <<= 1;
+	st = spi_table_new(n);
+	if (!st)
+		return -ENOMEM;
+	for (uint32_t i = 0; i <= old->mask; i++) {
+		const struct spi_slot *s = &old->s[i];
+		struct spi_slot *free;
+
+		if (s->sa && s->sa != SPI_TOMB) {
+			spi_table_slot(st, s->spi, &free);
+			*free = *s;
+		}
+	}
+	__atomic_store_n(&t->sa_in, st, __ATOMIC_RELEASE);
+	t->sa_in_tomb = 0;
+	return tables_defer_free(t, (void *)(uintptr_t)old);
 }
 
 static void hash_free_data(void *p, void *data)
@@ -138,7 +220,7 @@ int tables_create(struct dp_tables *t, const char *name, struct rte_rcu_qsbr *qs
 		t->nh_free[t->nh_nfree++] = i;
 	t->neigh = hash_create(t, name, "neigh", max_neigh);
 	t->peers = hash_create(t, name, "peers", max_peers);
-	t->sa_in = hash_create(t, name, "sa_in", max_peers);
+	t->sa_in = spi_table_new(2 * (max_peers < 32 ? 32 : max_peers));
 	t->sa_out = hash_create(t, name, "sa_out", max_peers);
 	if (!t->neigh || !t->peers || !t->sa_in || !t->sa_out)
 		goto err;
@@ -175,8 +257,7 @@ void tables_destroy(struct dp_tables *t)
 		rte_hash_free(t->neigh);
 	if (t->peers)
 		rte_hash_free(t->peers);
-	if (t->sa_in)
-		rte_hash_free(t->sa_in);
+	rte_free(t->sa_in);
 	if (t->sa_out)
 		rte_hash_free(t->sa_out);
 	if (t->lpm)
@@ -550,28 +631,67 @@ void tables_peer_lookup_bulk(const struct dp_tables *t, const uint16_t *tunnel,
 	hash_find_bulk(t->peers, tunnel, 0, proto, n, (void **)out);
 }
 
-/* SPIs are keyed with an interface index no tunnel uses. */
-#define SA_IN_IFIDX 0xffff
-
 int tables_sa_in_set(struct dp_tables *t, uint32_t spi, void *sa)
 {
-	return hash_publish(t, t->sa_in, SA_IN_IFIDX, spi, sa);
+	struct spi_slot *s, *free;
+	void *old;
+
+	if (!sa)
+		return -ENOMEM;
+	s = spi_table_slot(t->sa_in, spi, &free);
+	if (s) {
+		old = s->sa;
+		__atomic_store_n(&s->sa, sa, __ATOMIC_RELEASE);
+		return old != sa ? tables_defer_free(t, old) : 0;
+	}
+	/* At most three quarters in use or deleted, so probes stay short
+	 * and always end. */
+	if (4 * (t->sa_in_used + t->sa_in_tomb + 1) > 3 * (t->sa_in->mask + 1)) {
+		if (spi_table_rebuild(t)) {
+			rte_free(sa);
+			return -ENOMEM;
+		}
+		spi_table_slot(t->sa_in, spi, &free);
+	}
+	if (free->sa == SPI_TOMB)
+		t->sa_in_tomb--;
+	t->sa_in_used++;
+	__atomic_store_n(&free->spi, spi, __ATOMIC_RELEASE);
+	__atomic_store_n(&free->sa, sa, __ATOMIC_RELEASE);
+	return 0;
 }
 
 int tables_sa_in_del(struct dp_tables *t, uint32_t spi)
 {
-	return hash_remove(t->sa_in, SA_IN_IFIDX, spi);
+	struct spi_slot *free, *s = spi_table_slot(t->sa_in, spi, &free);
+	void *old;
+
+	if (!s)
+		return -ENOENT;
+	old = s->sa;
+	__atomic_store_n(&s->sa, SPI_TOMB, __ATOMIC_RELEASE);
+	t->sa_in_used--;
+	t->sa_in_tomb++;
+	return tables_defer_free(t, old);
 }
 
 void *tables_sa_in_lookup(const struct dp_tables *t, uint32_t spi)
 {
-	return hash_find(t->sa_in, SA_IN_IFIDX, spi);
+	return spi_table_find(__atomic_load_n(&t->sa_in, __ATOMIC_ACQUIRE), spi, spi_hash(spi));
 }
 
 void tables_sa_in_lookup_bulk(const struct dp_tables *t, const uint32_t *spi, unsigned n,
 			      void **out)
 {
-	hash_find_bulk(t->sa_in, NULL, SA_IN_IFIDX, spi, n, out);
+	const struct spi_table *st = __atomic_load_n(&t->sa_in, __ATOMIC_ACQUIRE);
+	uint32_t h[64];
+
+	for (unsigned i = 0; i < n; i++) {
+		h[i] = spi_hash(spi[i]);
+		rte_prefetch0(&st->s[h[i] & st->mask]);
+	}
+	for (unsigned i = 0; i < n; i++)
+		out[i] = spi_table_find(st, spi[i], h[i]);
 }
 
 /* Republish every peer of (tunnel, nbma) with sa. A peer that cannot be

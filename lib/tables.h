@@ -56,6 +56,26 @@ struct peer_rt {               /* NHRP mapping: tunnel address -> NBMA */
 	void *sa_out;
 };
 
+/* SPI -> inbound SA: open addressing with linear probing, one writer,
+ * lock-free readers. A slot's sa is NULL (empty: the end of a probe),
+ * SPI_TOMB (deleted: probe on) or the SA; a slot is reused only through
+ * a tombstone, its SPI written before its SA, and a reader takes an SA
+ * only when the SPI reads the same before and after it, so it never pairs
+ * one SPI with another's SA. Grown or cleaned by publishing a new table. */
+struct spi_slot {
+	uint32_t spi;              /* network order */
+	uint32_t pad;
+	void *sa;
+};
+
+#define SPI_TOMB ((void *)1)
+
+struct spi_table {
+	uint32_t mask;             /* slots - 1; slots a power of two */
+	uint32_t pad[15];
+	struct spi_slot s[];       /* from the second cache line */
+};
+
 struct dp_tables {
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_lpm *lpm;
@@ -65,7 +85,8 @@ struct dp_tables {
 	uint32_t gen;              /* bumped after every route or neighbour change */
 	struct rte_hash *neigh;
 	struct rte_hash *peers;
-	struct rte_hash *sa_in;    /* SPI -> inbound SA */
+	struct spi_table *sa_in;   /* SPI -> inbound SA (RCU: replaced whole) */
+	uint32_t sa_in_used, sa_in_tomb;   /* writer-private: its live slots, tombstones */
 	struct rte_hash *sa_out;   /* (tunnel, peer NBMA) -> outbound SA */
 	struct rte_rcu_qsbr_dq *dq;
 	/* writer-private: free next-hop slots */
@@ -145,7 +166,8 @@ void tables_peer_lookup_bulk(const struct dp_tables *t, const uint16_t *tunnel,
 int tables_sa_in_set(struct dp_tables *t, uint32_t spi, void *sa);
 int tables_sa_in_del(struct dp_tables *t, uint32_t spi);
 void *tables_sa_in_lookup(const struct dp_tables *t, uint32_t spi);
-/* Reader: n (<= 64) SPIs (network order) at once; out[i] NULL on a miss. */
+/* Reader: n (<= 64) SPIs (network order) at once; out[i] NULL on a miss
+ * (the slots are prefetched first). */
 void tables_sa_in_lookup_bulk(const struct dp_tables *t, const uint32_t *spi, unsigned n,
 			      void **out);
 /* Also republishes the peers of (tunnel, nbma) with the new SA before the

@@ -357,6 +357,75 @@ static void test_nh_peer(void)
 	tables_destroy(&t);
 }
 
+/* The SPI table: many SAs in and out (tombstones, rebuilds as it fills or
+ * churns), every lookup right after each step, single and bulk agreeing;
+ * replacing an SA under its SPI; a missing SPI misses. */
+#define SPI_N 3000
+
+static uint32_t spi_of(uint32_t i)
+{
+	/* Spread like random SPIs, never 0..255 (reserved, RFC 4303). */
+	return htonl(0x1000u + i * 2654435761u % 0x7fffffffu);
+}
+
+static void test_sa_in(void)
+{
+	struct dp_tables t;
+	static void *sa[SPI_N];
+	static uint8_t live[SPI_N];
+	uint32_t spis[64];
+	void *out[64];
+	uint32_t rebuilt = 0, slots;
+
+	CHECK_INT(tables_create(&t, "si", qsbr, MAX_ROUTES, MAX_NEIGH, MAX_PEERS), 0);
+	slots = t.sa_in->mask + 1;
+	CHECK(tables_sa_in_lookup(&t, spi_of(1)) == NULL);
+	CHECK_INT(tables_sa_in_del(&t, spi_of(1)), -ENOENT);
+	CHECK_INT(tables_sa_in_set(&t, spi_of(1), NULL), -ENOMEM);
+	for (uint32_t round = 0; round < 6; round++) {
+		for (uint32_t i = 0; i < SPI_N; i++) {
+			/* Rounds: all in, odd ones out, even ones replaced, ... */
+			int want = (round + i) % 3 != 0;
+
+			if (want && (!live[i] || i % 2 == 0)) {
+				sa[i] = rte_malloc("sa", 64, 0);
+				*(uint32_t *)sa[i] = spi_of(i);
+				CHECK_INT(tables_sa_in_set(&t, spi_of(i), sa[i]), 0);
+				live[i] = 1;
+			} else if (!want && live[i]) {
+				CHECK_INT(tables_sa_in_del(&t, spi_of(i)), 0);
+				live[i] = 0;
+			}
+			if (t.sa_in->mask + 1 != slots)
+				rebuilt++, slots = t.sa_in->mask + 1;
+		}
+		tables_reclaim(&t);
+		for (uint32_t i = 0; i < SPI_N; i++) {
+			void *p = tables_sa_in_lookup(&t, spi_of(i));
+
+			CHECK_MSG(live[i] ? p == sa[i] : p == NULL, "round %u SPI %u", round, i);
+		}
+		for (uint32_t b = 0; b + 64 <= SPI_N; b += 64) {
+			for (unsigned k = 0; k < 64; k++)
+				spis[k] = spi_of(b + k);
+			tables_sa_in_lookup_bulk(&t, spis, 64, out);
+			for (unsigned k = 0; k < 64; k++)
+				CHECK(out[k] == (live[b + k] ? sa[b + k] : NULL));
+		}
+		CHECK(tables_sa_in_lookup(&t, htonl(7)) == NULL);
+		CHECK(4 * (t.sa_in_used + t.sa_in_tomb) <= 3 * (t.sa_in->mask + 1));
+	}
+	CHECK_MSG(rebuilt > 0, "the table never grew");
+	printf("test_tables: sa_in: %u slots, %u live, %u tombstones, grew %u times\n",
+	       t.sa_in->mask + 1, t.sa_in_used, t.sa_in_tomb, rebuilt);
+	for (uint32_t i = 0; i < SPI_N; i++)
+		if (live[i])
+			CHECK_INT(tables_sa_in_del(&t, spi_of(i)), 0);
+	CHECK_INT(t.sa_in_used, 0);
+	tables_reclaim(&t);
+	tables_destroy(&t);
+}
+
 /*
  * One reader (QSBR thread 0) looks up a route, a peer and a neighbour in
  * a loop while the writer replaces their values thousands of times. The
@@ -370,6 +439,8 @@ static void test_nh_peer(void)
 struct race {
 	struct dp_tables *t;
 	uint32_t dst, proto, naddr, gdst;
+	uint32_t spi, churn[64];        /* the watched SPI; SPIs coming and going */
+	unsigned long churn_hits;
 	_Atomic uint32_t announced;     /* highest sequence the writer may publish */
 	_Atomic int stop;
 	_Atomic unsigned long loops;
@@ -408,6 +479,34 @@ static void *race_reader(void *arg)
 		v[2] = (uint32_t)n->mac[2] << 24 | (uint32_t)n->mac[3] << 16 |
 		       (uint32_t)n->mac[4] << 8 | n->mac[5];
 		g = ntohl(*(volatile const uint32_t *)&gp->nbma);
+		{
+			/* The watched SA: never missing, never newer than
+			 * announced, never freed under us; a churning SPI gives
+			 * its own SA or none, never another's. */
+			const volatile uint32_t *sp = tables_sa_in_lookup(r->t, r->spi);
+			uint32_t c = r->churn[atomic_load(&r->loops) % 64];
+			const volatile uint32_t *cp = tables_sa_in_lookup(r->t, c);
+
+			if (!sp) {
+				race_bad(r, "SPI %#x missing (%u)", r->spi, 0);
+			} else {
+				uint32_t sv = sp[0];
+
+				if (sv >> 24 != 0x0d ||
+				    (sv & 0xffffff) > atomic_load_explicit(&r->announced,
+									 memory_order_acquire))
+					race_bad(r, "SA value %#x never published (%u)", sv, 0);
+				for (int i = 0; i < 16; i++)
+					rte_pause();
+				if (sp[0] != sv)
+					race_bad(r, "SA changed under the reader: %#x -> %#x", sv, sp[0]);
+			}
+			if (cp) {
+				r->churn_hits++;
+				if (cp[0] != c)
+					race_bad(r, "SPI %#x gave the SA of %#x", c, cp[0]);
+			}
+		}
 		ann = atomic_load_explicit(&r->announced, memory_order_acquire);
 		for (int i = 0; i < 64; i++)
 			rte_pause();
@@ -454,6 +553,16 @@ static void *race_reader(void *arg)
 	return NULL;
 }
 
+/* An SA stand-in: its first word identifies it, the second is a sequence. */
+static void *race_sa(uint32_t id, uint32_t seq)
+{
+	uint32_t *p = rte_malloc("sa", 64, 0);
+
+	p[0] = id;
+	p[1] = seq;
+	return p;
+}
+
 static uint8_t *neigh_mac(uint32_t seq, uint8_t *m)
 {
 	uint32_t v = 0x0c000000 | seq;
@@ -491,6 +600,12 @@ static void test_race(void)
 				   nh_add(&t, NH_TUNNEL, 0, r.proto)), 0);
 	CHECK_INT(tables_peer_set(&t, 0, r.proto, htonl(0x0b000000)), 0);
 	CHECK_INT(tables_neigh_set(&t, 1, r.naddr, neigh_mac(0, mac)), 0);
+	r.spi = spi_of(100000);
+	CHECK_INT(tables_sa_in_set(&t, r.spi, race_sa(0x0d000000, 0)), 0);
+	for (uint32_t i = 0; i < 64; i++) {
+		r.churn[i] = spi_of(i);
+		CHECK_INT(tables_sa_in_set(&t, r.churn[i], race_sa(r.churn[i], 0)), 0);
+	}
 	/* Unrelated entries around the watched ones, so lookups walk buckets. */
 	for (uint32_t i = 1; i < 32; i++) {
 		CHECK_INT(tables_peer_set(&t, 0, r.proto + htonl(i), htonl(0x0b000000)), 0);
@@ -536,6 +651,15 @@ static void test_race(void)
 		cur = next;
 		ok &= tables_peer_set(&t, 0, r.proto, htonl(0x0b000000 | seq)) == 0;
 		ok &= tables_neigh_set(&t, 1, r.naddr, neigh_mac(seq, mac)) == 0;
+		ok &= tables_sa_in_set(&t, r.spi, race_sa(0x0d000000 | seq, seq)) == 0;
+		/* Two SPIs out and back in: tombstones reused, and now and
+		 * then a rebuild of the table. */
+		for (uint32_t k = 0; k < 2; k++) {
+			uint32_t c = r.churn[(seq * 2 + k) % 64];
+
+			ok &= tables_sa_in_del(&t, c) == 0;
+			ok &= tables_sa_in_set(&t, c, race_sa(c, seq)) == 0;
+		}
 		if (seq % 16 == 0)
 			tables_reclaim(&t);
 	}
@@ -549,6 +673,9 @@ static void test_race(void)
 	CHECK_MSG(r.bad == 0, "reader saw %lu bad values, first: %s", r.bad, r.what);
 	CHECK_MSG(atomic_load(&r.loops) > 100, "reader barely ran");
 	CHECK_MSG(r.changes[0] && r.changes[1] && r.changes[2], "reader saw no updates");
+	CHECK_MSG(r.churn_hits > 0, "reader never found a churning SPI");
+	CHECK_INT(tables_sa_in_lookup(&t, r.spi) ? *(uint32_t *)tables_sa_in_lookup(&t, r.spi) : 0,
+		  0x0d000000 | RACE_ROUNDS);
 
 	/* Reader gone: everything deferred comes back; the last values stand. */
 	tables_reclaim(&t);
@@ -591,6 +718,7 @@ int main(int argc, char **argv)
 	test_peers();
 	test_peer_sa();
 	test_nh_peer();
+	test_sa_in();
 	test_race();
 	rc = check_done("test_tables");
 	rte_free(qsbr);
