@@ -605,7 +605,7 @@ const struct peer_rt *tables_peer_lookup(const struct dp_tables *t, uint16_t tun
 	return hash_find(t->peers, tunnel, proto);
 }
 
-static void hash_find_bulk(const struct rte_hash *h, const uint16_t *ifidx, uint16_t ifidx1,
+static void hash_find_bulk(const struct rte_hash *h, const uint16_t *ifidx,
 			   const uint32_t *addr, unsigned n, void **out)
 {
 	struct tbl_key k[64];
@@ -614,7 +614,7 @@ static void hash_find_bulk(const struct rte_hash *h, const uint16_t *ifidx, uint
 	uint64_t hits = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		k[i] = (struct tbl_key){.addr = addr[i], .ifidx = ifidx ? ifidx[i] : ifidx1};
+		k[i] = (struct tbl_key){.addr = addr[i], .ifidx = ifidx[i]};
 		kp[i] = &k[i];
 		sig[i] = tbl_hash(&k[i]);
 	}
@@ -628,7 +628,7 @@ static void hash_find_bulk(const struct rte_hash *h, const uint16_t *ifidx, uint
 void tables_peer_lookup_bulk(const struct dp_tables *t, const uint16_t *tunnel,
 			     const uint32_t *proto, unsigned n, const struct peer_rt **out)
 {
-	hash_find_bulk(t->peers, tunnel, 0, proto, n, (void **)out);
+	hash_find_bulk(t->peers, tunnel, proto, n, (void **)out);
 }
 
 int tables_sa_in_set(struct dp_tables *t, uint32_t spi, void *sa)

@@ -18,7 +18,9 @@
  *    reports on the tables' rte_rcu_qsbr; a pointer it gets stays valid
  *    until its next rte_rcu_qsbr_quiescent().
  * Objects workers see are immutable: a change publishes a new object and
- * frees the old one after a grace period.
+ * frees the old one after a grace period. The exceptions are single
+ * pointers the writer swaps atomically (a next hop's peer, a slot of the
+ * SPI table), always before what they pointed to is freed.
  */
 
 enum nh_kind {
