@@ -138,6 +138,7 @@ static void tun_output(struct worker *w, const struct dp_conf *c, struct tx_buf 
 	const struct dp_tunnel_rt *tun = &c->tunnels[r->tunnel];
 	unsigned ghl = tun->has_key ? 8 : 4, rc = r->rc;
 	uint64_t gh = gre_word(tun, r->proto), bytes = 0;
+	unsigned sent = 0;
 	struct ip_run ip;
 
 	if (!rc && (tun->flags & TUN_F_PROTECT)) {
@@ -173,12 +174,13 @@ static void tun_output(struct worker *w, const struct dp_conf *c, struct tx_buf 
 		else
 			memcpy(p + IPV4_HLEN, &gh, 4);
 		dp_ip_put_run(p, &ip, (uint16_t)(len + ghl + IPV4_HLEN),
-			      (uint16_t)(w->stats.gre_encap + i));
+			      (uint16_t)(w->stats.gre_encap + sent++));
 		bytes += len;
 		l2_output(w, c, tb, m, r->port, r->gw, r->mac);
 	}
-	w->stats.gre_encap += n;
-	w->stats.ifs[DP_IF_TUNNEL(r->tunnel)].tx_packets += n;
+	/* What was encapsulated: a packet without headroom was dropped. */
+	w->stats.gre_encap += sent;
+	w->stats.ifs[DP_IF_TUNNEL(r->tunnel)].tx_packets += sent;
 	w->stats.ifs[DP_IF_TUNNEL(r->tunnel)].tx_bytes += bytes;
 }
 
