@@ -18,7 +18,8 @@
  * packet first (Ethernet, IPv4 checks); then one pass routes them (an
  * inline rte_lpm_lookup each: fewer instructions than the bulk call, and
  * the loads of successive packets still overlap) and cuts the tunnel
- * packets into runs by next hop; the tunnel peers are looked up at once
+ * packets into runs by next hop; a run through a gateway takes its peer
+ * from the route's next hop, the others' peers are looked up at once
  * (rte_hash bulk lookup, which prefetches buckets and keys), and each run
  * of packets to one peer goes on together (ESP takes a protected
  * tunnel's runs whole). Packets of one flow take the same path, so they
@@ -475,8 +476,9 @@ void fwd_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	}
 	w->stats.forwarded += forwarded;
 	if (ntun) {
-		/* Runs of packets to one peer (one gateway) need one lookup,
-		 * one next hop and one reservation of sequence numbers. */
+		/* Runs of packets to one peer (one gateway) need at most one
+		 * peer lookup, one next hop and one reservation of sequence
+		 * numbers. */
 		uint32_t mn[DP_MAX_BURST];
 		uint16_t mt[DP_MAX_BURST];
 		uint8_t mu[DP_MAX_BURST];
