@@ -43,8 +43,12 @@ check "not to the other one" test "$(counter "$H2" '["nhrp"]["received"]["resolu
 
 # Hub 1 dies.
 kill -KILL "$(cat $RUN/dmvpn-hub.pid)"
+# Each spoke notices on its own registration clock (three unanswered, two
+# seconds apart): until spoke2 has too, its replies still go to the dead hub.
 check "spoke1 marks hub 1 down" eventually 20 \
 	jeq "down" "$S1" show nhrp nhs -- 'b[0]["state"]'
+check "spoke2 marks hub 1 down" eventually 20 \
+	jeq "down" "$S2" show nhrp nhs -- 'b[0]["state"]'
 "$CTL" -s "$S1" clear nhrp cache >/dev/null
 "$CTL" -s "$S2" clear nhrp cache >/dev/null
 r2=$(counter "$H2" '["nhrp"]["received"]["resolution_request"]')
