@@ -27,7 +27,10 @@ by hand, as scapy leaves seq_hi out of the ESP HMAC).
     intact afterwards is accepted; one far ahead does not push the window);
     a replayed number with a bad ICV is counted as a replay (checked first).
   F aes128gcm16 with lifetime { packets = 3; }: the 4th packet each way is
-    dropped as esp_sa_expired.
+    dropped as esp_sa_expired (outbound: one run of four packets).
+  G the same with { packets = 2; }, outbound as runs of one packet (its
+    packets from host0 alternate with packets to A), which ESP output has a
+    build of its own for: the 3rd is dropped; A's two leave.
 """
 import esplib
 from esplib import SA, HOST0_IP, HOST0_MAC, log
@@ -44,7 +47,8 @@ C = SA(2, "aes128gcm16", mode="tunnel", esn=True, window=64)
 D = SA(3, "aes128-sha256", esn=True, window=64)
 E = SA(4, "aes128-sha1", window=64)
 F = SA(5, "aes128gcm16", lifetime={"packets": 3})
-SAS = [A, B, C, D, E, F]
+G = SA(6, "aes128gcm16", lifetime={"packets": 2})
+SAS = [A, B, C, D, E, F, G]
 H = 1 << 32
 
 ACC, REPLAY, ICV, EXPIRED = "accepted", "esp_replay", "esp_icv_failure", "esp_sa_expired"
@@ -77,6 +81,7 @@ SCRIPTS = {
         (2, REPLAY, "ciphertext"),                               # replay check first
         (5000, ICV, "icv"), (51, ACC)],
     F: [(1, ACC), (2, ACC), (3, ACC), (4, EXPIRED)],
+    G: [(1, ACC), (2, ACC), (3, EXPIRED)],
 }
 
 
@@ -109,10 +114,20 @@ for sa in SAS:
 # Both copies in one receive burst (burst = 32 in the harness's config).
 assert dup_pair is not None and dup_pair // 32 == (dup_pair + 1) // 32, dup_pair
 
-# F's outbound lifetime: four packets from host0, three leave.
-lan_in = [bytes(Ether(dst=harness.LAN_MAC, src=HOST0_MAC) /
-                IP(src=HOST0_IP, dst=F.lan, ttl=64, id=0x900 + k) /
-                ICMP(type=8, id=0x7777, seq=k) / Raw(b"lifetime %d" % k)) for k in range(4)]
+
+
+def lan_frame(sa, k):
+    return bytes(Ether(dst=harness.LAN_MAC, src=HOST0_MAC) /
+                 IP(src=HOST0_IP, dst=sa.lan, ttl=64, id=0x900 + k) /
+                 ICMP(type=8, id=0x7777, seq=k) / Raw(b"lifetime %d" % k))
+
+
+# Outbound lifetimes: four packets from host0 to F in a row, three leave;
+# G's three alternate with two to A (runs of one packet), two leave.
+LAN_SAS = [F, F, F, F, G, A, G, A, G]
+lan_in = [lan_frame(sa, k) for k, sa in enumerate(LAN_SAS)]
+# What leaves, in order: (SA, its ESP sequence number).
+WAN_OUT = [(F, 1), (F, 2), (F, 3), (G, 1), (A, 1), (G, 2), (A, 2)]
 
 for sa, seq, verdict, tag in expect:
     log("  %-34r seq %#12x -> %s" % (sa, seq, verdict))
@@ -130,13 +145,14 @@ def count(verdict, sa=None):
 
 
 accepted = [e for e in expect if e[2] == ACC]
-chk.drops(c, {REPLAY: count(REPLAY), ICV: count(ICV), EXPIRED: count(EXPIRED) + 1})
+chk.drops(c, {REPLAY: count(REPLAY), ICV: count(ICV),
+              EXPIRED: count(EXPIRED) + len(LAN_SAS) - len(WAN_OUT)})
 chk.counters(c, {
     "interfaces.wan.hw.ipackets": len(wan_in), "interfaces.lan.hw.ipackets": len(lan_in),
     "gre_decap": len(accepted), "interfaces.lan.hw.opackets": len(accepted),
-    "gre_encap": 3, "interfaces.wan.hw.opackets": 3, "punted": 0,
+    "gre_encap": len(WAN_OUT), "interfaces.wan.hw.opackets": len(WAN_OUT), "punted": 0,
 })
-tops = {A: 1002, B: 2000, C: H + 2, D: H + 2, E: 51, F: 3}
+tops = {A: 1002, B: 2000, C: H + 2, D: H + 2, E: 51, F: 3, G: 2}
 for sa in SAS:
     e = table.get(sa.inb.spi)
     if not chk.ok(e is not None, "SA %r missing from GET /v1/ipsec/sa" % sa):
@@ -144,8 +160,8 @@ for sa in SAS:
     chk.eq("SA %r in packets/errors/replay_top" % sa,
            (e["in"]["packets"], e["in"]["errors"], e["in"]["replay_top"]),
            (count(ACC, sa), count(ICV, sa), tops[sa]))
-    chk.eq("SA %r out packets/seq" % sa, (e["out"]["packets"], e["out"]["seq"]),
-           (3, 3) if sa is F else (0, 0))
+    n_out = sum(1 for s, _ in WAN_OUT if s is sa)
+    chk.eq("SA %r out packets/seq" % sa, (e["out"]["packets"], e["out"]["seq"]), (n_out, n_out))
     chk.eq("SA %r replay_window, esn" % sa, (e["replay_window"], e["esn"]), (sa.window, sa.esn))
 
 # The LAN output: exactly the accepted packets, in the order they were sent.
@@ -161,9 +177,9 @@ names = {tag: "%r seq %#x" % (sa, seq) for sa, seq, _, tag in expect}
 for peer, tag in sorted(set(got) ^ set(want)):
     log("  LAN difference: packet %d (%s)" % (tag, names.get(tag)))
 
-# F's three outbound packets: ESP sequence 1, 2, 3.
+# What left, in order: each SA's numbers from 1.
 rows = harness.tshark_fields(hub.wan_out, ["ip.dst", "esp.spi", "esp.sequence"])
-chk.eq("WAN: F's ESP (dst, spi, seq)",
+chk.eq("WAN: ESP (dst, spi, seq) of F, G and A",
        [(r["ip.dst"], [as_int(x) for x in r["esp.spi"]], r["esp.sequence"]) for r in rows],
-       [([F.nbma], [F.outb.spi], [str(k)]) for k in (1, 2, 3)])
+       [([sa.nbma], [sa.outb.spi], [str(k)]) for sa, k in WAN_OUT])
 chk.finish()
