@@ -43,16 +43,24 @@ void u64map_fini(struct u64map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* The slot of key in m, or the empty one where it would go. */
+static uint32_t find(const struct u64map *m, uint64_t key)
+{
+	uint32_t i = slot(m, key);
+
+	while (m->vals[i] != U64MAP_EMPTY && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
 int u64map_get(const struct u64map *m, uint64_t key, uint32_t *val)
 {
-	for (uint32_t i = slot(m, key);; i = (i + 1) & (m->cap - 1)) {
-		if (m->vals[i] == U64MAP_EMPTY)
-			return -ENOENT;
-		if (m->keys[i] == key) {
-			*val = m->vals[i];
-			return 0;
-		}
-	}
+	uint32_t i = find(m, key);
+
+	if (m->vals[i] == U64MAP_EMPTY)
+		return -ENOENT;
+	*val = m->vals[i];
+	return 0;
 }
 
 static int grow(struct u64map *m)
@@ -73,15 +81,18 @@ static int grow(struct u64map *m)
 
 int u64map_put(struct u64map *m, uint64_t key, uint32_t val)
 {
-	uint32_t i;
+	uint32_t i = find(m, key);
 
-	if ((m->n + 1) * 2 > m->cap && grow(m))
-		return -ENOMEM;
-	for (i = slot(m, key); m->vals[i] != U64MAP_EMPTY; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == key) {
-			m->vals[i] = val;
-			return 0;
-		}
+	/* Updating a key never grows the map, so it cannot fail. */
+	if (m->vals[i] != U64MAP_EMPTY) {
+		m->vals[i] = val;
+		return 0;
+	}
+	if ((m->n + 1) * 2 > m->cap) {
+		if (grow(m))
+			return -ENOMEM;
+		i = find(m, key);
+	}
 	m->keys[i] = key;
 	m->vals[i] = val;
 	m->n++;
@@ -90,10 +101,8 @@ int u64map_put(struct u64map *m, uint64_t key, uint32_t val)
 
 int u64map_del(struct u64map *m, uint64_t key)
 {
-	uint32_t i = slot(m, key), mask = m->cap - 1;
+	uint32_t i = find(m, key), mask = m->cap - 1;
 
-	while (m->vals[i] != U64MAP_EMPTY && m->keys[i] != key)
-		i = (i + 1) & mask;
 	if (m->vals[i] == U64MAP_EMPTY)
 		return -ENOENT;
 	/* Shift later members of the run back so lookups never stop early. */

@@ -22,7 +22,8 @@ int u64map_init(struct u64map *m, uint32_t expected);
 void u64map_fini(struct u64map *m);
 /* 0 and *val, or -ENOENT. */
 int u64map_get(const struct u64map *m, uint64_t key, uint32_t *val);
-/* Insert or replace (val != U64MAP_EMPTY). 0 or -ENOMEM. */
+/* Insert or replace (val != U64MAP_EMPTY). 0, or -ENOMEM for a new key
+ * (replacing never allocates). */
 int u64map_put(struct u64map *m, uint64_t key, uint32_t val);
 /* 0 or -ENOENT. */
 int u64map_del(struct u64map *m, uint64_t key);

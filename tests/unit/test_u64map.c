@@ -49,5 +49,22 @@ int main(void)
 		CHECK(rc || v == model[k]);
 	}
 	u64map_fini(&m);
+
+	/* A full map (one more key would grow it) still replaces a value in
+	 * place: callers rely on that update never failing. */
+	CHECK(u64map_init(&m, 8) == 0);
+	for (uint64_t k = 1; (m.n + 1) * 2 <= m.cap; k++)
+		CHECK(u64map_put(&m, k, (uint32_t)k) == 0);
+	{
+		uint32_t cap = m.cap, n = m.n;
+
+		CHECK(u64map_put(&m, 1, 77) == 0);
+		CHECK(m.cap == cap && m.n == n);
+		CHECK(u64map_get(&m, 1, &v) == 0 && v == 77);
+		CHECK(u64map_put(&m, 1000, 5) == 0);
+		CHECK(m.cap == 2 * cap && m.n == n + 1);
+		CHECK(u64map_get(&m, 1, &v) == 0 && v == 77);
+	}
+	u64map_fini(&m);
 	return check_done("u64map");
 }
