@@ -271,6 +271,17 @@ void tables_destroy(struct dp_tables *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* Writer: the new head of the list kept under key in m (the peers of an
+ * NBMA address, the next hops through a gateway); an empty list drops the
+ * key. The key is there already: replacing its value cannot fail. */
+static void list_head_set(struct u64map *m, uint64_t key, uint32_t head)
+{
+	if (head == REF_NONE)
+		u64map_del(m, key);
+	else
+		u64map_put(m, key, head);
+}
+
 static void *hash_find(const struct rte_hash *h, uint16_t ifidx, uint32_t addr);
 
 /* A slot whose peer pointer the tables keep: into a tunnel, by a gateway. */
@@ -339,10 +350,7 @@ static void nh_unlink(struct dp_tables *t, uint32_t idx)
 			break;
 		}
 	}
-	if (head == REF_NONE)
-		u64map_del(&t->gw_idx, key);
-	else
-		u64map_put(&t->gw_idx, key, head);
+	list_head_set(&t->gw_idx, key, head);
 	__atomic_store_n(&s->peer, NULL, __ATOMIC_RELEASE);
 }
 
@@ -537,10 +545,7 @@ static void ref_del(struct dp_tables *t, uint16_t tunnel, uint32_t nbma, uint32_
 		t->free_ref = i;
 		break;
 	}
-	if (head == REF_NONE)
-		u64map_del(&t->nbma_idx, key);
-	else
-		u64map_put(&t->nbma_idx, key, head);
+	list_head_set(&t->nbma_idx, key, head);
 }
 
 /* As hash_publish, and the next hops through (tunnel, proto) follow: they
