@@ -301,13 +301,14 @@ void esp_output_run(struct worker *w, const struct dp_conf *c, struct tx_buf *tb
 
 	if (likely(!(sa->flags & (SA_F_TUNNEL | SA_F_UDP)) && esp_is_gcm(cr) &&
 		   cr->iv_len == 8 && cr->icv_len == 16 && cr->block == 4 &&
-		   c->tunnels[r->tunnel].has_key && r->mac))
+		   c->tunnels[r->tunnel].has_key && r->mac)) {
 		if (n == 1) /* a hub's usual run: every packet to another spoke */
 			esp_output_body(w, c, tb, r, sa, pkts, 1, 1);
 		else
 			esp_output_body(w, c, tb, r, sa, pkts, n, 1);
-	else
+	} else {
 		esp_output_body(w, c, tb, r, sa, pkts, n, 0);
+	}
 }
 
 /* Replace an IPv4 header's addresses, the checksum patched as RFC 1624
