@@ -126,7 +126,15 @@ static __rte_always_inline void gre_input_at(struct worker *w, const struct dp_c
 		dp_drop(w, m, d.gre.has_key ? DROP_GRE_KEY_MISMATCH : DROP_GRE_NO_KEY);
 		return;
 	}
-	if (unlikely((c->tunnels[t].flags & TUN_F_PROTECT) && !(pm->flags & PM_F_ESP))) {
+	/* A protected tunnel's GRE comes inside ESP, and what ESP opened is
+	 * GRE of its SA's tunnel only: keys for one DMVPN are no way into
+	 * another (whether protected or not). */
+	if (unlikely(pm->flags & PM_F_ESP)) {
+		if (unlikely(pm->sa_tunnel != t)) {
+			dp_drop(w, m, DROP_ESP_POLICY);
+			return;
+		}
+	} else if (unlikely(c->tunnels[t].flags & TUN_F_PROTECT)) {
 		dp_drop(w, m, DROP_GRE_CLEARTEXT);
 		return;
 	}

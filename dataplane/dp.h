@@ -55,10 +55,11 @@ struct pkt_meta {
 	uint32_t aux;       /* next hop for PUNT_NEIGH_MISS (network order) */
 	uint32_t nbma_src;  /* outer source of a decapsulated packet */
 	uint8_t flags;      /* PM_F_* */
-	uint8_t pad[3];
+	uint8_t sa_tunnel;  /* PM_F_ESP: the tunnel of the SA that opened it */
+	uint8_t pad[2];
 };
 
-#define PM_F_ESP 0x01       /* arrived inside ESP: may be a protected tunnel's GRE */
+#define PM_F_ESP 0x01       /* arrived inside ESP: may be its SA's tunnel's GRE */
 
 static inline struct pkt_meta *pkt_meta(struct rte_mbuf *m)
 {
@@ -91,10 +92,14 @@ struct sa_ctr {
 };
 
 /*
- * An SA as workers use it. The crypto state and parameters are immutable;
+ * An SA as workers use it. The crypto state and parameters are immutable
+ * but for the peer's UDP port, which NAT-T may move (ipsec_sa_rebind);
  * the sequence number (outbound, shared by workers: atomic, reserved a
- * block per run of packets) and the replay window (inbound: one worker, as RSS
- * keeps an SA on one queue) change. Outbound counters are per worker
+ * block per run of packets) and the replay window (inbound: one worker)
+ * change. The window has one writer because an inbound SA takes packets
+ * only from its peer (address, and port in UDP) to its tunnel's address
+ * on its tunnel's port: one address pair, which RSS (hashing addresses)
+ * puts on one queue, which one worker polls. Outbound counters are per worker
  * (summed by the reader); inbound ones have the one writer. Replaced as a
  * whole on rekey, freed after a grace period.
  */
@@ -102,7 +107,10 @@ struct sa_rt {
 	struct esp_crypto crypto;
 	uint32_t spi_be;
 	uint32_t peer;           /* the peer's NBMA address */
-	uint16_t udp_dport_be;
+	/* The peer's port in UDP: where outbound packets go, and the only
+	 * source port inbound ones may come from (0 while a NAT rebinding
+	 * waits for the workers: nothing is taken then). */
+	volatile uint16_t udp_dport_be;
 	uint8_t flags;           /* SA_F_* */
 	uint8_t tunnel;
 	/* SA_F_INNER: the inner header's addresses (network order), what the

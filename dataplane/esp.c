@@ -327,6 +327,35 @@ static inline void esp_inner_readdress(struct ipv4_hdr *h, uint32_t src, uint32_
 	h->dst = dst;
 }
 
+/* Whether packet m (IPv4 at p, ESP off bytes in, udp: in UDP) came the
+ * way its inbound SA is bound to: from the SA's peer, and in UDP from the
+ * peer's port (RFC 3948: a NAT's mapping, moved only by an authenticated
+ * IKE message, ipsec_sa_rebind), to its tunnel's address on the port the
+ * tunnel is sourced on. */
+static __rte_always_inline int esp_in_bound(const struct dp_conf *c, const struct sa_rt *sa,
+					    struct rte_mbuf *m, const uint8_t *p, unsigned off,
+					    int udp)
+{
+	const struct ipv4_hdr *ih = (const void *)p;
+	const struct dp_tunnel_rt *tun = &c->tunnels[sa->tunnel];
+	uint16_t sport;
+
+	if (ih->src != sa->peer || ih->dst != tun->src || pkt_meta(m)->in_if != tun->source)
+		return 0;
+	if (!udp)
+		return 1;
+	/* The UDP header is right in front of the ESP header. */
+	memcpy(&sport, p + off - 8, 2);
+	return sport == sa->udp_dport_be && sport != 0;
+}
+
+/* What opened m: decapsulation takes it for its SA's tunnel's GRE only. */
+static inline void esp_in_mark(struct rte_mbuf *m, const struct sa_rt *sa)
+{
+	pkt_meta(m)->flags |= PM_F_ESP;
+	pkt_meta(m)->sa_tunnel = sa->tunnel;
+}
+
 static inline int sa_in_spent(const struct sa_rt *sa)
 {
 	return (sa->hard_packets && sa->packets >= sa->hard_packets) ||
@@ -378,11 +407,20 @@ static __rte_always_inline void esp_in_done(struct worker *w, const struct dp_co
 		p = rte_pktmbuf_mtod(m, uint8_t *);
 		/* The inner packet must be the SA's GRE between the same peers. */
 		if (unlikely(ipv4_parse(p, o->payload_len, &ii) || ii.proto != IPPROTO_GRE_ ||
-			     (!(sa->flags & SA_F_INNER) && !udp && ii.src != sa->peer))) {
+			     (!(sa->flags & (SA_F_INNER | SA_F_UDP)) &&
+			      (ii.src != sa->peer || ii.dst != ours)))) {
 			dp_drop(w, m, DROP_ESP_POLICY);
 			return;
 		}
-		if (sa->flags & SA_F_INNER) {
+		if (!(sa->flags & SA_F_INNER)) {
+			/* In UDP the inner addresses are whatever the NATs left
+			 * (a private address behind one): the SA's peer and our
+			 * address stand for them, so NHRP and the tunnel lookup
+			 * see the sender the SA authenticated, never one the
+			 * packet names. */
+			if (udp && (ii.src != sa->peer || ii.dst != ours))
+				esp_inner_readdress((struct ipv4_hdr *)p, sa->peer, ours);
+		} else {
 			/* Only the selectors the SA was agreed for; then the NBMA
 			 * addresses NHRP and the tunnel lookup know. */
 			if (unlikely(ii.src != (sa->inner_remote ? sa->inner_remote : sa->peer) ||
@@ -393,7 +431,7 @@ static __rte_always_inline void esp_in_done(struct worker *w, const struct dp_co
 			if (ii.src != sa->peer || ii.dst != ours)
 				esp_inner_readdress((struct ipv4_hdr *)p, sa->peer, ours);
 		}
-		pkt_meta(m)->flags |= PM_F_ESP;
+		esp_in_mark(m, sa);
 		gre_input(w, c, tb, m, fwd, nfwd);
 		return;
 	}
@@ -403,7 +441,7 @@ static __rte_always_inline void esp_in_done(struct worker *w, const struct dp_co
 	}
 	/* The GRE datagram stays where it is, behind the outer header and
 	 * the ESP header. */
-	pkt_meta(m)->flags |= PM_F_ESP;
+	esp_in_mark(m, sa);
 	gre_input_at(w, c, tb, m, off + o->payload_off, o->payload_len, fwd, nfwd);
 }
 
@@ -493,7 +531,6 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 		for (unsigned i = 0; i < kk; i++) {
 			struct rte_mbuf *m = mv[i];
 			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-			const struct ipv4_hdr *ih = (const void *)p;
 			struct sa_rt *sa = us[map[i]];
 			struct esp_op *op;
 			uint32_t seq_lo;
@@ -516,12 +553,17 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 				continue;
 			}
 			/* The encapsulation is the SA's: bare ESP for an SA in UDP, or
-			 * ESP in UDP (where the source is not checked) for an SA
-			 * without, is refused. Without NAT the SA belongs to one peer;
-			 * in UDP the source may be a NAT's. */
-			if (unlikely(!udpv[i] != !(sa->flags & SA_F_UDP) ||
-				     (!udpv[i] && ih->src != sa->peer))) {
+			 * ESP in UDP for an SA without, is refused. */
+			if (unlikely(!udpv[i] != !(sa->flags & SA_F_UDP))) {
 				dp_drop(w, m, DROP_ESP_POLICY);
+				continue;
+			}
+			/* And so is the SA's binding, before the window is read: a
+			 * copy sent from elsewhere (another address, a NAT's other
+			 * port, another of our addresses or ports) could reach
+			 * another worker, a second writer of the window. */
+			if (unlikely(!esp_in_bound(c, sa, m, p, offv[i], udpv[i]))) {
+				dp_drop(w, m, DROP_ESP_PEER);
 				continue;
 			}
 			esn = sa->flags & SA_F_ESN;

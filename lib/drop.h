@@ -44,6 +44,7 @@
 	X(ESP_EXPIRED, "esp_sa_expired")                         \
 	X(ESP_SEQ_OVERFLOW, "esp_sequence_overflow")             \
 	X(ESP_POLICY, "esp_policy_mismatch")                     \
+	X(ESP_PEER, "esp_peer_mismatch")                         \
 	X(ESP_SELECTOR, "esp_selector_mismatch")                 \
 	X(GRE_CLEARTEXT, "gre_cleartext_from_protected_peer")    \
 	X(NAT_KEEPALIVE, "nat_keepalive")

@@ -33,6 +33,24 @@ M3 = SA(3, "aes256gcm16", mode="tunnel")
 M4 = SA(4, "null")
 SAS = [M0, M1, M2, M3, M4]
 STRANGER = ("192.0.2.250", "02:00:00:00:02:fa")   # no SA, no map: just an address
+TUNNEL1_KEY = 2000
+
+
+class TwoTunnelHub(esplib.EspHub):
+    """The ESP hub with a second DMVPN on the same address: tunnel1, GRE key
+    2000, without protection."""
+
+    def _config(self, neighbors):
+        c = super()._config(neighbors)
+        t1 = """,
+  {
+    name = "tunnel1"; address = "198.51.101.1/24"; source = "wan";
+    key = %d; mtu = 1400;
+    nhrp = { network_id = 2; holdtime = 600; };
+  }
+);
+routes = (""" % TUNNEL1_KEY
+        return c.replace("\n);\nroutes = (", t1, 1)
 
 cases = []        # (what, frame, expected drop reason or control.* counter)
 errors = {sa.i: 0 for sa in SAS}        # esp_open failures per SA (in.errors)
@@ -66,10 +84,10 @@ def payload(sa, gre_inner=None):
     return g, 47
 
 
-def wan(sa, esp, src=None, encap=None, ip_kw=None, udp_len=None, mac=None):
+def wan(sa, esp, src=None, encap=None, ip_kw=None, udp_len=None, mac=None, sport=None):
     """IPv4 (proto 50, or UDP sa.udp_port -> 4500 with encap) around ESP bytes."""
     encap = sa.udp if encap is None else encap
-    body = esplib.udp(sa.udp_port, 4500, esp, udp_len) if encap else esp
+    body = esplib.udp(sa.udp_port if sport is None else sport, 4500, esp, udp_len) if encap else esp
     ip = esplib.ipv4(src or sa.nbma, HUB_NBMA, 17 if encap else 50, body, **(ip_kw or {}))
     return esplib.eth_wan(ip, mac or sa.mac)
 
@@ -163,8 +181,16 @@ unknown = SA(9, "aes128gcm16")
 case("unknown SPI", wan(M0, esplib.seal(unknown, 1, *payload(unknown))), "esp_no_sa")
 case("unknown SPI in UDP", wan(M1, esplib.seal(unknown, 2, *payload(unknown)), encap=True),
      "esp_no_sa")
+# An SA takes packets only from its peer (and in UDP the peer's port): a copy
+# from elsewhere could reach another worker, a second writer of the window.
 case("M0's ESP from another address", wan(M0, good_esp(M0), src=STRANGER[0], mac=STRANGER[1]),
-     "esp_policy_mismatch")
+     "esp_peer_mismatch")
+case("M1's ESP (a UDP SA) in UDP from another address",
+     wan(M1, good_esp(M1), src=STRANGER[0], mac=STRANGER[1]), "esp_peer_mismatch")
+case("M1's ESP (a UDP SA) in UDP from its address, another port",
+     wan(M1, good_esp(M1), sport=M1.udp_port + 1), "esp_peer_mismatch")
+case("M1's ESP (a UDP SA) in UDP from its address, port 0",
+     wan(M1, good_esp(M1), sport=0), "esp_peer_mismatch")
 case("M1's ESP (a UDP SA) as bare ESP from another address",
      wan(M1, good_esp(M1), src=STRANGER[0], mac=STRANGER[1], encap=False),
      "esp_policy_mismatch")
@@ -191,6 +217,15 @@ bad = bytearray(esplib.ipv4(M3.nbma, HUB_NBMA, 47, esplib.gre(inner(M3))))
 bad[10] ^= 0xff
 case("tunnel SA M3: inner IPv4 header checksum wrong",
      wan(M3, esplib.seal(M3, seq(M3), bytes(bad), 4)), "esp_policy_mismatch", sa_opened=M3)
+# An SA opens GRE of its own tunnel only: tunnel1 (GRE key 2000, sourced on
+# the same address, unprotected) is another DMVPN, which M0's keys for
+# tunnel0 are no way into: neither for data nor for NHRP.
+case("tunnel0's SA M0 carrying GRE of tunnel1 (its key)",
+     wan(M0, esplib.seal(M0, seq(M0), esplib.gre(inner(M0), key=TUNNEL1_KEY), 47)),
+     "esp_policy_mismatch", sa_opened=M0)
+case("tunnel0's SA M0 carrying NHRP of tunnel1",
+     wan(M0, esplib.seal(M0, seq(M0), esplib.gre(bytes(40), key=TUNNEL1_KEY, proto=0x2001), 47)),
+     "esp_policy_mismatch", sa_opened=M0)
 case("sequence number 0", wan(M0, esplib.seal(M0, 0, *payload(M0))), "esp_replay")
 case("ESP fragment (MF)", wan(M0, good_esp(M0), ip_kw={"flags": "MF"}),
      "ipv4_fragment_to_self")
@@ -237,7 +272,7 @@ for what, fr, reason in cases:
     log("  %4d B  %-72s -> %s" % (len(fr), what, reason))
 
 chk = harness.Checker("esp_malformed")
-with esplib.EspHub("esp-malformed", SAS, wan_in=wan_in, lan_in=lan_in, bare=[BARE],
+with TwoTunnelHub("esp-malformed", SAS, wan_in=wan_in, lan_in=lan_in, bare=[BARE],
                    extra_neighbors=[("wan",) + STRANGER]) as hub:
     c = hub.settle()
     chk.ok(hub.alive(), "dmvpnd is not running after the malformed packets")
@@ -253,7 +288,7 @@ chk.counters(c, dict({
     "interfaces.wan.hw.opackets": 0, "interfaces.lan.hw.opackets": 0,
     # routed toward the tunnel, then refused for want of an SA
     "forwarded": len(lan_in), "gre_encap": 0, "gre_decap": 0, "injected": 0,
-    "interfaces.tunnel0.rx_packets": 0,
+    "interfaces.tunnel0.rx_packets": 0, "interfaces.tunnel1.rx_packets": 0,
     "punted": sum(want_ctl.values()),
 }, **want_ctl))
 for sa in SAS:
