@@ -373,7 +373,11 @@ static uint8_t register_binding(struct app *a, unsigned t, const struct nhrp_msg
 	if (!e && !(e = nhrp_cache_get(a, t, proto, 0)))
 		return NHRP_CIE_INSUFFICIENT_RESOURCES;
 	if (c->holdtime == 0) {
-		/* A zero holding time withdraws the binding. */
+		/* A zero holding time withdraws the binding, and only its
+		 * registrant may (RFC 2332 5.2.3 and 5.2.5: the registering
+		 * entity owns it); anyone else's withdrawal changes nothing. */
+		if (e->type == NE_DYNAMIC && e->nbma != from)
+			return NHRP_CIE_ALREADY_REGISTERED;
 		nhrp_cache_remove(a, e);
 		return NHRP_CIE_SUCCESS;
 	}
