@@ -56,6 +56,10 @@ struct ike_env {
 	 * sends one after IKE_NATT_KEEPALIVE_MS without sending anything to a
 	 * peer while a NAT is in front of us. */
 	void (*keepalive)(void *ctx, uint32_t local, uint16_t lport, uint32_t remote, uint16_t rport);
+	/* Optional: an authenticated message showed the peer's NAT mapping
+	 * on another port (rport, host order; same address): the CHILD_SAs
+	 * toward peer in tunnel, if in UDP, follow it (RFC 7296 2.23). */
+	void (*child_rebind)(void *ctx, unsigned tunnel, uint32_t peer, uint16_t rport);
 };
 #define IKE_NATT_KEEPALIVE_MS 20000
 

@@ -126,6 +126,11 @@ static int env_child_install_inbound(void *ctx, const struct cfg_sa *sa)
 	return ipsec_sa_install_inbound_ike(ctx, sa);
 }
 
+static void env_child_rebind(void *ctx, unsigned tunnel, uint32_t peer, uint16_t rport)
+{
+	ipsec_sa_rebind_ike(ctx, tunnel, peer, rport);
+}
+
 static void env_child_remove(void *ctx, unsigned tunnel, uint32_t peer, uint32_t in_spi)
 {
 	ipsec_sa_remove_ike(ctx, tunnel, peer, in_spi);
@@ -223,6 +228,7 @@ int ike_glue_apply(struct app *a, const struct dmvpn_config *cfg, char *err, siz
 		.random = env_random,
 		.log = env_log,
 		.keepalive = env_keepalive,
+		.child_rebind = env_child_rebind,
 	};
 	a->ike = ike_engine_create(&a->ikg->env, &cfg->ike);
 	if (a->ike)

@@ -967,6 +967,8 @@ static void ike_input_sa(struct ike_engine *e, uint32_t local, uint16_t lport, u
 	    (sa->remote != remote || sa->rport != rport)) {
 		if (sa->remote != remote)
 			ike_sa_set_remote(sa, remote);
+		else if (sa->rport != rport && sa->e->env.child_rebind)
+			sa->e->env.child_rebind(sa->e->env.ctx, sa->tunnel, remote, rport);
 		sa->rport = rport;
 	}
 	sa->local = local;

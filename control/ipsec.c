@@ -144,6 +144,23 @@ int ipsec_sa_install_ike(struct app *a, const struct cfg_sa *p)
 	return rc;
 }
 
+void ipsec_sa_rebind_ike(struct app *a, unsigned t, uint32_t peer, uint16_t port)
+{
+	struct ipsec_sa_entry *e = sa_find(a, t, peer);
+	uint16_t port_be = rte_cpu_to_be_16(port);
+
+	if (!e || !e->ike || !e->params.udp || !port || e->params.udp_port == port)
+		return;
+	e->params.udp_port = port;
+	__atomic_store_n(&e->out->udp_dport_be, port_be, __ATOMIC_RELEASE);
+	/* The old binding's packets may be in a worker's hands still; the
+	 * new port's could reach another worker (RSS): none are taken until
+	 * the workers that saw the old one are done with it. */
+	__atomic_store_n(&e->in->udp_dport_be, 0, __ATOMIC_RELEASE);
+	e->rebind_token = rte_rcu_qsbr_start(a->dp.tables.qsbr);
+	e->rebinding = 1;
+}
+
 #define IPSEC_PENDING_S 120
 
 int ipsec_sa_install_inbound_ike(struct app *a, const struct cfg_sa *p)
@@ -282,6 +299,15 @@ void ipsec_tick(struct app *a)
 		i++;
 	}
 
+	for (unsigned i = 0; i < a->n_sas; i++) {
+		struct ipsec_sa_entry *e = &a->sas[i];
+
+		if (e->rebinding && rte_rcu_qsbr_check(a->dp.tables.qsbr, e->rebind_token, false) == 1) {
+			__atomic_store_n(&e->in->udp_dport_be, rte_cpu_to_be_16(e->params.udp_port),
+					 __ATOMIC_RELEASE);
+			e->rebinding = 0;
+		}
+	}
 	for (unsigned i = 0; i < a->n_sas; i++) {
 		struct ipsec_sa_entry *e = &a->sas[i];
 		const struct cfg_sa *p = &e->params;

@@ -31,6 +31,8 @@ struct ipsec_sa_entry {
 	uint8_t hard_reported;
 	uint8_t ike;                 /* keyed by IKEv2 (else configured) */
 	uint8_t seen;
+	uint8_t rebinding;           /* the inbound port waits for rebind_token */
+	uint64_t rebind_token;       /* the grace period after the old port was dropped */
 };
 
 /*
@@ -51,6 +53,15 @@ int ipsec_sa_install_inbound_ike(struct app *a, const struct cfg_sa *p);
 /* IKEv2's: stop accepting inbound SPI spi (host order) toward peer; when
  * it is the current pair's, remove both directions. */
 void ipsec_sa_remove_ike(struct app *a, unsigned t, uint32_t peer, uint32_t spi);
+/*
+ * IKEv2's: the peer's NAT mapping moved to UDP port `port` (host order),
+ * as an authenticated IKE message showed (RFC 7296 2.23). Outbound packets
+ * go there at once; inbound ones from the old port stop at once and those
+ * from the new one are taken once every worker has passed a quiescent
+ * state (ipsec_tick), so no two workers ever hold the replay window.
+ * Nothing without a UDP pair toward peer changes.
+ */
+void ipsec_sa_rebind_ike(struct app *a, unsigned t, uint32_t peer, uint16_t port);
 /* True when the pair toward peer is a configured (static) one. */
 int ipsec_sa_is_static(const struct app *a, unsigned t, uint32_t peer);
 /* Refuse SA changes that would restart a sequence under the same key (a

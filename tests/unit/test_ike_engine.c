@@ -45,6 +45,9 @@ struct node {
 	int install_fail;
 	int keepalives;
 	uint16_t ka_lport, ka_rport;
+	int rebinds;              /* env child_rebind calls, and the last port */
+	uint16_t rebind_port;
+	uint32_t rebind_peer;
 	unsigned net_at_up;       /* datagrams queued when peer_event(up) came */
 	int reconnect;            /* on peer_event(down), call ike_connect from inside it */
 	int reconnect_rc;
@@ -162,6 +165,16 @@ static void env_keepalive(void *ctx, uint32_t local, uint16_t lport, uint32_t re
 	n->keepalives++;
 	n->ka_lport = lport;
 	n->ka_rport = rport;
+}
+
+static void env_rebind(void *ctx, unsigned tunnel, uint32_t peer, uint16_t rport)
+{
+	struct node *n = ctx;
+
+	(void)tunnel;
+	n->rebinds++;
+	n->rebind_port = rport;
+	n->rebind_peer = peer;
 }
 
 static void env_remove(void *ctx, unsigned tunnel, uint32_t peer, uint32_t in_spi)
@@ -376,6 +389,7 @@ static const struct ike_env env_tmpl = {
 	.random = env_random,
 	.log = env_log,
 	.keepalive = env_keepalive,
+	.child_rebind = env_rebind,
 };
 
 static const struct setup default_setup = {
@@ -1567,6 +1581,21 @@ static void t_nat(void)
 	tick_both(1000);
 	CHECK_INT(node_i.keepalives, 1);
 	CHECK(ike_next_timer_ms(node_i.e) <= IKE_NATT_KEEPALIVE_MS - 1000);
+	/* (IKE_AUTH's float to 4500 was one: no CHILD_SA then.) */
+	CHECK_INT(node_r.rebinds, 1);
+	CHECK_INT(node_r.rebind_port, 4500 + NAT_PORT_OFFSET);
+	/* The NAT restarts and maps I's port 4500 to another public port: I's
+	 * next (authenticated) message moves R's CHILD_SAs there, RFC 7296
+	 * 2.23; the ESP binding follows only such a message. */
+	nat_offset = NAT_PORT_OFFSET + 1000;
+	child_rekey(&node_i, &node_r);
+	CHECK_INT(node_r.rebinds, 2);
+	CHECK_INT(node_r.rebind_port, 4500 + NAT_PORT_OFFSET + 1000);
+	CHECK(node_r.rebind_peer == nat_pub);
+	CHECK_INT(node_i.rebinds, 0);
+	ike_sa_list(node_r.e, &ri, 1);
+	CHECK_INT(ri.rport, 4500 + NAT_PORT_OFFSET + 1000);
+	CHECK_INT(last_install(&node_r)->udp_port, 4500 + NAT_PORT_OFFSET + 1000);
 	/* The rekey and Delete go through the NAT too. */
 	child_rekey(&node_r, &node_i);
 	child_rekey(&node_i, &node_r);
@@ -1579,7 +1608,7 @@ static void t_nat(void)
 	CHECK_INT(sealed_ts_addr(0, 1, IKE_PL_TSR), 0xc0000201);
 	CHECK_INT(sealed_ts_addr(0, 1, IKE_PL_TSI), 0xc0000202);
 	net_run();
-	CHECK_INT(cnt(&node_r)->child_rekeyed, 3);
+	CHECK_INT(cnt(&node_r)->child_rekeyed, 4);
 	ike_disconnect(node_r.e, 0, nat_pub);
 	net_run();
 	CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 0);
