@@ -53,6 +53,7 @@ struct neigh_entry {
 	X(icmp_errors_sent) X(icmp_errors_suppressed)                    \
 	X(punt_resolve) X(punt_redirect) X(punt_kernel) X(inject_ring_full) X(alloc_failed) \
 	X(ctl_requests) X(ctl_errors) X(reloads) X(reload_errors)        \
+	X(ctl_clients_evicted) X(ctl_clients_timed_out) X(ctl_output_overflow) \
 	X(kernel_routes_added) X(kernel_routes_removed) X(kernel_routes_refused)
 
 struct ctl_counters {
@@ -156,6 +157,8 @@ int app_inject(struct app *a, struct rte_mbuf *m, uint8_t kind, uint8_t out_if);
 int ctl_socket_init(struct app *a);
 void ctl_socket_fini(struct app *a);
 void ctl_socket_event(struct app *a, int fd, uint32_t events);
+/* Closes clients idle longer than control.client_timeout (timer tick). */
+void ctl_socket_tick(struct app *a);
 /* Handle one request line; returns a malloc'd response line (no newline). */
 char *ctl_api_handle(struct app *a, const char *line, size_t len);
 

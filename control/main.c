@@ -258,6 +258,7 @@ static void event_loop(struct app *a)
 				nhrp_resolve_tick(a);
 				ike_glue_tick(a);
 				ipsec_tick(a);
+				ctl_socket_tick(a);
 				tables_reclaim(&a->dp.tables);
 			} else if (fd == a->dp.punt_efd) {
 				if (read(fd, &v, sizeof(v)) < 0)

@@ -237,7 +237,7 @@ static const config_setting_t *get_list(struct loader *ld, const config_setting_
 
 static int load_control(struct loader *ld, const config_setting_t *root)
 {
-	static const char *const known[] = {"socket", "socket_mode", NULL};
+	static const char *const known[] = {"socket", "socket_mode", "client_timeout", NULL};
 	const config_setting_t *g = member(root, "control");
 	const char *v;
 	int rc;
@@ -263,7 +263,7 @@ static int load_control(struct loader *ld, const config_setting_t *root)
 			return fail_at(ld, member(g, "socket_mode"), "'%s' is not an octal mode", v);
 		ld->cfg->socket_mode = (unsigned)m;
 	}
-	return 0;
+	return get_uint(ld, g, "client_timeout", 1, 3600, &ld->cfg->client_timeout);
 }
 
 static int load_eal(struct loader *ld, const config_setting_t *root)
@@ -1321,6 +1321,7 @@ static void config_defaults(struct dmvpn_config *cfg, const char *file)
 	snprintf(cfg->file, sizeof(cfg->file), "%s", file);
 	strcpy(cfg->socket_path, "/run/dmvpn/dmvpnd.sock");
 	cfg->socket_mode = 0600;
+	cfg->client_timeout = 60;
 	cfg->mbufs = 8191;
 	cfg->rx_desc = 1024;
 	cfg->tx_desc = 1024;

@@ -180,6 +180,7 @@ struct dmvpn_config {
 	char file[256];
 	char socket_path[108];
 	unsigned socket_mode;
+	unsigned client_timeout; /* s: a control client idle this long is closed */
 	unsigned n_eal_args;
 	char *eal_args[CFG_MAX_EAL_ARGS];
 	/* dataplane */

@@ -156,6 +156,10 @@ static const struct {
 	 "%s:1: setting 'ports': expected a list ( ... )"},
 	{"socket mode", PORTS "control = {\n  socket_mode = \"0800\";\n};\n",
 	 "%s:6: setting 'control.socket_mode': '0800' is not an octal mode"},
+	{"client timeout 0", PORTS "control = {\n  client_timeout = 0;\n};\n",
+	 "%s:6: setting 'control.client_timeout': 0 out of range 1..3600"},
+	{"client timeout not a number", PORTS "control = {\n  client_timeout = \"30s\";\n};\n",
+	 "%s:6: setting 'control.client_timeout': expected an integer"},
 	{"eal arg not a string", PORTS "eal = {\n  args = ( \"-l\", 0 );\n};\n",
 	 "%s:6: setting 'eal.args[1]': expected a string"},
 	{"neighbor port", PORTS "neighbors = (\n"
@@ -345,7 +349,8 @@ static void test_unreadable(void)
 static void test_good(void)
 {
 	static const char text[] =
-		"control = { socket = \"/tmp/x.sock\"; socket_mode = \"0660\"; };\n"
+		"control = { socket = \"/tmp/x.sock\"; socket_mode = \"0660\";\n"
+		"  client_timeout = 5; };\n"
 		"eal = { args = [ \"-l\", \"0,1\", \"--no-pci\" ]; };\n"
 		"dataplane = { burst = 64; idle_sleep_us = 0; max_peers = 16; };\n"
 		PORTS
@@ -377,6 +382,7 @@ static void test_good(void)
 	CHECK_STR(c.file, path);
 	CHECK_STR(c.socket_path, "/tmp/x.sock");
 	CHECK_INT(c.socket_mode, 0660);
+	CHECK_INT(c.client_timeout, 5);
 	CHECK_INT(c.n_eal_args, 3);
 	CHECK_STR(c.eal_args[2], "--no-pci");
 	CHECK_INT(c.burst, 64);
