@@ -49,15 +49,16 @@ def reply(reqid):
     """Spoke2 answers for 172.16.2.10 (flags as IOS: Q, A, S, NAT), with the four CIEs."""
     body = nhrp(RES_REPLY, S3, S3_T, "172.16.2.10", flags=0xc802, reqid=reqid, cies=CIES,
                 exts=cisco_exts("secret", responder=cie(0, 32, 1514, 600, S2, S2_T)))
-    return gre_frame(S2, S3, body, key=1000, src_mac=MAC2, ident=0x40 + reqid)
+    return gre_frame(S2, S3, body, key=1000, src_mac=MAC2, ident=reqid & 0xffff)
 
 
 with L.StagedNode("cies", NODE, []) as sp:
     sp.feed([redirect])
     c0 = sp.wait_for("a resolution request",
                      lambda c: c["nhrp"]["sent"]["resolution_request"] >= 1)
-    issued = c0["nhrp"]["sent"]["resolution_request"] + c0["nhrp"]["sent"]["registration_request"]
-    ids = list(range(1, issued + 4))
+    sent = sp.resolution_ids("172.16.2.10")
+    chk.eq("outstanding resolution requests for 172.16.2.10", len(sent), 1)
+    ids = sent[:1] + [(sent[0] if sent else 0) ^ x for x in (1, 2, 0x80000000)]
     sp.feed([reply(i) for i in ids])
     sp.wait_for("two shortcuts", lambda c: len(sp.get("/v1/nhrp/shortcut")) >= 2)
     sp.close_input()
