@@ -41,7 +41,9 @@ static void send_request(struct app *a, struct nhrp_pending *p)
 		a->nh.cnt.no_server++;
 		return;
 	}
-	p->reqid = nhrp_next_reqid(a);
+	/* Retries keep the ID: a late answer to the first try still counts. */
+	if (!p->reqid)
+		p->reqid = nhrp_next_reqid(a);
 	nhrp_build_init(&b, buf, sizeof(buf), NHRP_RESOLUTION_REQUEST, 255,
 			NHRP_RES_F_Q | NHRP_RES_F_A | NHRP_RES_F_S, p->reqid,
 			nhrp_our_nbma(a, p->tunnel), ct->addr, p->target);

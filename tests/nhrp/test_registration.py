@@ -247,6 +247,8 @@ if regs:
                          cisco[0]["nhrp"], {
         # IOS sets its NAT-capable flag; ours only U.
         "flags": (0x8000, 0x8002),
+        # Our request IDs are random; IOS counts from 1.
+        "reqid": (L.ANY, 1),
         # Our tunnel MTU vs IOS's 17912.
         "cies[0].mtu": (1400, 17912),
         # IOS names its NHS in the NAT extension; ours leaves it empty for the NHS to fill.
