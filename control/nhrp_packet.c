@@ -389,6 +389,9 @@ static uint8_t register_binding(struct app *a, unsigned t, const struct nhrp_msg
 		nhrp_cache_remove(a, e);
 		return NHRP_CIE_SUCCESS;
 	}
+	/* The owner registering outranks what a request taught us. */
+	if (nhrp_cache_adopt(a, e))
+		return NHRP_CIE_INSUFFICIENT_RESOURCES;
 	if (e->type != NE_DYNAMIC || e->nbma != from)
 		e->created = time(NULL);
 	e->type = NE_DYNAMIC;

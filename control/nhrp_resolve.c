@@ -265,19 +265,62 @@ static void remember_requester(struct nhrp_entry *e, uint32_t proto, uint32_t nb
 }
 
 /* The NBMA address a requester is reached at: what we saw if it
- * registered with us, else what a NAT extension from its NHS says, else
- * what it claims. */
-static uint32_t requester_nbma(struct app *a, unsigned t, const struct nhrp_msg *m)
+ * registered with us; else, from one of our servers (which forwards
+ * requests), what its NAT extension or the request says; else where the
+ * request came from: a party that is no server of ours may not name
+ * another address for us to answer, map or start IKE towards. */
+static uint32_t requester_nbma(struct app *a, unsigned t, const struct nhrp_msg *m, uint32_t from)
 {
 	const struct nhrp_entry *e = nhrp_cache_find(a, t, m->src_proto, 0);
 	const struct nhrp_ext *nat = nhrp_ext_find(m, NHRP_EXT_NAT_ADDRESS);
+	int nhs = nhrp_nhs_is(a, t, from);
 
 	if (e && e->type == NE_DYNAMIC)
 		return e->nbma;
 	for (unsigned i = 0; nat && i < nat->n_cie; i++)
-		if (nat->cie[i].proto_len && nat->cie[i].proto == m->src_proto && nat->cie[i].nbma_len)
-			return nat->cie[i].nbma;
+		if (nat->cie[i].proto_len && nat->cie[i].proto == m->src_proto && nat->cie[i].nbma_len) {
+			if (nhs)
+				return nat->cie[i].nbma;
+			a->nh.cnt.request_nat_untrusted++;
+			break;
+		}
+	if (!nhs)
+		return from;
 	return e && e->type == NE_CACHED ? e->nbma : m->src_nbma;
+}
+
+/* Cache the requester so our traffic back can go direct too (RFC 2332
+ * 5.2.1): only a tunnel address, never over a binding we have (a request
+ * proves nothing), in the requests' own budget, for no longer than our
+ * own holding time. */
+static void learn_requester(struct app *a, unsigned t, const struct nhrp_msg *m, uint32_t nbma)
+{
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
+	unsigned hold = m->n_cie && m->cie[0].holdtime ? m->cie[0].holdtime : ct->holdtime;
+	struct nhrp_entry *e;
+	int rc;
+
+	if ((m->src_proto ^ ct->addr) & prefix_mask(ct->plen)) {
+		a->nh.cnt.request_off_subnet++;
+		return;
+	}
+	rc = nhrp_cache_learn(a, t, m->src_proto, nbma, &e);
+	if (rc == -EEXIST) {
+		/* The same binding again only refreshes what a request taught. */
+		if (e->type == NE_CACHED && e->by_request && e->nbma == nbma)
+			e->expires = time(NULL) + (hold < ct->holdtime ? hold : ct->holdtime);
+		else if (e->nbma != nbma && e->type != NE_INCOMPLETE && e->type != NE_NEGATIVE)
+			a->nh.cnt.request_rebind++;
+		return;
+	}
+	if (rc) {
+		a->nh.cnt.request_budget++;
+		return;
+	}
+	e->type = NE_CACHED;
+	e->expires = time(NULL) + (hold < ct->holdtime ? hold : ct->holdtime);
+	if (nhrp_cache_publish(a, e))
+		nhrp_cache_remove(a, e);
 }
 
 void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pkt,
@@ -285,7 +328,7 @@ void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pk
 {
 	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
 	const struct nhrp_ext *fwd = nhrp_ext_find(m, NHRP_EXT_FWD_TRANSIT);
-	uint32_t to = requester_nbma(a, t, m), nh;
+	uint32_t to, nh;
 	struct fwd_ctx fc;
 	const struct route_entry *r;
 	struct nhrp_entry *e;
@@ -296,16 +339,9 @@ void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pk
 		a->nh.cnt.loop_detected++;
 		return;
 	}
+	to = requester_nbma(a, t, m, from);
 	if (egress_plen(a, t, m->dst_proto, &plen)) {
-		/* Cache the requester so our traffic back can go direct too. */
-		e = nhrp_cache_get(a, t, m->src_proto, 0);
-		if (e && (e->type == NE_CACHED || e->type == NE_INCOMPLETE || e->type == NE_NEGATIVE)) {
-			e->type = NE_CACHED;
-			e->nbma = e->claimed_nbma = to;
-			e->expires = time(NULL) + (m->n_cie && m->cie[0].holdtime ?
-						   m->cie[0].holdtime : ct->holdtime);
-			nhrp_cache_publish(a, e);
-		}
+		learn_requester(a, t, m, to);
 		send_reply(a, t, pkt, m, to, NHRP_CIE_SUCCESS, plen);
 		return;
 	}
@@ -469,7 +505,9 @@ void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_m
 
 		target_mapped |= h->resp == m->dst_proto;
 		e = nhrp_cache_get(a, t, h->resp, 0);
-		if (e && e->type != NE_STATIC && e->type != NE_NHS && e->type != NE_DYNAMIC) {
+		/* An answer to our request outranks what a request taught. */
+		if (e && e->type != NE_STATIC && e->type != NE_NHS && e->type != NE_DYNAMIC &&
+		    !nhrp_cache_adopt(a, e)) {
 			e->type = NE_CACHED;
 			e->nbma = h->nbma;
 			e->claimed_nbma = h->claimed;
