@@ -430,8 +430,49 @@ static int reply_hop_of(const struct app *a, unsigned t, const struct nhrp_msg *
 		return -EINVAL;
 	h->hold = c->holdtime ? c->holdtime : ct->holdtime;
 	h->plen = c->prefix_len && c->prefix_len <= 32 ? c->prefix_len : 32;
-	h->prefix = m->dst_proto & prefix_mask(h->plen);
 	h->pref = c->pref;
+	return 0;
+}
+
+/* The shortest prefix a reply may give a shortcut for dst: never shorter
+ * than the tunnel's subnet, nor than the route dst takes now (the shortcut
+ * refines that route, as FRR's nhrpd does; a /1 would take half the
+ * Internet). A responder naming a shorter one (IOS names its LAN's) gets a
+ * shortcut of the floor's length that still covers dst. */
+static uint8_t reply_plen_floor(const struct app *a, unsigned t, uint32_t dst)
+{
+	const struct route_entry *r = state_route_match(a, dst);
+	uint8_t floor = a->cfg.tunnels[t].plen;
+
+	if (r && r->kind != RT_DEFAULT && r->plen > floor)
+		floor = r->plen;
+	return floor;
+}
+
+/* A hop of a reply to our request for m->dst_proto, checked: in the
+ * tunnel subnet a destination is its own next hop, and a next hop we
+ * have a binding for is not moved elsewhere (only the destination we
+ * asked about, or what a mere request taught, may be). */
+static int reply_hop_check(struct app *a, unsigned t, const struct nhrp_msg *m,
+			   struct reply_hop *h, uint8_t floor)
+{
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
+	const struct nhrp_entry *e = nhrp_cache_find(a, t, h->resp, 0);
+
+	if (!((m->dst_proto ^ ct->addr) & prefix_mask(ct->plen)) && h->resp != m->dst_proto) {
+		a->nh.cnt.reply_off_destination++;
+		return -EINVAL;
+	}
+	if (e && e->nbma != h->nbma && !e->by_request && e->type != NE_INCOMPLETE &&
+	    e->type != NE_NEGATIVE && !(e->type == NE_CACHED && h->resp == m->dst_proto)) {
+		a->nh.cnt.reply_rebind++;
+		return -EEXIST;
+	}
+	if (h->plen < floor) {
+		a->nh.cnt.reply_prefix_narrowed++;
+		h->plen = floor;
+	}
+	h->prefix = m->dst_proto & prefix_mask(h->plen);
 	return 0;
 }
 
@@ -470,6 +511,7 @@ void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_m
 	unsigned n = 0, ok = 0;
 	struct nhrp_entry *e;
 	int shortcut, target_mapped = 0;
+	uint8_t floor;
 
 	if (m->src_proto != ct->addr) {
 		a->nh.cnt.not_for_us++;
@@ -481,11 +523,13 @@ void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_m
 	}
 	shortcut = p->shortcut;
 	pending_del(a, p);
+	floor = reply_plen_floor(a, t, m->dst_proto);
 	for (unsigned i = 0; i < m->n_cie; i++) {
 		if (m->cie[i].code != NHRP_CIE_SUCCESS)
 			continue;
 		ok++;
-		if (reply_hop_of(a, t, m, &m->cie[i], &hops[n]) == 0)
+		if (reply_hop_of(a, t, m, &m->cie[i], &hops[n]) == 0 &&
+		    reply_hop_check(a, t, m, &hops[n], floor) == 0)
 			n++;
 	}
 	if (!ok) {
