@@ -641,26 +641,32 @@ out:
 	rte_pktmbuf_free(m);
 }
 
-/* Remove what a purged CIE covers: mappings in the prefix (dynamic ones
- * only when the sender owns them) and shortcuts through it. */
+/* Remove what a purged CIE covers and the sender owns (RFC 2332 5.2.5:
+ * only who supplied a binding may purge it): a registration only from the
+ * NBMA address that registered it; a learned mapping or a shortcut from
+ * the peer it leads to, or from one of our servers, which answered or
+ * forwarded what taught it. Configured entries stay. */
 static void purge_cie(struct app *a, unsigned t, const struct nhrp_msg *m,
 		      const struct nhrp_cie *c, uint32_t from)
 {
 	uint32_t addr = c->proto_len ? c->proto : m->src_proto;
 	uint8_t plen = c->prefix_len && c->prefix_len <= 32 ? c->prefix_len : 32;
 	uint32_t mask = prefix_mask(plen);
+	int nhs = nhrp_nhs_is(a, t, from);
 
 	for (unsigned i = 0; i < a->n_nhrp;) {
 		struct nhrp_entry *e = &a->nhrp[i];
 		int hit = 0;
 
-		if (e->tunnel == t) {
+		if (e->tunnel == t && e->type != NE_STATIC && e->type != NE_NHS) {
 			if (e->type == NE_SHORTCUT)
 				hit = !((e->nexthop ^ addr) & mask) || !((e->proto ^ addr) & mask);
-			else if (e->type == NE_DYNAMIC)
-				hit = !((e->proto ^ addr) & mask) && e->nbma == from;
-			else if (e->type != NE_STATIC && e->type != NE_NHS)
+			else
 				hit = !((e->proto ^ addr) & mask);
+		}
+		if (hit && e->nbma != from && (e->type == NE_DYNAMIC || !nhs)) {
+			a->nh.cnt.purge_not_owner++;
+			hit = 0;
 		}
 		if (hit) {
 			nhrp_cache_remove(a, e);
