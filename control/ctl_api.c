@@ -188,6 +188,8 @@ static json_t *nhrp_flags_json(const struct nhrp_entry *e)
 		json_array_append_new(f, json_string("registered"));
 	if (e->type == NE_CACHED)
 		json_array_append_new(f, json_string("learned"));
+	if (e->by_request)
+		json_array_append_new(f, json_string("request"));
 	if (e->flags & NE_F_UNIQUE)
 		json_array_append_new(f, json_string("unique"));
 	if (e->flags & NE_F_NAT)

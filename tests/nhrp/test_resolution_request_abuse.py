@@ -72,7 +72,8 @@ harness.log("[request-abuse] nhrp counters: %s" % L.nhrp_nonzero(c))
 chk.eq("exit status after SIGTERM", hub.exit_code, 0)
 
 e = cache_a.get(S9_T + "/32")
-chk.eq("A: the hub learned .9 from its request", e and (e["type"], e["nbma"]), ("dynamic", S9))
+chk.eq("A: the hub learned .9 from its request", e and (e["type"], e["nbma"], sorted(e["flags"])),
+       ("dynamic", S9, ["learned", "request"]))
 e = cache_c.get(S9_T + "/32")
 chk.eq("B: a stranger's request (NAT extension naming %s) leaves .9's mapping" % NAT_LIE,
        e and e["nbma"], S9)
