@@ -17,6 +17,9 @@ Spoke3 (192.168.200.3 / 10.255.255.3/24, shortcut = true, NHS the hub .1 at
   4  the stranger purges 0.0.0.0/1 and 128.0.0.0/1 (everything): nothing goes, it owns
      nothing (RFC 2332 5.2.5). Spoke2 purges its own address: its mapping and the
      shortcut through it go. The hub (an NHS) purges .5: its mapping and shortcut go.
+  5  a Traffic Indication about 172.16.3.10 -> 10.255.255.7 (a tunnel address); spoke7
+     answers with two CIEs, .8 at the stranger's NBMA and .7 at .7: only .7 is mapped
+     (a destination on the tunnel subnet is its own next hop).
 Each refusal is counted.
 """
 import struct
@@ -35,9 +38,10 @@ S2, S2_T = "192.168.200.2", "10.255.255.2"
 S3, S3_T = "192.168.200.3", "10.255.255.3"
 S4, S4_T = "192.168.200.4", "10.255.255.4"
 S5, S5_T = "192.168.200.5", "10.255.255.5"
+S7, S7_T = "192.168.200.7", "10.255.255.7"
 EVIL, EVIL_T = "192.168.200.66", "10.255.255.66"
 MACS = {HUB: "ca:00:44:d0:00:00", S2: "ca:00:44:e4:00:00", S4: "ca:00:44:04:00:00",
-        S5: "ca:00:44:05:00:00", EVIL: "02:66:00:00:00:01"}
+        S5: "ca:00:44:05:00:00", S7: "ca:00:44:07:00:00", EVIL: "02:66:00:00:00:01"}
 NODE = dict(wan=S3 + "/24", wan_mtu=1600, lan="172.16.3.1/24", tunnel=S3_T + "/24", key=1000,
             mtu=1514, holdtime=7200, auth="secret", shortcut=True,
             nhs=[(HUB_T, HUB)], routes=[("172.16.0.0/12", HUB_T)],
@@ -121,9 +125,19 @@ with L.StagedNode("reply-forgery", NODE, []) as sp:
     sp.feed([purge(S2, S2_T, [cie(0, 32, 1514, 0, S2, S2_T)], 902),
              purge(HUB, HUB_T, [cie(0, 32, 1514, 0, S5, S5_T)], 903)])
     sp.wait_for("the owners' purges", lambda c: c["nhrp"]["received"]["purge_request"] >= 3)
+    maps5, cuts5 = state(sp)
+    # 5
+    sp.feed([redirect(S7_T, 3)])
+    sp.wait_for("a third resolution request",
+                lambda c: c["nhrp"]["sent"]["resolution_request"] >= 3)
+    rid7 = pending(sp, S7_T)
+    sp.feed([reply(S7, S7_T, S7_T, rid7, [cie(0, 32, 1514, 600, EVIL, "10.255.255.8"),
+                                          cie(0, 32, 1514, 600, S7, S7_T)])])
+    sp.wait_for("spoke7's reply", lambda c: c["nhrp"]["received"]["resolution_reply"] >= 1 +
+                len(guesses) + 3)
     sp.close_input()
     c = sp.settle()
-    maps5, cuts5 = state(sp)
+    maps6, cuts6 = state(sp)
 harness.log("[reply-forgery] nhrp counters: %s" % L.nhrp_nonzero(c))
 chk.eq("exit status after SIGTERM", sp.exit_code, 0)
 
@@ -144,7 +158,11 @@ chk.eq("4: the stranger's purge removes nothing (mappings)", maps4, maps3)
 chk.eq("4: the stranger's purge removes nothing (shortcuts)", cuts4, cuts3)
 chk.eq("4: owners purge theirs (mappings)", maps5, base)
 chk.eq("4: owners purge theirs (shortcuts)", cuts5, [])
+chk.eq("5: only the destination's own CIE is taken (mappings)", maps6,
+       dict(base, **{S7_T + "/32": S7}))
+chk.eq("5: no shortcut for a tunnel address", cuts6, [])
 chk.counters(c, {
+    "nhrp.dropped.reply_off_destination": 1,
     "nhrp.dropped.reply_prefix_narrowed": 1,
     "nhrp.dropped.reply_rebind": 1,
     "nhrp.sent.purge_reply": 3,
