@@ -188,6 +188,8 @@ static json_t *nhrp_flags_json(const struct nhrp_entry *e)
 		json_array_append_new(f, json_string("registered"));
 	if (e->type == NE_CACHED)
 		json_array_append_new(f, json_string("learned"));
+	if (e->by_request)
+		json_array_append_new(f, json_string("request"));
 	if (e->flags & NE_F_UNIQUE)
 		json_array_append_new(f, json_string("unique"));
 	if (e->flags & NE_F_NAT)
@@ -258,6 +260,24 @@ static void get_nhrp_nhs(struct app *a, const struct ctlreq *q, struct resp *r)
 			"registrations_sent", (json_int_t)h->sent, "replies", (json_int_t)h->replies,
 			"last_code", h->last_code,
 			"public_nbma", h->public_nbma ? jaddr(h->public_nbma) : json_null()));
+		/* Random: to match a capture's reply to our last registration. */
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "request_id",
+				    json_integer((json_int_t)h->reqid));
+	}
+	r->body = arr;
+}
+
+static void get_nhrp_resolution(struct app *a, const struct ctlreq *q, struct resp *r)
+{
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < a->nh.n_pending; i++) {
+		const struct nhrp_pending *p = &a->nh.pending[i];
+
+		json_array_append_new(arr, json_pack("{s:s,s:o,s:I,s:i,s:b}", "interface",
+			a->cfg.tunnels[p->tunnel].name, "target", jaddr(p->target),
+			"request_id", (json_int_t)p->reqid, "tries", (int)p->tries,
+			"shortcut", (int)p->shortcut));
 	}
 	r->body = arr;
 }
@@ -653,6 +673,7 @@ static const struct route {
 	{CTL_DELETE, "/v1/nhrp/cache", del_nhrp_cache},
 	{CTL_GET, "/v1/nhrp/nhs", get_nhrp_nhs},
 	{CTL_GET, "/v1/nhrp/shortcut", get_nhrp_shortcut},
+	{CTL_GET, "/v1/nhrp/resolution", get_nhrp_resolution},
 	{CTL_GET, "/v1/ike/sa", get_ike_sa},
 	{CTL_DELETE, "/v1/ike/sa", del_ike_sa},
 	{CTL_GET, "/v1/ipsec/sa", get_ipsec_sa},

@@ -137,8 +137,9 @@ static int dataplane_init(struct app *a)
 		LOG(a, "cannot create punt ring or RCU state");
 		return -1;
 	}
+	/* Peers: max_peers, and the mappings resolution requests teach apart. */
 	if (tables_create(&dp->tables, "dp", q, a->cfg.max_routes, a->cfg.max_neighbors,
-			  a->cfg.max_peers)) {
+			  a->cfg.max_peers + nhrp_learned_max(a->cfg.max_peers))) {
 		LOG(a, "cannot create forwarding tables: %s", rte_strerror(rte_errno));
 		return -1;
 	}

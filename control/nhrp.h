@@ -8,6 +8,7 @@
 
 #include "lib/config.h"
 #include "lib/nhrp.h"
+#include "lib/u64map.h"
 
 struct app;
 struct rte_mbuf;
@@ -40,6 +41,7 @@ struct nhrp_entry {
 	uint8_t plen;            /* prefix length (shortcuts); 32 otherwise */
 	uint8_t flags;
 	uint8_t n_req;
+	uint8_t by_request;      /* learned from a resolution request: in its own budget */
 	uint16_t mtu;
 	uint32_t proto;          /* tunnel address, or shortcut prefix */
 	uint32_t nbma;           /* where packets go */
@@ -81,6 +83,18 @@ struct nhrp_pending {        /* an outstanding resolution request */
 
 #define NHRP_RL_SLOTS 256
 
+/* Mappings learned from resolution requests (the requester's own binding,
+ * RFC 2332 5.2.1) live apart from max_peers, the room of registrations and
+ * of what we resolve ourselves, so requests can never crowd those out: at
+ * most NHRP_LEARNED_PER_NBMA for one requester's NBMA address (a peer has
+ * one tunnel address, a NAT a few peers) and nhrp_learned_max() in all. */
+#define NHRP_LEARNED_PER_NBMA 8
+
+static inline unsigned nhrp_learned_max(unsigned max_peers)
+{
+	return max_peers / 8 > 16 ? max_peers / 8 : 16;
+}
+
 struct nhrp_rl {             /* redirect / resolution rate limit */
 	uint32_t a, b;
 	uint64_t ms;
@@ -93,7 +107,10 @@ struct nhrp_rl {             /* redirect / resolution rate limit */
 	X(unknown_compulsory_extension) X(hop_count_exceeded) X(loop_detected) \
 	X(unknown_request_id) X(not_for_us) X(no_route) X(unsupported)        \
 	X(no_server) X(rate_limited) X(send_failed) X(protocol_error)        \
-	X(invalid_extension) X(error_rate_limited)
+	X(invalid_extension) X(error_rate_limited)                              \
+	X(request_off_subnet) X(request_rebind) X(request_budget)             \
+	X(request_nat_untrusted) X(reply_off_destination) X(reply_rebind)     \
+	X(reply_prefix_narrowed) X(purge_not_owner)
 
 struct nhrp_counters {
 	uint64_t rx[NHRP_TRAFFIC_INDICATION + 1];
@@ -109,7 +126,8 @@ struct nhrp_state {
 	unsigned n_pending;
 	struct nhrp_pending pending[NHRP_MAX_PENDING];
 	struct nhrp_rl rl[NHRP_RL_SLOTS];
-	uint32_t next_reqid;
+	unsigned n_learned;          /* entries with by_request set */
+	struct u64map learned_by;    /* (tunnel, NBMA) -> how many of them map there */
 	struct nhrp_counters cnt;
 	struct nhrp_msg rx_msg;      /* parse buffer: too big for the stack */
 };
@@ -120,7 +138,17 @@ const char *nhrp_type_name(unsigned type);
 
 /* nhrp_cache.c */
 struct nhrp_entry *nhrp_cache_find(struct app *a, unsigned t, uint32_t proto, int shortcut);
+/* Find or add an entry in max_peers' room; NULL when that is full. */
 struct nhrp_entry *nhrp_cache_get(struct app *a, unsigned t, uint32_t proto, int shortcut);
+/* Add the mapping of proto, learned from a resolution request whose
+ * requester is reached at nbma, in the requests' own budget: -EEXIST when
+ * proto has an entry already (*ep is it), -ENOSPC when the budget (per
+ * NBMA or in all) is spent. */
+int nhrp_cache_learn(struct app *a, unsigned t, uint32_t proto, uint32_t nbma,
+		     struct nhrp_entry **ep);
+/* A registration or an answer takes over e: a request-learned entry moves
+ * into max_peers' room, -ENOSPC when that is full. */
+int nhrp_cache_adopt(struct app *a, struct nhrp_entry *e);
 int nhrp_cache_publish(struct app *a, struct nhrp_entry *e);
 void nhrp_cache_remove(struct app *a, struct nhrp_entry *e);
 void nhrp_cache_tick(struct app *a);
@@ -142,6 +170,8 @@ void nhrp_nhs_shutdown(struct app *a);
 /* The preferred NHS of tunnel t (up, lowest priority), or any, or NULL. */
 const struct nhs_state *nhrp_nhs_preferred(const struct app *a, unsigned t);
 const char *nhrp_nhs_state_name(uint8_t s);
+/* True when nbma is one of tunnel t's configured next-hop servers. */
+int nhrp_nhs_is(const struct app *a, unsigned t, uint32_t nbma);
 /* The NHS at nbma: register now that its IKE SA is up, or wait for it again. */
 void nhrp_nhs_ike_event(struct app *a, unsigned t, uint32_t nbma, int up);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The NHRP cache: mappings and shortcuts, published to the workers' tables, expired on time. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,14 +47,10 @@ struct nhrp_entry *nhrp_cache_find(struct app *a, unsigned t, uint32_t proto, in
 	return &a->nhrp[i];
 }
 
-struct nhrp_entry *nhrp_cache_get(struct app *a, unsigned t, uint32_t proto, int plen)
+static struct nhrp_entry *entry_add(struct app *a, unsigned t, uint32_t proto, int plen)
 {
-	struct nhrp_entry *e = nhrp_cache_find(a, t, proto, plen);
+	struct nhrp_entry *e;
 
-	if (e)
-		return e;
-	if (a->n_nhrp >= a->cfg.max_peers)
-		return NULL;
 	if (app_grow((void **)&a->nhrp, &a->cap_nhrp, a->n_nhrp + 1, sizeof(*a->nhrp)))
 		return NULL;
 	e = &a->nhrp[a->n_nhrp++];
@@ -65,6 +62,86 @@ struct nhrp_entry *nhrp_cache_get(struct app *a, unsigned t, uint32_t proto, int
 	e->created = time(NULL);
 	entry_index(a, a->n_nhrp - 1);
 	return e;
+}
+
+/* Room of max_peers: every entry but the request-learned ones. */
+static int room_full(const struct app *a)
+{
+	return a->n_nhrp - a->nh.n_learned >= a->cfg.max_peers;
+}
+
+struct nhrp_entry *nhrp_cache_get(struct app *a, unsigned t, uint32_t proto, int plen)
+{
+	struct nhrp_entry *e = nhrp_cache_find(a, t, proto, plen);
+
+	if (e)
+		return e;
+	return room_full(a) ? NULL : entry_add(a, t, proto, plen);
+}
+
+static uint64_t learned_key(unsigned t, uint32_t nbma)
+{
+	return (uint64_t)t << 32 | nbma;
+}
+
+static unsigned learned_count(const struct app *a, unsigned t, uint32_t nbma)
+{
+	uint32_t n;
+
+	return a->nh.learned_by.cap && !u64map_get(&a->nh.learned_by, learned_key(t, nbma), &n) ? n : 0;
+}
+
+int nhrp_cache_learn(struct app *a, unsigned t, uint32_t proto, uint32_t nbma,
+		     struct nhrp_entry **ep)
+{
+	unsigned n = learned_count(a, t, nbma);
+
+	*ep = nhrp_cache_find(a, t, proto, 0);
+	if (*ep)
+		return -EEXIST;
+	if (a->nh.n_learned >= nhrp_learned_max(a->cfg.max_peers) || n >= NHRP_LEARNED_PER_NBMA)
+		return -ENOSPC;
+	if (!a->nh.learned_by.cap && u64map_init(&a->nh.learned_by, 64))
+		return -ENOMEM;
+	if (u64map_put(&a->nh.learned_by, learned_key(t, nbma), n + 1))
+		return -ENOMEM;
+	*ep = entry_add(a, t, proto, 0);
+	if (!*ep) {
+		if (n)
+			u64map_put(&a->nh.learned_by, learned_key(t, nbma), n);
+		else
+			u64map_del(&a->nh.learned_by, learned_key(t, nbma));
+		return -ENOMEM;
+	}
+	/* Its NBMA address never changes (a request may not rebind): it
+	 * keys the per-requester count until the entry goes. */
+	(*ep)->nbma = (*ep)->claimed_nbma = nbma;
+	(*ep)->by_request = 1;
+	a->nh.n_learned++;
+	return 0;
+}
+
+/* e no longer counts in the requests' budget. */
+static void unlearn(struct app *a, struct nhrp_entry *e)
+{
+	unsigned n = learned_count(a, e->tunnel, e->nbma);
+
+	if (n > 1)
+		u64map_put(&a->nh.learned_by, learned_key(e->tunnel, e->nbma), n - 1);
+	else if (n)
+		u64map_del(&a->nh.learned_by, learned_key(e->tunnel, e->nbma));
+	e->by_request = 0;
+	a->nh.n_learned--;
+}
+
+int nhrp_cache_adopt(struct app *a, struct nhrp_entry *e)
+{
+	if (!e->by_request)
+		return 0;
+	if (room_full(a))
+		return -ENOSPC;
+	unlearn(a, e);
+	return 0;
 }
 
 int nhrp_cache_publish(struct app *a, struct nhrp_entry *e)
@@ -107,6 +184,8 @@ void nhrp_cache_remove(struct app *a, struct nhrp_entry *e)
 		if (e->type == NE_DYNAMIC || e->type == NE_CACHED || e->type == NE_STATIC)
 			ike_glue_unused(a, e->tunnel, e->nbma);
 	}
+	if (e->by_request)
+		unlearn(a, e);
 	u64map_del(&a->nhrp_idx, entry_key(e->tunnel, e->proto, e->type == NE_SHORTCUT ? e->plen : 0));
 	*e = a->nhrp[--a->n_nhrp];
 	if (e != &a->nhrp[a->n_nhrp])
@@ -162,7 +241,7 @@ int nhrp_static_sync(struct app *a, const struct dmvpn_config *cfg)
 			uint8_t type = k < ct->n_maps ? NE_STATIC : NE_NHS;
 			struct nhrp_entry *e = nhrp_cache_get(a, ti, proto, 0);
 
-			if (!e)
+			if (!e || nhrp_cache_adopt(a, e))
 				return -ENOSPC;
 			e->seen = 1;
 			if (e->type == type && e->nbma == nbma)
@@ -187,9 +266,8 @@ int nhrp_static_sync(struct app *a, const struct dmvpn_config *cfg)
 
 int nhrp_peer_in_use(const struct app *a, unsigned t, uint32_t nbma)
 {
-	for (unsigned i = 0; i < a->nh.n_nhs; i++)
-		if (a->nh.nhs[i].tunnel == t && a->nh.nhs[i].nbma == nbma)
-			return 1;
+	if (nhrp_nhs_is(a, t, nbma))
+		return 1;
 	for (unsigned i = 0; i < a->n_nhrp; i++) {
 		const struct nhrp_entry *e = &a->nhrp[i];
 

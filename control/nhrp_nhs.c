@@ -183,6 +183,14 @@ const struct nhs_state *nhrp_nhs_preferred(const struct app *a, unsigned t)
 	return best ? best : any;
 }
 
+int nhrp_nhs_is(const struct app *a, unsigned t, uint32_t nbma)
+{
+	for (unsigned i = 0; i < a->nh.n_nhs; i++)
+		if (a->nh.nhs[i].tunnel == t && a->nh.nhs[i].nbma == nbma)
+			return 1;
+	return 0;
+}
+
 void nhrp_nhs_shutdown(struct app *a)
 {
 	for (unsigned i = 0; i < a->nh.n_nhs; i++) {

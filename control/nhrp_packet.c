@@ -2,6 +2,9 @@
 /* NHRP packets: receive, check (checksum, authentication, extensions), dispatch, send. */
 #include <arpa/inet.h>
 #include <string.h>
+#include <sys/random.h>
+
+#include <openssl/rand.h>
 
 #include <rte_mbuf.h>
 
@@ -34,9 +37,18 @@ uint32_t nhrp_our_nbma(const struct app *a, unsigned t)
 
 uint32_t nhrp_next_reqid(struct app *a)
 {
-	if (++a->nh.next_reqid == 0)
-		a->nh.next_reqid = 1;
-	return a->nh.next_reqid;
+	uint32_t id = 0;
+
+	/* Unpredictable: a reply is matched by its request ID (and
+	 * destination), so an off-path party must not guess the next one. */
+	while (!id) {
+		if (RAND_bytes((uint8_t *)&id, sizeof(id)) == 1)
+			continue;
+		LOG(a, "NHRP: RAND_bytes failed, using getrandom");
+		if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id))
+			id = 0;
+	}
+	return id;
 }
 
 /* MurmurHash3's finalizer: each input bit flips half the output bits. */
@@ -381,6 +393,9 @@ static uint8_t register_binding(struct app *a, unsigned t, const struct nhrp_msg
 		nhrp_cache_remove(a, e);
 		return NHRP_CIE_SUCCESS;
 	}
+	/* The owner registering outranks what a request taught us. */
+	if (nhrp_cache_adopt(a, e))
+		return NHRP_CIE_INSUFFICIENT_RESOURCES;
 	if (e->type != NE_DYNAMIC || e->nbma != from)
 		e->created = time(NULL);
 	e->type = NE_DYNAMIC;

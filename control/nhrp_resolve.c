@@ -41,7 +41,9 @@ static void send_request(struct app *a, struct nhrp_pending *p)
 		a->nh.cnt.no_server++;
 		return;
 	}
-	p->reqid = nhrp_next_reqid(a);
+	/* Retries keep the ID: a late answer to the first try still counts. */
+	if (!p->reqid)
+		p->reqid = nhrp_next_reqid(a);
 	nhrp_build_init(&b, buf, sizeof(buf), NHRP_RESOLUTION_REQUEST, 255,
 			NHRP_RES_F_Q | NHRP_RES_F_A | NHRP_RES_F_S, p->reqid,
 			nhrp_our_nbma(a, p->tunnel), ct->addr, p->target);
@@ -263,19 +265,62 @@ static void remember_requester(struct nhrp_entry *e, uint32_t proto, uint32_t nb
 }
 
 /* The NBMA address a requester is reached at: what we saw if it
- * registered with us, else what a NAT extension from its NHS says, else
- * what it claims. */
-static uint32_t requester_nbma(struct app *a, unsigned t, const struct nhrp_msg *m)
+ * registered with us; else, from one of our servers (which forwards
+ * requests), what its NAT extension or the request says; else where the
+ * request came from: a party that is no server of ours may not name
+ * another address for us to answer, map or start IKE towards. */
+static uint32_t requester_nbma(struct app *a, unsigned t, const struct nhrp_msg *m, uint32_t from)
 {
 	const struct nhrp_entry *e = nhrp_cache_find(a, t, m->src_proto, 0);
 	const struct nhrp_ext *nat = nhrp_ext_find(m, NHRP_EXT_NAT_ADDRESS);
+	int nhs = nhrp_nhs_is(a, t, from);
 
 	if (e && e->type == NE_DYNAMIC)
 		return e->nbma;
 	for (unsigned i = 0; nat && i < nat->n_cie; i++)
-		if (nat->cie[i].proto_len && nat->cie[i].proto == m->src_proto && nat->cie[i].nbma_len)
-			return nat->cie[i].nbma;
+		if (nat->cie[i].proto_len && nat->cie[i].proto == m->src_proto && nat->cie[i].nbma_len) {
+			if (nhs)
+				return nat->cie[i].nbma;
+			a->nh.cnt.request_nat_untrusted++;
+			break;
+		}
+	if (!nhs)
+		return from;
 	return e && e->type == NE_CACHED ? e->nbma : m->src_nbma;
+}
+
+/* Cache the requester so our traffic back can go direct too (RFC 2332
+ * 5.2.1): only a tunnel address, never over a binding we have (a request
+ * proves nothing), in the requests' own budget, for no longer than our
+ * own holding time. */
+static void learn_requester(struct app *a, unsigned t, const struct nhrp_msg *m, uint32_t nbma)
+{
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
+	unsigned hold = m->n_cie && m->cie[0].holdtime ? m->cie[0].holdtime : ct->holdtime;
+	struct nhrp_entry *e;
+	int rc;
+
+	if ((m->src_proto ^ ct->addr) & prefix_mask(ct->plen)) {
+		a->nh.cnt.request_off_subnet++;
+		return;
+	}
+	rc = nhrp_cache_learn(a, t, m->src_proto, nbma, &e);
+	if (rc == -EEXIST) {
+		/* The same binding again only refreshes what a request taught. */
+		if (e->type == NE_CACHED && e->by_request && e->nbma == nbma)
+			e->expires = time(NULL) + (hold < ct->holdtime ? hold : ct->holdtime);
+		else if (e->nbma != nbma && e->type != NE_INCOMPLETE && e->type != NE_NEGATIVE)
+			a->nh.cnt.request_rebind++;
+		return;
+	}
+	if (rc) {
+		a->nh.cnt.request_budget++;
+		return;
+	}
+	e->type = NE_CACHED;
+	e->expires = time(NULL) + (hold < ct->holdtime ? hold : ct->holdtime);
+	if (nhrp_cache_publish(a, e))
+		nhrp_cache_remove(a, e);
 }
 
 void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pkt,
@@ -283,7 +328,7 @@ void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pk
 {
 	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
 	const struct nhrp_ext *fwd = nhrp_ext_find(m, NHRP_EXT_FWD_TRANSIT);
-	uint32_t to = requester_nbma(a, t, m), nh;
+	uint32_t to, nh;
 	struct fwd_ctx fc;
 	const struct route_entry *r;
 	struct nhrp_entry *e;
@@ -294,16 +339,9 @@ void nhrp_handle_resolution_request(struct app *a, unsigned t, const uint8_t *pk
 		a->nh.cnt.loop_detected++;
 		return;
 	}
+	to = requester_nbma(a, t, m, from);
 	if (egress_plen(a, t, m->dst_proto, &plen)) {
-		/* Cache the requester so our traffic back can go direct too. */
-		e = nhrp_cache_get(a, t, m->src_proto, 0);
-		if (e && (e->type == NE_CACHED || e->type == NE_INCOMPLETE || e->type == NE_NEGATIVE)) {
-			e->type = NE_CACHED;
-			e->nbma = e->claimed_nbma = to;
-			e->expires = time(NULL) + (m->n_cie && m->cie[0].holdtime ?
-						   m->cie[0].holdtime : ct->holdtime);
-			nhrp_cache_publish(a, e);
-		}
+		learn_requester(a, t, m, to);
 		send_reply(a, t, pkt, m, to, NHRP_CIE_SUCCESS, plen);
 		return;
 	}
@@ -392,8 +430,49 @@ static int reply_hop_of(const struct app *a, unsigned t, const struct nhrp_msg *
 		return -EINVAL;
 	h->hold = c->holdtime ? c->holdtime : ct->holdtime;
 	h->plen = c->prefix_len && c->prefix_len <= 32 ? c->prefix_len : 32;
-	h->prefix = m->dst_proto & prefix_mask(h->plen);
 	h->pref = c->pref;
+	return 0;
+}
+
+/* The shortest prefix a reply may give a shortcut for dst: never shorter
+ * than the tunnel's subnet, nor than the route dst takes now (the shortcut
+ * refines that route, as FRR's nhrpd does; a /1 would take half the
+ * Internet). A responder naming a shorter one (IOS names its LAN's) gets a
+ * shortcut of the floor's length that still covers dst. */
+static uint8_t reply_plen_floor(const struct app *a, unsigned t, uint32_t dst)
+{
+	const struct route_entry *r = state_route_match(a, dst);
+	uint8_t floor = a->cfg.tunnels[t].plen;
+
+	if (r && r->kind != RT_DEFAULT && r->plen > floor)
+		floor = r->plen;
+	return floor;
+}
+
+/* A hop of a reply to our request for m->dst_proto, checked: in the
+ * tunnel subnet a destination is its own next hop, and a next hop we
+ * have a binding for is not moved elsewhere (only the destination we
+ * asked about, or what a mere request taught, may be). */
+static int reply_hop_check(struct app *a, unsigned t, const struct nhrp_msg *m,
+			   struct reply_hop *h, uint8_t floor)
+{
+	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
+	const struct nhrp_entry *e = nhrp_cache_find(a, t, h->resp, 0);
+
+	if (!((m->dst_proto ^ ct->addr) & prefix_mask(ct->plen)) && h->resp != m->dst_proto) {
+		a->nh.cnt.reply_off_destination++;
+		return -EINVAL;
+	}
+	if (e && e->nbma != h->nbma && !e->by_request && e->type != NE_INCOMPLETE &&
+	    e->type != NE_NEGATIVE && !(e->type == NE_CACHED && h->resp == m->dst_proto)) {
+		a->nh.cnt.reply_rebind++;
+		return -EEXIST;
+	}
+	if (h->plen < floor) {
+		a->nh.cnt.reply_prefix_narrowed++;
+		h->plen = floor;
+	}
+	h->prefix = m->dst_proto & prefix_mask(h->plen);
 	return 0;
 }
 
@@ -432,6 +511,7 @@ void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_m
 	unsigned n = 0, ok = 0;
 	struct nhrp_entry *e;
 	int shortcut, target_mapped = 0;
+	uint8_t floor;
 
 	if (m->src_proto != ct->addr) {
 		a->nh.cnt.not_for_us++;
@@ -443,11 +523,13 @@ void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_m
 	}
 	shortcut = p->shortcut;
 	pending_del(a, p);
+	floor = reply_plen_floor(a, t, m->dst_proto);
 	for (unsigned i = 0; i < m->n_cie; i++) {
 		if (m->cie[i].code != NHRP_CIE_SUCCESS)
 			continue;
 		ok++;
-		if (reply_hop_of(a, t, m, &m->cie[i], &hops[n]) == 0)
+		if (reply_hop_of(a, t, m, &m->cie[i], &hops[n]) == 0 &&
+		    reply_hop_check(a, t, m, &hops[n], floor) == 0)
 			n++;
 	}
 	if (!ok) {
@@ -467,7 +549,9 @@ void nhrp_handle_resolution_reply(struct app *a, unsigned t, const struct nhrp_m
 
 		target_mapped |= h->resp == m->dst_proto;
 		e = nhrp_cache_get(a, t, h->resp, 0);
-		if (e && e->type != NE_STATIC && e->type != NE_NHS && e->type != NE_DYNAMIC) {
+		/* An answer to our request outranks what a request taught. */
+		if (e && e->type != NE_STATIC && e->type != NE_NHS && e->type != NE_DYNAMIC &&
+		    !nhrp_cache_adopt(a, e)) {
 			e->type = NE_CACHED;
 			e->nbma = h->nbma;
 			e->claimed_nbma = h->claimed;
@@ -557,26 +641,32 @@ out:
 	rte_pktmbuf_free(m);
 }
 
-/* Remove what a purged CIE covers: mappings in the prefix (dynamic ones
- * only when the sender owns them) and shortcuts through it. */
+/* Remove what a purged CIE covers and the sender owns (RFC 2332 5.2.5:
+ * only who supplied a binding may purge it): a registration only from the
+ * NBMA address that registered it; a learned mapping or a shortcut from
+ * the peer it leads to, or from one of our servers, which answered or
+ * forwarded what taught it. Configured entries stay. */
 static void purge_cie(struct app *a, unsigned t, const struct nhrp_msg *m,
 		      const struct nhrp_cie *c, uint32_t from)
 {
 	uint32_t addr = c->proto_len ? c->proto : m->src_proto;
 	uint8_t plen = c->prefix_len && c->prefix_len <= 32 ? c->prefix_len : 32;
 	uint32_t mask = prefix_mask(plen);
+	int nhs = nhrp_nhs_is(a, t, from);
 
 	for (unsigned i = 0; i < a->n_nhrp;) {
 		struct nhrp_entry *e = &a->nhrp[i];
 		int hit = 0;
 
-		if (e->tunnel == t) {
+		if (e->tunnel == t && e->type != NE_STATIC && e->type != NE_NHS) {
 			if (e->type == NE_SHORTCUT)
 				hit = !((e->nexthop ^ addr) & mask) || !((e->proto ^ addr) & mask);
-			else if (e->type == NE_DYNAMIC)
-				hit = !((e->proto ^ addr) & mask) && e->nbma == from;
-			else if (e->type != NE_STATIC && e->type != NE_NHS)
+			else
 				hit = !((e->proto ^ addr) & mask);
+		}
+		if (hit && e->nbma != from && (e->type == NE_DYNAMIC || !nhs)) {
+			a->nh.cnt.purge_not_owner++;
+			hit = 0;
 		}
 		if (hit) {
 			nhrp_cache_remove(a, e);

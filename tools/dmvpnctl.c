@@ -48,6 +48,7 @@ static void print_ike_sa(const json_t *body);
 static void print_terminated(const json_t *body);
 static void print_nhs(const json_t *body);
 static void print_shortcuts(const json_t *body);
+static void print_resolutions(const json_t *body);
 
 /* Entries without help are aliases, kept out of the usage text's main list. */
 static const struct ctl_cmd {
@@ -63,6 +64,8 @@ static const struct ctl_cmd {
 	{{"show", "nhrp", "cache"}, "GET", "/v1/nhrp/cache", print_nhrp_cache, "NHRP cache"},
 	{{"show", "nhrp", "nhs"}, "GET", "/v1/nhrp/nhs", print_nhs, "next-hop servers"},
 	{{"show", "nhrp", "shortcut"}, "GET", "/v1/nhrp/shortcut", print_shortcuts, "NHRP shortcuts"},
+	{{"show", "nhrp", "resolution"}, "GET", "/v1/nhrp/resolution", print_resolutions,
+	 "outstanding NHRP resolution requests"},
 	{{"show", "ike", "sa"}, "GET", "/v1/ike/sa", print_ike_sa, "IKEv2 security associations"},
 	{{"clear", "ike", "sa"}, "DELETE", "/v1/ike/sa?peer=%s", print_terminated,
 	 "delete the IKE SA with a peer (NBMA address)"},
@@ -1221,6 +1224,7 @@ static void print_nhs(const json_t *body)
 		{"Last reply", false, 0, "last_reply_s", CTL_FMT_SECONDS},
 		{"Up", false, 0, "up_s", CTL_FMT_SECONDS}, {"Sent", true, 0, "registrations_sent"},
 		{"Replies", true, 0, "replies"}, {"Seen us at", false, 0, "public_nbma"},
+		{"Request ID", true, 0, "request_id"},
 	};
 
 	print_rows(body, cols, sizeof(cols) / sizeof(cols[0]));
@@ -1233,6 +1237,17 @@ static void print_shortcuts(const json_t *body)
 		{"Via", false, 15, "nexthop"}, {"NBMA", false, 15, "nbma"},
 		{"Age", false, 0, "created", CTL_FMT_AGE},
 		{"Expires", false, 0, "expires_in", CTL_FMT_SECONDS},
+	};
+
+	print_rows(body, cols, sizeof(cols) / sizeof(cols[0]));
+}
+
+static void print_resolutions(const json_t *body)
+{
+	static const struct ctl_col cols[] = {
+		{"Interface", false, 0, "interface"}, {"Target", false, 15, "target"},
+		{"Request ID", true, 0, "request_id"}, {"Tries", true, 0, "tries"},
+		{"Shortcut", false, 0, "shortcut"},
 	};
 
 	print_rows(body, cols, sizeof(cols) / sizeof(cols[0]));

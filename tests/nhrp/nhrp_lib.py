@@ -69,6 +69,21 @@ def nhrp_of(frame):
     return gre[glen:]
 
 
+def with_reqid(frame, reqid):
+    """An Ethernet/IPv4/GRE/NHRP frame (no VLAN tag) with its NHRP request ID replaced and
+    its NHRP checksum made right again: to answer a request whose (random) ID is only
+    known once the daemon has sent it."""
+    frame = bytearray(frame)
+    ihl = (frame[14] & 0xF) * 4
+    gre = frame[14 + ihl:]
+    off = 14 + ihl + 4 + (4 if gre[0] & 0x80 else 0) + (4 if gre[0] & 0x20 else 0) + \
+        (4 if gre[0] & 0x10 else 0)
+    frame[off + 24:off + 28] = struct.pack("!I", reqid)
+    size = struct.unpack("!H", frame[off + 10:off + 12])[0]
+    frame[off:off + size] = refresh_checksum(bytes(frame[off:off + size]))
+    return bytes(frame)
+
+
 # ---------------------------------------------------------------- building packets
 
 def inet_checksum(data):
@@ -168,7 +183,7 @@ class Node(harness.Appliance):
 
     Settings: wan, wan_mtu, lan, tunnel, key (None = no key), mtu, holdtime, auth,
     redirect, shortcut, nhs [(proto, nbma)], maps [(proto, nbma)], routes [(prefix, via)],
-    neighbors [(port, address, mac)]."""
+    neighbors [(port, address, mac)], max_peers."""
 
     def __init__(self, name, node, wan_in=(), lan_in=()):
         self.node = dict(node)
@@ -206,7 +221,7 @@ eal = {
 };
 dataplane = {
   mbufs = 4095; rx_descriptors = 512; tx_descriptors = 512;
-  burst = %(burst)d; idle_polls = 256; idle_sleep_us = 200;
+  burst = %(burst)d; idle_polls = 256; idle_sleep_us = 200;%(max_peers)s
 };
 ports = (
   { name = "wan"; device = "net_pcap0,rx_pcap=%(wan_in)s,tx_pcap=%(wan_out)s";
@@ -227,7 +242,9 @@ tunnels = (
                               lan_out=self.lan_out, wan=n["wan"],
                               wan_mtu=n.get("wan_mtu", 1500), lan=n["lan"],
                               tunnel=n["tunnel"], key=key, burst=n.get("burst", 32), mtu=n.get("mtu", 1400),
-                              nhrp="\n      ".join(nh), routes=routes, neigh=neigh)
+                              nhrp="\n      ".join(nh), routes=routes, neigh=neigh,
+                              max_peers=" max_peers = %d;" % n["max_peers"]
+                              if n.get("max_peers") else "")
 
     def cache(self):
         """GET /v1/nhrp/cache as {protocol: entry}."""
@@ -292,6 +309,12 @@ class StagedNode(Node):
             time.sleep(0.02)
         raise RuntimeError("%s: not seen after %.0fs; NHRP counters %r" % (
             what, timeout, c and nhrp_nonzero(c)))
+
+    def resolution_ids(self, target=None):
+        """Request IDs of the outstanding resolution requests (GET /v1/nhrp/resolution),
+        of one target address or all."""
+        return [p["request_id"] for p in self.get("/v1/nhrp/resolution")
+                if target is None or p["target"] == target]
 
     def close_input(self):
         if self.fifo is not None:

@@ -221,9 +221,10 @@ with L.StagedNode("reg-spoke", SPOKE_NODE, []) as spoke:
     c = spoke.wait_for("the spoke's first registration",
                        lambda c: c["nhrp"]["sent"]["registration_request"] >= 1)
     nhs0 = spoke.get("/v1/nhrp/nhs")
-    chk.eq("reg-spoke: registrations sent before Cisco's reply (its id 1 answers the first)",
+    chk.eq("reg-spoke: registrations sent before Cisco's reply (it answers the first)",
            [h["registrations_sent"] for h in nhs0], [1])
-    spoke.feed([L.to_wan(cap[1])])
+    # Our request IDs are random: Cisco's reply carries the one we sent.
+    spoke.feed([L.with_reqid(L.to_wan(cap[1]), nhs0[0]["request_id"])])
     spoke.wait_for("Cisco's reply", lambda c: c["nhrp"]["received"]["registration_reply"] >= 1)
     nhs = spoke.get("/v1/nhrp/nhs")
     spoke.close_input()
@@ -246,6 +247,8 @@ if regs:
                          cisco[0]["nhrp"], {
         # IOS sets its NAT-capable flag; ours only U.
         "flags": (0x8000, 0x8002),
+        # Our request IDs are random; IOS counts from 1.
+        "reqid": (L.ANY, 1),
         # Our tunnel MTU vs IOS's 17912.
         "cies[0].mtu": (1400, 17912),
         # IOS names its NHS in the NAT extension; ours leaves it empty for the NHS to fill.

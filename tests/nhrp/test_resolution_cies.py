@@ -10,8 +10,9 @@ Spoke3 of nhrp-trace.pcap (192.168.200.3 / 10.255.255.3, shortcut = true, NHS th
   4  code 4 (administratively prohibited), /32, 10.255.255.6 at 192.168.200.6
 Each successful CIE's next hop must be mapped (three mappings), each distinct prefix must
 get one shortcut through its most preferred CIE (172.16.2.0/24 via .5, 172.16.0.0/16 via
-.4), and the refused CIE must leave nothing. The reply is sent for every request id the
-spoke may have used (its registrations use the same counter); only the resolution's
+.4), and the refused CIE must leave nothing. The tunnel subnet is a /16 here: no shortcut
+may be shorter than it (nor than the route it refines, 172.16.0.0/12). The reply is sent
+with the request ID the spoke chose (GET /v1/nhrp/resolution) and with others; only the first
 matches, the others are counted as unknown.
 """
 import struct
@@ -28,7 +29,7 @@ HUB, HUB_T = "192.168.200.1", "10.255.255.1"
 S2, S2_T = "192.168.200.2", "10.255.255.2"
 S3, S3_T = "192.168.200.3", "10.255.255.3"
 MAC1, MAC2 = "ca:00:44:d0:00:00", "ca:00:44:e4:00:00"
-NODE = dict(wan=S3 + "/24", wan_mtu=1600, lan="172.16.3.1/24", tunnel=S3_T + "/24", key=1000,
+NODE = dict(wan=S3 + "/24", wan_mtu=1600, lan="172.16.3.1/24", tunnel=S3_T + "/16", key=1000,
             mtu=1514, holdtime=7200, auth="secret", shortcut=True,
             nhs=[(HUB_T, HUB)], routes=[("172.16.0.0/12", HUB_T)],
             neighbors=[("wan", HUB, MAC1), ("wan", S2, MAC2)])
@@ -49,15 +50,16 @@ def reply(reqid):
     """Spoke2 answers for 172.16.2.10 (flags as IOS: Q, A, S, NAT), with the four CIEs."""
     body = nhrp(RES_REPLY, S3, S3_T, "172.16.2.10", flags=0xc802, reqid=reqid, cies=CIES,
                 exts=cisco_exts("secret", responder=cie(0, 32, 1514, 600, S2, S2_T)))
-    return gre_frame(S2, S3, body, key=1000, src_mac=MAC2, ident=0x40 + reqid)
+    return gre_frame(S2, S3, body, key=1000, src_mac=MAC2, ident=reqid & 0xffff)
 
 
 with L.StagedNode("cies", NODE, []) as sp:
     sp.feed([redirect])
     c0 = sp.wait_for("a resolution request",
                      lambda c: c["nhrp"]["sent"]["resolution_request"] >= 1)
-    issued = c0["nhrp"]["sent"]["resolution_request"] + c0["nhrp"]["sent"]["registration_request"]
-    ids = list(range(1, issued + 4))
+    sent = sp.resolution_ids("172.16.2.10")
+    chk.eq("outstanding resolution requests for 172.16.2.10", len(sent), 1)
+    ids = sent[:1] + [(sent[0] if sent else 0) ^ x for x in (1, 2, 0x80000000)]
     sp.feed([reply(i) for i in ids])
     sp.wait_for("two shortcuts", lambda c: len(sp.get("/v1/nhrp/shortcut")) >= 2)
     sp.close_input()
