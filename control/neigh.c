@@ -32,6 +32,17 @@ static struct neigh_entry *neigh_find(struct app *a, uint8_t port, uint32_t addr
 	return NULL;
 }
 
+unsigned neigh_queue_limit(const struct app *a)
+{
+	return a->cfg.mbufs / NEIGH_QUEUE_POOL_SHARE;
+}
+
+unsigned neigh_incomplete_limit(const struct app *a)
+{
+	return a->cfg.max_neighbors / NEIGH_INCOMPLETE_SHARE;
+}
+
+/* A new entry, incomplete until neigh_resolved; NULL when the table is full. */
 static struct neigh_entry *neigh_new(struct app *a, uint8_t port, uint32_t addr)
 {
 	struct neigh_entry *n;
@@ -45,6 +56,7 @@ static struct neigh_entry *neigh_new(struct app *a, uint8_t port, uint32_t addr)
 	n->port = port;
 	n->addr = addr;
 	n->state = NEIGH_INCOMPLETE;
+	a->n_neigh_incomplete++;
 	return n;
 }
 
@@ -52,7 +64,11 @@ static void neigh_remove(struct app *a, struct neigh_entry *n)
 {
 	for (unsigned i = 0; i < n->nq; i++)
 		rte_pktmbuf_free(n->queue[i]);
-	if (n->state != NEIGH_INCOMPLETE)
+	a->n_neigh_queued -= n->nq;
+	a->cnt.arp_queue_expired += n->nq;
+	if (n->state == NEIGH_INCOMPLETE)
+		a->n_neigh_incomplete--;
+	else
 		tables_neigh_del(&a->dp.tables, n->port, n->addr);
 	*n = a->neighs[--a->n_neighs];
 }
@@ -101,15 +117,18 @@ static int neigh_resolved(struct app *a, struct neigh_entry *n, const uint8_t *m
 	int rc = 0;
 
 	memcpy(n->mac, mac, 6);
-	n->state = state;
 	n->probes = 0;
 	n->updated_ms = app_now_ms();
 	if (changed)
 		rc = tables_neigh_set(&a->dp.tables, n->port, n->addr, mac);
 	if (rc)
 		return rc;
+	if (n->state == NEIGH_INCOMPLETE)
+		a->n_neigh_incomplete--;
+	n->state = state;
 	for (unsigned i = 0; i < n->nq; i++)
 		neigh_send_queued(a, n, n->queue[i]);
+	a->n_neigh_queued -= n->nq;
 	n->nq = 0;
 	return 0;
 }
@@ -178,19 +197,33 @@ void neigh_miss(struct app *a, struct rte_mbuf *m)
 		neigh_send_queued(a, n, m);
 		return;
 	}
-	if (!n && !(n = neigh_new(a, port, pm->aux))) {
-		a->cnt.arp_queue_overflow++;
-		rte_pktmbuf_free(m);
-		return;
+	if (!n) {
+		/* Never evict: resolved entries stay, and a sweep of silent
+		 * addresses waits for its incomplete entries to fail. */
+		if (a->n_neigh_incomplete >= neigh_incomplete_limit(a) ||
+		    !(n = neigh_new(a, port, pm->aux))) {
+			a->cnt.arp_incomplete_limit++;
+			rte_pktmbuf_free(m);
+			return;
+		}
 	}
 	if (n->nq == NEIGH_QUEUE) {
 		/* Keep the newest packets, as a host stack would. */
 		rte_pktmbuf_free(n->queue[0]);
 		memmove(n->queue, n->queue + 1, sizeof(n->queue[0]) * (NEIGH_QUEUE - 1));
 		n->nq--;
+		a->n_neigh_queued--;
 		a->cnt.arp_queue_overflow++;
 	}
-	n->queue[n->nq++] = m;
+	if (a->n_neigh_queued < neigh_queue_limit(a)) {
+		n->queue[n->nq++] = m;
+		a->n_neigh_queued++;
+	} else {
+		/* The pool's share for ARP queues is used: the packet goes,
+		 * the request below still asks for its neighbour. */
+		a->cnt.arp_queue_limit++;
+		rte_pktmbuf_free(m);
+	}
 	if (app_now_ms() - n->probe_ms >= PROBE_INTERVAL_MS) {
 		n->probe_ms = app_now_ms();
 		n->probes++;
