@@ -100,6 +100,9 @@ struct app {
 	unsigned n_sas, cap_sas;
 	struct ipsec_sa_entry *sas;
 	struct u64map sa_idx;      /* (tunnel, peer) -> index in sas */
+	unsigned n_keys_used, cap_keys_used;
+	struct ipsec_key_used *keys_used; /* static outbound keys ever installed */
+	struct u64map keys_used_idx;      /* digest's first 8 bytes -> index */
 	unsigned n_retiring;
 	struct ipsec_retiring retiring[IPSEC_MAX_RETIRING];
 	IMB_MGR *mb;               /* the control thread's, for key schedules */

@@ -320,7 +320,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (dataplane_init(a) || ports_init(a) || events_init(a))
 		goto out;
-	if (state_apply(a, &a->cfg, err, sizeof(err))) {
+	if (ipsec_check(a, &a->cfg, err, sizeof(err)) || state_apply(a, &a->cfg, err, sizeof(err))) {
 		LOG(a, "%s", err);
 		goto out;
 	}
