@@ -249,6 +249,8 @@ static int key_used_note(struct app *a, const struct cfg_sa *p, uint64_t seq)
 	struct ipsec_key_used *k;
 	uint8_t dg[32];
 
+	if (!p->out.key_len && !p->out.auth_len)
+		return 0;
 	if (key_digest(&p->out, dg))
 		return -ENOMEM;
 	k = key_used_find(a, dg);
@@ -293,10 +295,13 @@ int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, 
 		const struct ipsec_key_used *k;
 		uint32_t j;
 
-		if (key_digest(&p->out, dg))
+		/* ESP-NULL without integrity has no key, nothing to reuse. */
+		int keyed = p->out.key_len || p->out.auth_len;
+
+		if (keyed && key_digest(&p->out, dg))
 			goto nomem;
 		/* Two SAs of one file under one key: both would start at 1. */
-		if (!u64map_get(&mine, digest_key(dg), &j) &&
+		if (keyed && !u64map_get(&mine, digest_key(dg), &j) &&
 		    p->out.key_len == cfg->sas[j].out.key_len &&
 		    !memcmp(p->out.key, cfg->sas[j].out.key, p->out.key_len) &&
 		    p->out.auth_len == cfg->sas[j].out.auth_len &&
@@ -306,11 +311,11 @@ int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, 
 				 addr_fmt(p->peer, s), j);
 			goto out;
 		}
-		if (u64map_put(&mine, digest_key(dg), i))
+		if (keyed && u64map_put(&mine, digest_key(dg), i))
 			goto nomem;
 		if (e && !e->ike && !memcmp(&e->params, p, sizeof(*p)))
 			continue; /* unchanged: its sequence goes on */
-		if ((k = key_used_find(a, dg))) {
+		if (keyed && (k = key_used_find(a, dg))) {
 			snprintf(err, errlen, "%s: ipsec.sas[%u] (peer %s, outbound SPI %08x): this "
 				 "outbound key was used before by this process (SA to %s, outbound SPI "
 				 "%08x, up to sequence %llu): its sequence would restart under it "
@@ -319,7 +324,7 @@ int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, 
 				 addr_fmt(k->peer, s2), k->spi, (unsigned long long)k->seq);
 			goto out;
 		}
-		fresh++;
+		fresh += (unsigned)keyed;
 		if (e && e->params.in.spi == p->in.spi) {
 			snprintf(err, errlen, "%s: ipsec.sas[%u] (peer %s): a changed SA needs a "
 				 "new inbound SPI", cfg->file, i, addr_fmt(p->peer, s));
