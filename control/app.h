@@ -91,6 +91,7 @@ struct app {
 	struct u64map route_idx;   /* (prefix, length, shortcut) -> index in routes */
 	unsigned n_neighs, cap_neighs;
 	struct neigh_entry *neighs;
+	struct u64map neigh_idx;     /* (port, address) -> index in neighs */
 	unsigned n_neigh_incomplete; /* entries in NEIGH_INCOMPLETE */
 	unsigned n_neigh_queued;     /* mbufs held by all ARP queues */
 	unsigned n_nhrp, cap_nhrp;

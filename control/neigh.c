@@ -24,12 +24,20 @@ const char *neigh_state_name(uint8_t s)
 	}
 }
 
+static uint64_t neigh_key(uint8_t port, uint32_t addr)
+{
+	return (uint64_t)port << 32 | addr;
+}
+
+/* Indexed: every punted miss looks its neighbour up, and a sweep of silent
+ * addresses makes many of both. */
 static struct neigh_entry *neigh_find(struct app *a, uint8_t port, uint32_t addr)
 {
-	for (unsigned i = 0; i < a->n_neighs; i++)
-		if (a->neighs[i].port == port && a->neighs[i].addr == addr)
-			return &a->neighs[i];
-	return NULL;
+	uint32_t i;
+
+	if (!a->neigh_idx.cap || u64map_get(&a->neigh_idx, neigh_key(port, addr), &i))
+		return NULL;
+	return &a->neighs[i];
 }
 
 unsigned neigh_queue_limit(const struct app *a)
@@ -49,7 +57,9 @@ static struct neigh_entry *neigh_new(struct app *a, uint8_t port, uint32_t addr)
 
 	if (a->n_neighs >= a->cfg.max_neighbors)
 		return NULL;
-	if (app_grow((void **)&a->neighs, &a->cap_neighs, a->n_neighs + 1, sizeof(*a->neighs)))
+	if (app_grow((void **)&a->neighs, &a->cap_neighs, a->n_neighs + 1, sizeof(*a->neighs)) ||
+	    (!a->neigh_idx.cap && u64map_init(&a->neigh_idx, 64)) ||
+	    u64map_put(&a->neigh_idx, neigh_key(port, addr), a->n_neighs))
 		return NULL;
 	n = &a->neighs[a->n_neighs++];
 	memset(n, 0, sizeof(*n));
@@ -70,7 +80,11 @@ static void neigh_remove(struct app *a, struct neigh_entry *n)
 		a->n_neigh_incomplete--;
 	else
 		tables_neigh_del(&a->dp.tables, n->port, n->addr);
+	u64map_del(&a->neigh_idx, neigh_key(n->port, n->addr));
 	*n = a->neighs[--a->n_neighs];
+	/* The last entry moved into n's slot (an index update never grows the map). */
+	if (n != &a->neighs[a->n_neighs])
+		u64map_put(&a->neigh_idx, neigh_key(n->port, n->addr), (uint32_t)(n - a->neighs));
 }
 
 static void arp_send(struct app *a, uint8_t port, uint16_t op, const uint8_t *tha, uint32_t tpa)
@@ -169,8 +183,13 @@ void neigh_input_arp(struct app *a, struct rte_mbuf *m)
 	n = neigh_find(a, port, ai.spa);
 	if (n && n->state != NEIGH_STATIC) {
 		neigh_resolved(a, n, ai.sha, NEIGH_REACHABLE);
-	} else if (!n && ai.tpa == cp->addr) {
-		/* Whoever talks to us is about to be answered: learn it now. */
+	} else if (!n && ai.tpa == cp->addr &&
+		   a->n_neighs - a->n_neigh_incomplete <
+		   a->cfg.max_neighbors - neigh_incomplete_limit(a)) {
+		/* Whoever talks to us is about to be answered: learn it now,
+		 * leaving incomplete entries their share: requests from any
+		 * source address on the subnet must not take the table from
+		 * the next hops we have to resolve. */
 		n = neigh_new(a, port, ai.spa);
 		if (n)
 			neigh_resolved(a, n, ai.sha, NEIGH_REACHABLE);
