@@ -24,8 +24,19 @@ struct route_entry {
 
 enum neigh_state { NEIGH_INCOMPLETE = 1, NEIGH_REACHABLE, NEIGH_STATIC, NEIGH_PROBE };
 
-#define NEIGH_QUEUE 8
+/* Packets kept per unresolved neighbour while ARP runs: as Linux's
+ * unres_qlen (3) and near IOS (1); more only waits longer for a host that
+ * is probably not there. */
+#define NEIGH_QUEUE 3
 #define NEIGH_RETRIES 3
+/* All ARP queues together hold at most this share of the mbuf pool
+ * (dataplane.mbufs / 8), so that traffic to silent addresses can never
+ * starve the ports' RX rings. */
+#define NEIGH_QUEUE_POOL_SHARE 8
+/* Incomplete entries take at most this share of dataplane.max_neighbors:
+ * a sweep of a large subnet leaves the rest to resolved neighbours and
+ * bounds the ARP requests sent (one a second per incomplete entry). */
+#define NEIGH_INCOMPLETE_SHARE 4
 
 struct neigh_entry {
 	uint8_t port;
@@ -48,7 +59,8 @@ struct neigh_entry {
 	X(punt_arp) X(punt_local) X(punt_nhrp) X(punt_neigh_miss)        \
 	X(arp_requests_sent) X(arp_replies_sent) X(arp_requests_received) \
 	X(arp_replies_received) X(arp_ignored) X(arp_malformed)          \
-	X(arp_queue_overflow) X(arp_resolution_failed)                   \
+	X(arp_queue_overflow) X(arp_queue_limit) X(arp_incomplete_limit) \
+	X(arp_resolution_failed) X(arp_queue_expired)                    \
 	X(icmp_echo_replies) X(icmp_ignored) X(udp_local_unhandled)      \
 	X(icmp_errors_sent) X(icmp_errors_suppressed)                    \
 	X(punt_resolve) X(punt_redirect) X(punt_kernel) X(inject_ring_full) X(alloc_failed) \
@@ -80,6 +92,9 @@ struct app {
 	struct u64map route_idx;   /* (prefix, length, shortcut) -> index in routes */
 	unsigned n_neighs, cap_neighs;
 	struct neigh_entry *neighs;
+	struct u64map neigh_idx;     /* (port, address) -> index in neighs */
+	unsigned n_neigh_incomplete; /* entries in NEIGH_INCOMPLETE */
+	unsigned n_neigh_queued;     /* mbufs held by all ARP queues */
 	unsigned n_nhrp, cap_nhrp;
 	struct nhrp_entry *nhrp;
 	struct u64map nhrp_idx;    /* (tunnel, address, shortcut length) -> index in nhrp */
@@ -87,6 +102,9 @@ struct app {
 	unsigned n_sas, cap_sas;
 	struct ipsec_sa_entry *sas;
 	struct u64map sa_idx;      /* (tunnel, peer) -> index in sas */
+	unsigned n_keys_used, cap_keys_used;
+	struct ipsec_key_used *keys_used; /* static outbound keys ever installed */
+	struct u64map keys_used_idx;      /* digest's first 8 bytes -> index */
 	unsigned n_retiring;
 	struct ipsec_retiring retiring[IPSEC_MAX_RETIRING];
 	IMB_MGR *mb;               /* the control thread's, for key schedules */
@@ -148,6 +166,10 @@ void neigh_miss(struct app *a, struct rte_mbuf *m);
 void neigh_tick(struct app *a);
 int neigh_set_static(struct app *a, uint8_t port, uint32_t addr, const uint8_t *mac);
 const char *neigh_state_name(uint8_t s);
+/* The caps above for this configuration: mbufs all ARP queues may hold,
+ * incomplete entries the table may have. */
+unsigned neigh_queue_limit(const struct app *a);
+unsigned neigh_incomplete_limit(const struct app *a);
 
 /* punt.c: packets from workers, packets to them. */
 void punt_drain(struct app *a);

@@ -461,6 +461,12 @@ static void get_counters(struct app *a, const struct ctlreq *q, struct resp *r)
 	json_object_set_new(o, "drops", drops_json(st.drops, 0));
 	json_object_set_new(o, "interfaces", ifs);
 	json_object_set_new(o, "control", ctl);
+	/* Gauges of the neighbour table against its caps (neigh.c). */
+	json_object_set_new(o, "arp", json_pack("{s:I,s:I,s:I,s:I,s:I}",
+		"entries", (json_int_t)a->n_neighs, "incomplete", (json_int_t)a->n_neigh_incomplete,
+		"incomplete_limit", (json_int_t)neigh_incomplete_limit(a),
+		"queued", (json_int_t)a->n_neigh_queued,
+		"queued_limit", (json_int_t)neigh_queue_limit(a)));
 	json_object_set_new(o, "nhrp", nhrp_counters_json(&a->nh.cnt));
 	json_object_set_new(o, "ike", ike_counters_json(a));
 	for (unsigned i = 0; i < a->cfg.n_tunnels; i++) {

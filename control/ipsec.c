@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <rte_byteorder.h>
 #include <rte_malloc.h>
 
@@ -224,33 +225,143 @@ void ipsec_sa_remove(struct app *a, unsigned t, uint32_t peer)
 		sa_index(a, (unsigned)(e - a->sas));
 }
 
+/* SHA-256 of an outbound key (lengths first, so no two splits of the same
+ * bytes meet): what the history compares and keeps, never the key. */
+static int key_digest(const struct cfg_sa_dir *d, uint8_t out[32])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	uint8_t lens[2] = {d->key_len, d->auth_len};
+	int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+		 EVP_DigestUpdate(c, lens, sizeof(lens)) &&
+		 EVP_DigestUpdate(c, d->key, d->key_len) &&
+		 EVP_DigestUpdate(c, d->auth_key, d->auth_len) &&
+		 EVP_DigestFinal_ex(c, out, NULL);
+
+	EVP_MD_CTX_free(c);
+	return ok ? 0 : -ENOMEM;
+}
+
+static uint64_t digest_key(const uint8_t *dg)
+{
+	uint64_t k;
+
+	memcpy(&k, dg, sizeof(k));
+	return k;
+}
+
+static struct ipsec_key_used *key_used_find(const struct app *a, const uint8_t *dg)
+{
+	uint32_t i;
+
+	if (!a->keys_used_idx.cap || u64map_get(&a->keys_used_idx, digest_key(dg), &i) ||
+	    memcmp(a->keys_used[i].digest, dg, sizeof(a->keys_used[i].digest)))
+		return NULL;
+	return &a->keys_used[i];
+}
+
+/* Remember p's outbound key, with seq as the highest sequence sent under it
+ * so far. 0, -ENOSPC (IPSEC_KEYS_USED_MAX) or -ENOMEM. */
+static int key_used_note(struct app *a, const struct cfg_sa *p, uint64_t seq)
+{
+	struct ipsec_key_used *k;
+	uint8_t dg[32];
+
+	if (!p->out.key_len && !p->out.auth_len)
+		return 0;
+	if (key_digest(&p->out, dg))
+		return -ENOMEM;
+	k = key_used_find(a, dg);
+	if (!k) {
+		if (a->n_keys_used >= IPSEC_KEYS_USED_MAX)
+			return -ENOSPC;
+		if (app_grow((void **)&a->keys_used, &a->cap_keys_used, a->n_keys_used + 1,
+			     sizeof(*a->keys_used)) ||
+		    (!a->keys_used_idx.cap && u64map_init(&a->keys_used_idx, 64)) ||
+		    u64map_put(&a->keys_used_idx, digest_key(dg), a->n_keys_used))
+			return -ENOMEM;
+		k = &a->keys_used[a->n_keys_used++];
+		memset(k, 0, sizeof(*k));
+		memcpy(k->digest, dg, sizeof(dg));
+		k->peer = p->peer;
+		k->spi = p->out.spi;
+		k->tunnel = p->tunnel;
+	}
+	if (seq > k->seq)
+		k->seq = seq;
+	return 0;
+}
+
+static uint64_t sa_out_seq(const struct ipsec_sa_entry *e)
+{
+	return __atomic_load_n(&e->out->seq, __ATOMIC_RELAXED);
+}
+
 int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, size_t errlen)
 {
-	char s[ADDR_STRLEN];
+	char s[ADDR_STRLEN], s2[ADDR_STRLEN];
+	struct u64map mine = {0};    /* this file's outbound keys: digest -> index */
+	unsigned fresh = 0;
+	uint8_t dg[32];
+	int rc = -EINVAL;
 
+	if (cfg->n_sas && u64map_init(&mine, cfg->n_sas))
+		goto nomem;
 	for (unsigned i = 0; i < cfg->n_sas; i++) {
 		const struct cfg_sa *p = &cfg->sas[i];
+		const struct ipsec_sa_entry *e = sa_find(a, p->tunnel, p->peer);
+		const struct ipsec_key_used *k;
+		uint32_t j;
 
-		for (unsigned j = 0; j < a->n_sas; j++) {
-			const struct cfg_sa *o = &a->sas[j].params;
+		/* ESP-NULL without integrity has no key, nothing to reuse. */
+		int keyed = p->out.key_len || p->out.auth_len;
 
-			if (o->tunnel != p->tunnel || o->peer != p->peer || !memcmp(o, p, sizeof(*p)))
-				continue;
-			if (o->out.key_len == p->out.key_len &&
-			    !memcmp(o->out.key, p->out.key, p->out.key_len)) {
-				snprintf(err, errlen, "%s: ipsec.sas[%u] (peer %s): a changed SA needs a "
-					 "new outbound key: its sequence would restart under the old one",
-					 cfg->file, i, addr_fmt(p->peer, s));
-				return -EINVAL;
-			}
-			if (o->in.spi == p->in.spi) {
-				snprintf(err, errlen, "%s: ipsec.sas[%u] (peer %s): a changed SA needs a "
-					 "new inbound SPI", cfg->file, i, addr_fmt(p->peer, s));
-				return -EINVAL;
-			}
+		if (keyed && key_digest(&p->out, dg))
+			goto nomem;
+		/* Two SAs of one file under one key: both would start at 1. */
+		if (keyed && !u64map_get(&mine, digest_key(dg), &j) &&
+		    p->out.key_len == cfg->sas[j].out.key_len &&
+		    !memcmp(p->out.key, cfg->sas[j].out.key, p->out.key_len) &&
+		    p->out.auth_len == cfg->sas[j].out.auth_len &&
+		    !memcmp(p->out.auth_key, cfg->sas[j].out.auth_key, p->out.auth_len)) {
+			snprintf(err, errlen, "%s: ipsec.sas[%u] (peer %s): same outbound key as "
+				 "ipsec.sas[%u]: each SA needs its own", cfg->file, i,
+				 addr_fmt(p->peer, s), j);
+			goto out;
+		}
+		if (keyed && u64map_put(&mine, digest_key(dg), i))
+			goto nomem;
+		if (e && !e->ike && !memcmp(&e->params, p, sizeof(*p)))
+			continue; /* unchanged: its sequence goes on */
+		if (keyed && (k = key_used_find(a, dg))) {
+			snprintf(err, errlen, "%s: ipsec.sas[%u] (peer %s, outbound SPI %08x): this "
+				 "outbound key was used before by this process (SA to %s, outbound SPI "
+				 "%08x, up to sequence %llu): its sequence would restart under it "
+				 "(AES-GCM nonce reuse); a changed or re-added SA needs a new outbound "
+				 "key", cfg->file, i, addr_fmt(p->peer, s), p->out.spi,
+				 addr_fmt(k->peer, s2), k->spi, (unsigned long long)k->seq);
+			goto out;
+		}
+		fresh += (unsigned)keyed;
+		if (e && e->params.in.spi == p->in.spi) {
+			snprintf(err, errlen, "%s: ipsec.sas[%u] (peer %s): a changed SA needs a "
+				 "new inbound SPI", cfg->file, i, addr_fmt(p->peer, s));
+			goto out;
 		}
 	}
-	return 0;
+	if (a->n_keys_used + fresh > IPSEC_KEYS_USED_MAX) {
+		snprintf(err, errlen, "%s: %u new outbound keys: this process remembers %u keys "
+			 "used at most (%u already): restart dmvpnd, with fresh keys", cfg->file,
+			 fresh, IPSEC_KEYS_USED_MAX, a->n_keys_used);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	snprintf(err, errlen, "%s: out of memory checking the IPsec SAs", cfg->file);
+	rc = -ENOMEM;
+out:
+	u64map_fini(&mine);
+	return rc;
 }
 
 int ipsec_sync(struct app *a, const struct dmvpn_config *cfg)
@@ -267,12 +378,16 @@ int ipsec_sync(struct app *a, const struct dmvpn_config *cfg)
 			e->seen = 1;
 			continue;
 		}
-		if ((rc = ipsec_sa_install(a, p)))
+		/* The key going out and the one coming in stay remembered. */
+		if ((e && !e->ike && (rc = key_used_note(a, &e->params, sa_out_seq(e)))) ||
+		    (rc = key_used_note(a, p, 0)) || (rc = ipsec_sa_install(a, p)))
 			return rc;
 		sa_find(a, p->tunnel, p->peer)->seen = 1;
 	}
 	for (unsigned i = 0; i < a->n_sas;) {
 		if (!a->sas[i].seen && !a->sas[i].ike) {
+			/* Only its highest sequence to update: it cannot fail. */
+			(void)key_used_note(a, &a->sas[i].params, sa_out_seq(&a->sas[i]));
 			ipsec_sa_remove(a, a->sas[i].params.tunnel, a->sas[i].params.peer);
 			continue;
 		}
@@ -357,4 +472,8 @@ void ipsec_fini(struct app *a)
 	a->sas = NULL;
 	a->n_sas = 0;
 	u64map_fini(&a->sa_idx);
+	free(a->keys_used);
+	a->keys_used = NULL;
+	a->n_keys_used = a->cap_keys_used = 0;
+	u64map_fini(&a->keys_used_idx);
 }

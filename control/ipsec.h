@@ -22,6 +22,25 @@ struct ipsec_retiring {          /* old inbound SPI still accepted after a rekey
 	struct sa_rt *pending;
 };
 
+/*
+ * An outbound key of a configured SA, remembered for the life of the
+ * process: installing it again would restart its sequence at 1, and under
+ * AES-GCM a (key, sequence) pair used twice is a nonce reused, which gives
+ * away the authentication key and the XOR of the plaintexts. Only a
+ * SHA-256 of the key material is kept, never the key.
+ */
+struct ipsec_key_used {
+	uint8_t digest[32];          /* SHA-256 of the key, then the auth key */
+	uint64_t seq;                /* highest sequence number sent, when last seen */
+	uint32_t peer;               /* the SA it was first installed for */
+	uint32_t spi;                /* its outbound SPI, host order */
+	unsigned tunnel;
+};
+
+/* Static keys remembered at most (a reload that would go beyond is refused:
+ * restart with fresh keys). */
+#define IPSEC_KEYS_USED_MAX 65536
+
 /* One SA pair toward a peer, as the control thread keeps it. */
 struct ipsec_sa_entry {
 	struct cfg_sa params;        /* keys included: wiped on removal */
@@ -64,9 +83,10 @@ void ipsec_sa_remove_ike(struct app *a, unsigned t, uint32_t peer, uint32_t spi)
 void ipsec_sa_rebind_ike(struct app *a, unsigned t, uint32_t peer, uint16_t port);
 /* True when the pair toward peer is a configured (static) one. */
 int ipsec_sa_is_static(const struct app *a, unsigned t, uint32_t peer);
-/* Refuse SA changes that would restart a sequence under the same key (a
- * GCM nonce reused) or the replay window of a live SPI: a changed SA needs
- * a new outbound key and a new inbound SPI. 0, or -EINVAL with a message. */
+/* Refuse SA changes that would restart a sequence under a key used before
+ * in this process (a GCM nonce reused: a changed, re-added or swapped-back
+ * SA needs a new outbound key) or the replay window of a live SPI (a
+ * changed SA needs a new inbound SPI). 0, or -EINVAL with a message. */
 int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, size_t errlen);
 /* Make the installed static SAs match cfg (IKEv2's are left alone). */
 int ipsec_sync(struct app *a, const struct dmvpn_config *cfg);

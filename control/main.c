@@ -130,6 +130,7 @@ static int dataplane_init(struct app *a)
 		return -1;
 	}
 	dp->punt = rte_ring_create("punt", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
+	dp->punt_neigh_max = neigh_queue_limit(a);
 	dp->punt_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	sz = rte_rcu_qsbr_get_memsize(a->n_workers);
 	q = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
@@ -321,7 +322,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (dataplane_init(a) || ports_init(a) || events_init(a))
 		goto out;
-	if (state_apply(a, &a->cfg, err, sizeof(err))) {
+	if (ipsec_check(a, &a->cfg, err, sizeof(err)) || state_apply(a, &a->cfg, err, sizeof(err))) {
 		LOG(a, "%s", err);
 		goto out;
 	}

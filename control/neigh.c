@@ -24,27 +24,49 @@ const char *neigh_state_name(uint8_t s)
 	}
 }
 
-static struct neigh_entry *neigh_find(struct app *a, uint8_t port, uint32_t addr)
+static uint64_t neigh_key(uint8_t port, uint32_t addr)
 {
-	for (unsigned i = 0; i < a->n_neighs; i++)
-		if (a->neighs[i].port == port && a->neighs[i].addr == addr)
-			return &a->neighs[i];
-	return NULL;
+	return (uint64_t)port << 32 | addr;
 }
 
+/* Indexed: every punted miss looks its neighbour up, and a sweep of silent
+ * addresses makes many of both. */
+static struct neigh_entry *neigh_find(struct app *a, uint8_t port, uint32_t addr)
+{
+	uint32_t i;
+
+	if (!a->neigh_idx.cap || u64map_get(&a->neigh_idx, neigh_key(port, addr), &i))
+		return NULL;
+	return &a->neighs[i];
+}
+
+unsigned neigh_queue_limit(const struct app *a)
+{
+	return a->cfg.mbufs / NEIGH_QUEUE_POOL_SHARE;
+}
+
+unsigned neigh_incomplete_limit(const struct app *a)
+{
+	return a->cfg.max_neighbors / NEIGH_INCOMPLETE_SHARE;
+}
+
+/* A new entry, incomplete until neigh_resolved; NULL when the table is full. */
 static struct neigh_entry *neigh_new(struct app *a, uint8_t port, uint32_t addr)
 {
 	struct neigh_entry *n;
 
 	if (a->n_neighs >= a->cfg.max_neighbors)
 		return NULL;
-	if (app_grow((void **)&a->neighs, &a->cap_neighs, a->n_neighs + 1, sizeof(*a->neighs)))
+	if (app_grow((void **)&a->neighs, &a->cap_neighs, a->n_neighs + 1, sizeof(*a->neighs)) ||
+	    (!a->neigh_idx.cap && u64map_init(&a->neigh_idx, 64)) ||
+	    u64map_put(&a->neigh_idx, neigh_key(port, addr), a->n_neighs))
 		return NULL;
 	n = &a->neighs[a->n_neighs++];
 	memset(n, 0, sizeof(*n));
 	n->port = port;
 	n->addr = addr;
 	n->state = NEIGH_INCOMPLETE;
+	a->n_neigh_incomplete++;
 	return n;
 }
 
@@ -52,9 +74,17 @@ static void neigh_remove(struct app *a, struct neigh_entry *n)
 {
 	for (unsigned i = 0; i < n->nq; i++)
 		rte_pktmbuf_free(n->queue[i]);
-	if (n->state != NEIGH_INCOMPLETE)
+	a->n_neigh_queued -= n->nq;
+	a->cnt.arp_queue_expired += n->nq;
+	if (n->state == NEIGH_INCOMPLETE)
+		a->n_neigh_incomplete--;
+	else
 		tables_neigh_del(&a->dp.tables, n->port, n->addr);
+	u64map_del(&a->neigh_idx, neigh_key(n->port, n->addr));
 	*n = a->neighs[--a->n_neighs];
+	/* The last entry moved into n's slot (an index update never grows the map). */
+	if (n != &a->neighs[a->n_neighs])
+		u64map_put(&a->neigh_idx, neigh_key(n->port, n->addr), (uint32_t)(n - a->neighs));
 }
 
 static void arp_send(struct app *a, uint8_t port, uint16_t op, const uint8_t *tha, uint32_t tpa)
@@ -101,15 +131,18 @@ static int neigh_resolved(struct app *a, struct neigh_entry *n, const uint8_t *m
 	int rc = 0;
 
 	memcpy(n->mac, mac, 6);
-	n->state = state;
 	n->probes = 0;
 	n->updated_ms = app_now_ms();
 	if (changed)
 		rc = tables_neigh_set(&a->dp.tables, n->port, n->addr, mac);
 	if (rc)
 		return rc;
+	if (n->state == NEIGH_INCOMPLETE)
+		a->n_neigh_incomplete--;
+	n->state = state;
 	for (unsigned i = 0; i < n->nq; i++)
 		neigh_send_queued(a, n, n->queue[i]);
+	a->n_neigh_queued -= n->nq;
 	n->nq = 0;
 	return 0;
 }
@@ -150,8 +183,13 @@ void neigh_input_arp(struct app *a, struct rte_mbuf *m)
 	n = neigh_find(a, port, ai.spa);
 	if (n && n->state != NEIGH_STATIC) {
 		neigh_resolved(a, n, ai.sha, NEIGH_REACHABLE);
-	} else if (!n && ai.tpa == cp->addr) {
-		/* Whoever talks to us is about to be answered: learn it now. */
+	} else if (!n && ai.tpa == cp->addr &&
+		   a->n_neighs - a->n_neigh_incomplete <
+		   a->cfg.max_neighbors - neigh_incomplete_limit(a)) {
+		/* Whoever talks to us is about to be answered: learn it now,
+		 * leaving incomplete entries their share: requests from any
+		 * source address on the subnet must not take the table from
+		 * the next hops we have to resolve. */
 		n = neigh_new(a, port, ai.spa);
 		if (n)
 			neigh_resolved(a, n, ai.sha, NEIGH_REACHABLE);
@@ -178,19 +216,33 @@ void neigh_miss(struct app *a, struct rte_mbuf *m)
 		neigh_send_queued(a, n, m);
 		return;
 	}
-	if (!n && !(n = neigh_new(a, port, pm->aux))) {
-		a->cnt.arp_queue_overflow++;
-		rte_pktmbuf_free(m);
-		return;
+	if (!n) {
+		/* Never evict: resolved entries stay, and a sweep of silent
+		 * addresses waits for its incomplete entries to fail. */
+		if (a->n_neigh_incomplete >= neigh_incomplete_limit(a) ||
+		    !(n = neigh_new(a, port, pm->aux))) {
+			a->cnt.arp_incomplete_limit++;
+			rte_pktmbuf_free(m);
+			return;
+		}
 	}
 	if (n->nq == NEIGH_QUEUE) {
 		/* Keep the newest packets, as a host stack would. */
 		rte_pktmbuf_free(n->queue[0]);
 		memmove(n->queue, n->queue + 1, sizeof(n->queue[0]) * (NEIGH_QUEUE - 1));
 		n->nq--;
+		a->n_neigh_queued--;
 		a->cnt.arp_queue_overflow++;
 	}
-	n->queue[n->nq++] = m;
+	if (a->n_neigh_queued < neigh_queue_limit(a)) {
+		n->queue[n->nq++] = m;
+		a->n_neigh_queued++;
+	} else {
+		/* The pool's share for ARP queues is used: the packet goes,
+		 * the request below still asks for its neighbour. */
+		a->cnt.arp_queue_limit++;
+		rte_pktmbuf_free(m);
+	}
 	if (app_now_ms() - n->probe_ms >= PROBE_INTERVAL_MS) {
 		n->probe_ms = app_now_ms();
 		n->probes++;

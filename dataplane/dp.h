@@ -210,6 +210,10 @@ struct dp_shared {
 	unsigned idle_sleep_us;
 	int punt_efd;           /* eventfd the control thread sleeps on */
 	struct rte_ring *punt;  /* workers -> control (MP/SC) */
+	/* Packets waiting for ARP are punted only while the punt ring holds
+	 * fewer than this: with the control thread's ARP queues, what waits
+	 * for ARP can never take the pool from the RX rings. */
+	unsigned punt_neigh_max;
 };
 
 /* Redirect notices are rate limited per (source, destination) in the worker

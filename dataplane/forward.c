@@ -69,6 +69,11 @@ void l2_output(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 	if (unlikely(!mac)) {
 		struct pkt_meta *pm = pkt_meta(m);
 
+		if (rte_ring_count(w->dp->punt) + tb->np >= w->dp->punt_neigh_max) {
+			w->stats.drops[DROP_NEIGH_MISS_QUEUE_FULL]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
 		pm->out_if = p;
 		pm->aux = nh;
 		punt(w, tb, m, PUNT_NEIGH_MISS);

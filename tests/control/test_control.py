@@ -204,6 +204,42 @@ def main():
         r = c.req("POST", "/v1/reload")
         check("removing it from the file removes it", r["status"] == 200 and
               c.req("GET", "/v1/ipsec/sa")["body"] == [], r)
+
+        # A key once used stays used for the life of the process: putting a
+        # removed SA back, or going back to an earlier key, would start its
+        # sequence at 1 again under that key.
+        for what, conf_text in (("the SA just removed", sa(128, "33", 8193)),
+                                ("the first key, replaced before", sa(64, "22", 8194)),
+                                ("the removed SA under a new inbound SPI", sa(128, "33", 8195))):
+            open(conf, "w").write(text + conf_text)
+            r = c.req("POST", "/v1/reload")
+            check("re-adding %s is refused, naming the key's reuse" % what,
+                  r["status"] == 422 and "used before" in r.get("error", "") and
+                  "sas[0]" in r.get("error", ""), r)
+            check("... and installs nothing", c.req("GET", "/v1/ipsec/sa")["body"] == [])
+        open(conf, "w").write(text + sa(64, "44", 8200))                      # A
+        r = c.req("POST", "/v1/reload")
+        check("a fresh key A is installed", r["status"] == 200, r)
+        open(conf, "w").write(text + sa(64, "55", 8201))                      # B
+        r = c.req("POST", "/v1/reload")
+        check("then a fresh key B replaces it", r["status"] == 200, r)
+        open(conf, "w").write(text + sa(64, "44", 8202))                      # A again
+        r = c.req("POST", "/v1/reload")
+        b = c.req("GET", "/v1/ipsec/sa")["body"]
+        check("going back to key A is refused", r["status"] == 422 and
+              "used before" in r.get("error", ""), r)
+        check("... and B stays installed", len(b) == 1 and b[0]["spi_in"] == "00002009", b)
+        # One file, two peers, one key: both sequences would start at 1.
+        two = sa(64, "66", 8203).replace(
+            "} ); };", '}, { peer = "192.0.2.12"; algorithm = "aes128gcm16"; in = { spi = 8204; '
+            'key = "%s"; }; out = { spi = 4097; key = "%s"; }; } ); };' % ("77" * 20, "66" * 20))
+        open(conf, "w").write(text + two)
+        r = c.req("POST", "/v1/reload")
+        check("two SAs under one outbound key are refused", r["status"] == 422 and
+              "same outbound key" in r.get("error", ""), r)
+        open(conf, "w").write(text)
+        r = c.req("POST", "/v1/reload")
+        check("removing B", r["status"] == 200 and c.req("GET", "/v1/ipsec/sa")["body"] == [], r)
         cnt = c.req("GET", "/v1/counters")["body"]["control"]
         check("control counters count requests and errors", cnt["ctl_requests"] >= 20 and cnt["ctl_errors"] >= 10, cnt)
 

@@ -66,6 +66,8 @@ HUB_NBMA = "192.0.2.1"
 HUB_TUNNEL = "198.51.100.1"
 HUB_LAN = "198.18.0.1"
 GRE_KEY = 1000
+MBUFS = 4095            # dataplane.mbufs of the tests' config
+MAX_NEIGHBORS = 4096    # dataplane.max_neighbors: the default
 TUNNEL_MTU = 1400
 
 # Neighbours that cannot answer ARP in a pcap: static entries.
@@ -251,7 +253,8 @@ class Appliance:
 
     Leaving the block always stops the daemon (SIGTERM, then SIGKILL)."""
 
-    def __init__(self, name, wan_in=(), lan_in=(), neighbors=STATIC_NEIGHBORS):
+    def __init__(self, name, wan_in=(), lan_in=(), neighbors=STATIC_NEIGHBORS,
+                 lan_address=HUB_LAN + "/24"):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="dmvpn-dp-%s-" % name)
         self.prefix = os.path.basename(self.dir)
@@ -263,6 +266,7 @@ class Appliance:
         self.conf = os.path.join(self.dir, "hub.conf")
         self.log_path = os.path.join(self.dir, "dmvpnd.log")
         self.n_in = {"wan": len(wan_in), "lan": len(lan_in)}
+        self.lan_address = lan_address
         self.proc = None
         self.exit_code = None
         _tmpdirs.append(self.dir)
@@ -279,14 +283,14 @@ eal = {
            "--file-prefix", "%(prefix)s", "--log-level", "*:warning" ];
 };
 dataplane = {
-  mbufs = 4095; rx_descriptors = 512; tx_descriptors = 512;
+  mbufs = %(mbufs)d; rx_descriptors = 512; tx_descriptors = 512;
   burst = 32; idle_polls = 256; idle_sleep_us = 200;
 };
 ports = (
   { name = "wan"; device = "net_pcap0,rx_pcap=%(wan_in)s,tx_pcap=%(wan_out)s";
     address = "192.0.2.1/24"; },
   { name = "lan"; device = "net_pcap1,rx_pcap=%(lan_in)s,tx_pcap=%(lan_out)s";
-    address = "198.18.0.1/24"; }
+    address = "%(lan_address)s"; }
 );
 tunnels = (
   {
@@ -307,7 +311,7 @@ routes = (
 );
 %(neigh)s""" % dict(name=self.name, sock=self.sock, prefix=self.prefix, wan_in=self.wan_in,
                     wan_out=self.wan_out, lan_in=self.lan_in, lan_out=self.lan_out,
-                    neigh=_neighbors_conf(neighbors))
+                    lan_address=self.lan_address, mbufs=MBUFS, neigh=_neighbors_conf(neighbors))
 
     # -- lifecycle
 
@@ -381,16 +385,19 @@ routes = (
     def get(self, path):
         return ctl_get(self.sock, path)
 
-    def settle(self, timeout=20.0, quiet=0.5):
+    def settle(self, timeout=20.0, quiet=0.5, nombuf_consumes=False):
         """Wait until every input frame has been received and the counters have
-        not moved for `quiet` seconds; return the counters."""
+        not moved for `quiet` seconds; return the counters. nombuf_consumes: a
+        frame the pcap PMD had no mbuf for (rx_nombuf) is gone too, so that a
+        test of mbuf exhaustion reports its checks rather than a timeout."""
         deadline = time.monotonic() + timeout
         last, since, c = None, None, None
         while time.monotonic() < deadline:
             if not self.alive():
                 raise RuntimeError("dmvpnd died:\n" + self.log_text())
             c = self.get("/v1/counters")
-            consumed = all(c["interfaces"][p]["hw"]["ipackets"] == n
+            consumed = all(c["interfaces"][p]["hw"]["ipackets"] +
+                           (c["interfaces"][p]["hw"]["rx_nombuf"] if nombuf_consumes else 0) == n
                            for p, n in self.n_in.items())
             snap = {k: v for k, v in c.items() if k not in _VOLATILE}
             snap["control"] = {k: v for k, v in c["control"].items() if k != "ctl_requests"}
