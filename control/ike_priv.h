@@ -109,6 +109,11 @@ struct ike_sa {
 	uint8_t peer_certreq;
 	uint8_t announced_up;     /* peer_event(up) sent */
 	uint8_t from_rekey;       /* made by an IKE SA rekey: no IKE_AUTH */
+	/* Crossed initiations left two authenticated IKE SAs with the peer and
+	 * this is the one to go (ike_dup.c): its CHILD_SA is inbound only, it
+	 * starts nothing, and is deleted at dup_at unless the other went first. */
+	uint8_t redundant;
+	uint64_t dup_at;
 	uint32_t local, remote;   /* network order */
 	uint16_t lport, rport;
 	uint64_t spi_i, spi_r;
@@ -189,7 +194,8 @@ uint32_t ike_child_spi_new(struct ike_engine *e);
 struct ike_sa *ike_sa_new(struct ike_engine *e, unsigned conn, int initiator, uint32_t local,
 			  uint16_t lport, uint32_t remote, uint16_t rport);
 /* Tear the SA down: children removed, peer_event down if it was up (unless
- * quiet), marked DEAD; freed by the next sweep. */
+ * quiet, or another IKE SA keeps the peer up), marked DEAD; freed by the
+ * next sweep. */
 void ike_sa_kill(struct ike_sa *sa, int quiet);
 struct ike_sa *ike_sa_by_spi(struct ike_engine *e, uint64_t spi, int initiator);
 /* Index an SA by our SPI once it is set; a responder also by the peer's SPIi. */
@@ -294,6 +300,17 @@ int ike_ike_rekey_start(struct ike_sa *sa);
 void ike_create_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain *c);
 void ike_create_response(struct ike_sa *sa, const struct ike_chain *c);
 void ike_rekey_abort(struct ike_sa *sa);
+
+/* ---- ike_dup.c: crossed initiations ---- */
+/* Another SA of sa's peer (not DEAD) that told the env "up". */
+int ike_peer_announced(const struct ike_sa *sa);
+/* Another IKE SA authenticated the same peer; 1 if sa, which IKE_AUTH just
+ * authenticated, is the redundant one (install its CHILD_SA inbound only). */
+int ike_dup_check(struct ike_sa *sa);
+/* sa is going: a redundant SA of its peer left alone is kept after all. */
+void ike_dup_orphans(struct ike_sa *sa);
+/* dup_at reached: delete sa if the other is still there, else keep it. */
+void ike_dup_timer(struct ike_sa *sa, uint64_t now);
 
 /* ---- ike_info.c ---- */
 int ike_info_delete_ike_start(struct ike_sa *sa);

@@ -265,7 +265,8 @@ void ike_sa_kill(struct ike_sa *sa, int quiet)
 	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
 		ike_child_remove(sa, &sa->child[i]);
 	/* Down also for a connection that never came up: whoever waits for
-	 * it (NHRP traffic queued) learns that it failed. */
+	 * it (NHRP traffic queued) learns that it failed; not while another
+	 * IKE SA keeps the peer up (crossed initiations). */
 	down = !quiet && (sa->announced_up || (sa->initiator && sa->state < IKE_S_ESTABLISHED));
 	sa->announced_up = 0;
 	if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED ||
@@ -279,8 +280,10 @@ void ike_sa_kill(struct ike_sa *sa, int quiet)
 	sa->tasks = 0;
 	sa->dead_next = e->dead;
 	e->dead = sa;
+	if (!sa->redundant && !e->closing)
+		ike_dup_orphans(sa);
 	/* Last: the callback may connect again, and must find this SA gone. */
-	if (down)
+	if (down && !ike_peer_announced(sa))
 		ike_env_peer_event(sa, 0);
 }
 
@@ -586,7 +589,9 @@ void ike_sa_unprotected(struct ike_sa *sa)
 		sa->state = IKE_S_DELETING;
 		ike_task_queue(sa, IKE_T_DELETE_IKE);
 	}
-	if (was_up)
+	if (!sa->redundant)
+		ike_dup_orphans(sa);
+	if (was_up && !ike_peer_announced(sa))
 		ike_env_peer_event(sa, 0);
 }
 
@@ -604,7 +609,9 @@ void ike_sa_announce_up(struct ike_sa *sa)
 	if (sa->announced_up || sa->state == IKE_S_DEAD || !ike_child_current(sa))
 		return;
 	sa->announced_up = 1;
-	ike_env_peer_event(sa, 1);
+	/* Once per peer: a second IKE SA (crossed initiations) is no news. */
+	if (!ike_peer_announced(sa))
+		ike_env_peer_event(sa, 1);
 }
 
 void ike_child_commit(struct ike_sa *sa, struct ike_child *c)
@@ -1060,6 +1067,11 @@ static void ike_sa_timers(struct ike_sa *sa, uint64_t now)
 	}
 	if (sa->state != IKE_S_ESTABLISHED)
 		return;
+	if (sa->redundant) {
+		/* Going: no rekeys, no liveness checks, its CHILD_SA stays inbound only. */
+		ike_dup_timer(sa, now);
+		return;
+	}
 	if (sa->expire_at && now >= sa->expire_at) {
 		ike_log(e, 0, "ike: %016llx_i reached its hard lifetime", (unsigned long long)sa->spi_i);
 		ike_task_queue(sa, IKE_T_DELETE_IKE);
@@ -1138,6 +1150,10 @@ uint64_t ike_next_timer_ms(const struct ike_engine *e)
 			best = ike_min_due(best, sa->half_open_until, now);
 		if (sa->state != IKE_S_ESTABLISHED)
 			continue;
+		if (sa->redundant) {
+			best = ike_min_due(best, sa->dup_at, now);
+			continue;
+		}
 		best = ike_min_due(best, sa->rekey_at, now);
 		best = ike_min_due(best, sa->expire_at, now);
 		for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++) {
@@ -1320,7 +1336,9 @@ int ike_peer_state(const struct ike_engine *e, unsigned tunnel, uint32_t peer)
 	IKE_FOR_PEER((struct ike_engine *)e, tunnel, peer, sa) {
 		int s;
 
-		if (sa->state == IKE_S_DELETING)
+		/* A half-open responder SA is anyone's IKE_SA_INIT: neither
+		 * the peer nor the peer coming up. */
+		if (sa->state == IKE_S_DELETING || ike_sa_half_open(sa))
 			continue;
 		s = ike_sa_state_of(sa);
 		if (s > best)
@@ -1368,7 +1386,7 @@ void ike_disconnect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 			sa->tasks = 0;
 			sa->state = IKE_S_DELETING;
 			ike_task_queue(sa, IKE_T_DELETE_IKE);
-			if (was_up)
+			if (was_up && !ike_peer_announced(sa))
 				ike_env_peer_event(sa, 0);
 		} else {
 			ike_sa_kill(sa, 0);
@@ -1380,7 +1398,8 @@ void ike_disconnect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 void ike_child_expiring(struct ike_engine *e, unsigned tunnel, uint32_t peer, int hard)
 {
 	IKE_FOR_PEER(e, tunnel, peer, sa) {
-		if (sa->state != IKE_S_ESTABLISHED || !ike_child_current(sa))
+		/* A redundant SA's CHILD_SA is not the dataplane's. */
+		if (sa->state != IKE_S_ESTABLISHED || sa->redundant || !ike_child_current(sa))
 			continue;
 		if (hard) {
 			/* Its keys are spent: the dataplane dropped it. */
