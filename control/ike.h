@@ -137,7 +137,7 @@ unsigned ike_sa_list(const struct ike_engine *e, struct ike_sa_info *out, unsign
 	X(cookies_sent) X(cookies_rejected) X(invalid_ke_sent) X(no_proposal_chosen)    \
 	X(auth_failed) X(ike_established) X(ike_rekeyed) X(ike_deleted)               \
 	X(child_installed) X(child_rekeyed) X(child_deleted) X(dpd_sent) X(dpd_failed)  \
-	X(half_open_expired) X(collisions) X(ike_duplicates)
+	X(half_open_expired) X(half_open_evicted) X(collisions) X(ike_duplicates)
 
 struct ike_counters {
 #define X(n) uint64_t n;

@@ -169,6 +169,7 @@ struct ike_engine {
 	struct ike_counters cnt;
 	struct ike_sa *sas;
 	unsigned n_sas, n_half_open;
+	unsigned n_dead;              /* of n_sas, killed and not yet freed */
 	struct ike_sa *dead;          /* killed SAs, freed by the next sweep */
 	unsigned in_env;              /* inside an env callback: the API may be re-entered,
 				       * so nothing is freed until the outer call ends */

@@ -191,12 +191,30 @@ struct ike_sa *ike_peer_next(struct ike_sa *sa)
 	return ike_peer_from(sa->peer_next, sa->tunnel, sa->hremote);
 }
 
+/* The table is full and we want an SA of our own: the oldest half-open
+ * responder SA makes room. Anyone can make those, from any address, so
+ * they must never keep us from keying a peer. 1 if one went. */
+static int ike_half_open_evict(struct ike_engine *e)
+{
+	struct ike_sa *old = NULL;
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (ike_sa_half_open(sa) && (!old || sa->created_ms < old->created_ms))
+			old = sa;
+	if (!old)
+		return 0;
+	e->cnt.half_open_evicted++;
+	ike_sa_kill(old, 1);
+	return 1;
+}
+
 struct ike_sa *ike_sa_new(struct ike_engine *e, unsigned conn, int initiator, uint32_t local,
 			  uint16_t lport, uint32_t remote, uint16_t rport)
 {
 	struct ike_sa *sa;
 
-	if (e->conf.max_ike_sas && e->n_sas >= e->conf.max_ike_sas)
+	if (e->conf.max_ike_sas && e->n_sas - e->n_dead >= e->conf.max_ike_sas &&
+	    (!initiator || !ike_half_open_evict(e)))
 		return NULL;
 	sa = calloc(1, sizeof(*sa));
 	if (!sa)
@@ -280,6 +298,7 @@ void ike_sa_kill(struct ike_sa *sa, int quiet)
 	sa->tasks = 0;
 	sa->dead_next = e->dead;
 	e->dead = sa;
+	e->n_dead++;
 	if (!sa->redundant && !e->closing)
 		ike_dup_orphans(sa);
 	/* Last: the callback may connect again, and must find this SA gone. */
@@ -323,6 +342,7 @@ static void ike_sa_sweep(struct ike_engine *e)
 			sa->next->prev = sa->prev;
 		ike_sa_unhash(sa);
 		e->n_sas--;
+		e->n_dead--;
 		ike_sa_free(sa);
 	}
 }

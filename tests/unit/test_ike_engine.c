@@ -1885,6 +1885,41 @@ static void t_forged_init(void)
 	tick_both(0);
 	CHECK_INT(n_sas(&node_i), 1);
 	pair_down();
+
+	/* Forgeries fill I's table (4 IKE SAs, no cookies): the next one is
+	 * refused, so they stay bounded, but I's own attempt pushes the
+	 * oldest out. */
+	pair_up(&default_setup, NULL, 142);
+	{
+		struct cfg_ike k;
+		struct cfg_ike_secret sec;
+
+		conf_make(&k, &sec, node_i.addr, &default_setup);
+		k.max_ike_sas = 4;
+		k.cookie_threshold = 100;
+		CHECK_INT(ike_engine_reconfigure(node_i.e, &k), 0);
+	}
+	for (int i = 0; i < 5; i++) {
+		f = forged_init(&node_r, &node_i, 100 + (uint64_t)i, 0xf00d + (uint64_t)i);
+		net_inject(&f);
+		net_deliver();
+		n_net = 0;
+		now_ms += 10;
+	}
+	CHECK_INT(n_sas(&node_i), 4);
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_NONE);
+	/* I -> R: IKE_SA_INIT, in the place of the oldest forgery */
+	CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
+	CHECK_INT(cnt(&node_i)->half_open_evicted, 1);
+	CHECK_INT(n_sas(&node_i), 4);
+	net_run();
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	CHECK_INT(node_i.ups, 1);
+	now_ms += 31000;
+	tick_both(0);
+	CHECK_INT(n_sas(&node_i), 1);
+	CHECK_INT(cnt(&node_i)->half_open_expired, 3);
+	pair_down();
 }
 
 /* Every message of 40 CHILD_SA rekeys arrives after 8 mangled copies of
