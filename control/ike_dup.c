@@ -110,18 +110,39 @@ int ike_dup_check(struct ike_sa *sa)
 	return loser == sa;
 }
 
-/* sa is no longer redundant: its CHILD_SA carries our traffic from now. */
+/* sa is no longer redundant: its CHILD_SA carries our traffic from now,
+ * whether it was installed inbound only (it came up second) or whole and
+ * then replaced by the other one's (it came up first). */
 static void ike_dup_keep(struct ike_sa *sa)
 {
+	struct ike_child *c = ike_child_current(sa);
+
 	sa->redundant = 0;
 	sa->dup_at = 0;
 	ike_log(sa->e, 0, "ike: IKE SA %016llx_i %016llx_r with %s is the one left: kept",
 		(unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
 		inet_ntoa((struct in_addr){sa->remote}));
-	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
-		if (sa->child[i].state == IKE_C_INSTALLED && sa->child[i].out_pending)
-			ike_child_commit(sa, &sa->child[i]);
+	if (c)
+		ike_child_current_set(sa, c);
 	ike_sa_announce_up(sa);
+}
+
+void ike_dup_handover(struct ike_sa *sa)
+{
+	struct ike_sa *w = ike_dup_winner(sa);
+	struct ike_child *wc = w ? ike_child_current(w) : NULL;
+	uint64_t newest = 0;
+
+	if (!wc)
+		return;
+	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
+		if (sa->child[i].state != IKE_C_FREE && sa->child[i].in_dp && !sa->child[i].out_pending &&
+		    sa->child[i].seq > newest)
+			newest = sa->child[i].seq;
+	/* Without child_install_inbound its pair went in whole, after the
+	 * other's: the dataplane would lose both directions with it. */
+	if (newest > wc->seq)
+		ike_child_current_set(w, wc);
 }
 
 void ike_dup_orphans(struct ike_sa *sa)
@@ -143,6 +164,7 @@ void ike_dup_timer(struct ike_sa *sa, uint64_t now)
 		(unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
 		inet_ntoa((struct in_addr){sa->remote}));
 	/* The other one told the env "up" (or did when this one did): no event. */
+	ike_dup_handover(sa);
 	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
 		ike_child_remove(sa, &sa->child[i]);
 	sa->announced_up = 0;

@@ -62,6 +62,8 @@ struct ike_child {
 	uint8_t del_by_us;        /* REKEYED: we started the rekey, so we delete it */
 	uint64_t rekeyed_at;
 	uint64_t out_at;
+	/* KEYMAT, kept while installed (wiped on removal): the pair can be
+	 * made the current one again (ike_child_current_set). */
 	uint8_t keymat[4 * IKE_MAX_KEY];
 };
 #define IKE_OUT_SWITCH_MS 5000
@@ -256,6 +258,9 @@ void ike_env_peer_event(struct ike_sa *sa, int up);
 void ike_sa_announce_up(struct ike_sa *sa);
 /* Install the whole pair of a child installed inbound only. */
 void ike_child_commit(struct ike_sa *sa, struct ike_child *c);
+/* Install c's pair whole again, as the dataplane's current one (it may
+ * have been replaced by another IKE SA's, ike_dup.c). */
+void ike_child_current_set(struct ike_sa *sa, struct ike_child *c);
 void ike_child_remove(struct ike_sa *sa, struct ike_child *c);
 /* Derive KEYMAT (RFC 7296 2.17) and install a new child. 0 or -errno. */
 int ike_child_make(struct ike_sa *sa, const struct ike_suite *esp, uint32_t spi_in, uint32_t spi_out,
@@ -308,6 +313,8 @@ int ike_peer_announced(const struct ike_sa *sa);
 /* Another IKE SA authenticated the same peer; 1 if sa, which IKE_AUTH just
  * authenticated, is the redundant one (install its CHILD_SA inbound only). */
 int ike_dup_check(struct ike_sa *sa);
+/* Redundant sa is going: the other's pair is the dataplane's current one. */
+void ike_dup_handover(struct ike_sa *sa);
 /* sa is going: a redundant SA of its peer left alone is kept after all. */
 void ike_dup_orphans(struct ike_sa *sa);
 /* dup_at reached: delete sa if the other is still there, else keep it. */

@@ -269,7 +269,7 @@ void ike_child_remove(struct ike_sa *sa, struct ike_child *c)
 		e->in_env--;
 		e->cnt.child_deleted++;
 	}
-	memset(c, 0, sizeof(*c));
+	explicit_bzero(c, sizeof(*c));
 }
 
 void ike_sa_kill(struct ike_sa *sa, int quiet)
@@ -280,6 +280,8 @@ void ike_sa_kill(struct ike_sa *sa, int quiet)
 
 	if (sa->state == IKE_S_DEAD)
 		return;
+	if (sa->redundant && !e->closing)
+		ike_dup_handover(sa);
 	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
 		ike_child_remove(sa, &sa->child[i]);
 	/* Down also for a connection that never came up: whoever waits for
@@ -579,13 +581,14 @@ int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, 
 	c->seq = ++e->install_seq;
 	c->rekey_at = cc->rekey_time ? now + ike_jitter(e, (uint64_t)cc->rekey_time * 1000) : 0;
 	c->expire_at = life ? now + (uint64_t)life * 1000 : 0;
+	/* Kept to make it the current pair again later (ike_child_current_set). */
+	ike_suite_key_lens(&c->suite, &el, &il);
+	c->we_init = (uint8_t)we_initiated;
+	memcpy(c->keymat, keymat, 2 * (el + il));
 	if (inbound_only) {
 		/* The outbound half waits for the peer's Delete of the old one. */
-		ike_suite_key_lens(&c->suite, &el, &il);
 		c->out_pending = 1;
-		c->we_init = (uint8_t)we_initiated;
 		c->out_at = now + IKE_OUT_SWITCH_MS;
-		memcpy(c->keymat, keymat, 2 * (el + il));
 	}
 	e->cnt.child_installed++;
 	ike_log(e, 0, "ike: CHILD_SA %08x_i %08x_o with %s installed (%s%s%s)", c->spi_in, c->spi_out,
@@ -636,12 +639,16 @@ void ike_sa_announce_up(struct ike_sa *sa)
 
 void ike_child_commit(struct ike_sa *sa, struct ike_child *c)
 {
+	if (c->out_pending)
+		ike_child_current_set(sa, c);
+}
+
+void ike_child_current_set(struct ike_sa *sa, struct ike_child *c)
+{
 	struct ike_engine *e = sa->e;
 	struct cfg_sa p;
 	int rc;
 
-	if (!c->out_pending)
-		return;
 	rc = ike_child_params(sa, c, c->we_init, c->keymat, &p);
 	if (!rc) {
 		e->in_env++;
@@ -649,7 +656,6 @@ void ike_child_commit(struct ike_sa *sa, struct ike_child *c)
 		e->in_env--;
 	}
 	explicit_bzero(&p, sizeof(p));
-	explicit_bzero(c->keymat, sizeof(c->keymat));
 	c->out_pending = 0;
 	c->seq = ++e->install_seq;
 	if (rc) {

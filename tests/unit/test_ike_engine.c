@@ -1661,15 +1661,21 @@ static void t_crossed(void)
 {
 	struct ike_sa_info ii, ri;
 
-	for (int order = 0; order < 16; order++) {
+	for (int order = 0; order < 64; order++) {
+		if ((order & 18) == 16 || (order & 48) == 48)
+			continue;
+		/* an env that installs pairs whole only, on some rounds */
+		use_inbound = !(order & 32);
 		pair_up(&default_setup, NULL, 120 + order);
-		/* Across a port-preserving NAT in front of I on some rounds: the
-		 * ends see different addresses, and R's packets get in only
-		 * through what I's opened. */
+		/* Across a NAT in front of I on some rounds: the ends see
+		 * different addresses, and R's packets get in only through what
+		 * I's opened. A port-preserving one (as Linux masquerade) lets
+		 * R's IKE_SA_INIT from 500 in once I's went out; one that maps
+		 * ports never does, so R's attempt stays in IKE_SA_INIT. */
 		if (order & 2) {
 			nat_on = 1;
 			nat_pub = ip("203.0.113.7");
-			nat_offset = 0;
+			nat_offset = order & 16 ? NAT_PORT_OFFSET : 0;
 		}
 		/* I -> R and R -> I: IKE_SA_INIT */
 		CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
@@ -1698,7 +1704,11 @@ static void t_crossed(void)
 		}
 		CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
 		CHECK_INT(ike_peer_state(node_r.e, 0, seen_addr(&node_i)), IKE_PEER_UP);
-		if (order & 4) {
+		if (order & 16) {
+			/* R's attempt never got through: I's is the one */
+			CHECK_INT(cnt(&node_i)->ike_established, 1);
+			CHECK_INT(cnt(&node_i)->ike_duplicates, 0);
+		} else if (order & 4) {
 			/* both IKE SAs authenticated the peer on both ends: a
 			 * duplicate each */
 			CHECK_INT(cnt(&node_i)->ike_established, 2);
@@ -1716,7 +1726,7 @@ static void t_crossed(void)
 		CHECK_INT(cnt(&node_r)->ike_established, cnt(&node_i)->ike_established);
 		CHECK_INT(cnt(&node_r)->ike_duplicates, cnt(&node_i)->ike_duplicates);
 		check_no_gap("crossed, both IKE SAs up");
-		if ((order & 12) == 12) {
+		if ((order & 12) == 12 && cnt(&node_i)->ike_duplicates) {
 			/* the redundant SA's Delete and all its retransmits lost
 			 * (or a peer that keeps both): its responder deletes it
 			 * after a longer wait */
@@ -1756,6 +1766,61 @@ static void t_crossed(void)
 		check_no_gap("crossed, rekeyed");
 		pair_down();
 	}
+	use_inbound = 1;
+}
+
+/*
+ * Crossed initiations, and before the redundant IKE SA goes the other one
+ * does (as a strongSwan peer deletes its earlier duplicate after 10 s, or
+ * its CHILD_SA's keys run out): the redundant one is kept, its CHILD_SA
+ * carries the traffic from then on, and the peer never went down.
+ */
+static void t_crossed_winner_gone(void)
+{
+	struct ike_sa_info ii[4], ri[4];
+
+	for (int round = 0; round < 4; round++) {
+		int side = round & 1;
+		struct node *a = side ? &node_r : &node_i, *b = side ? &node_i : &node_r;
+
+		use_inbound = !(round & 2);
+		pair_up(&default_setup, NULL, 160 + round);
+		CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
+		CHECK_INT(ike_connect(node_r.e, 0, node_i.addr), IKE_PEER_CONNECTING);
+		net_run();
+		CHECK_INT(cnt(&node_i)->ike_duplicates, 1);
+		CHECK_INT(cnt(&node_r)->ike_duplicates, 1);
+		CHECK_INT(n_sas(&node_i), 2);
+		/* a's CHILD_SA, the one carrying traffic, reaches its hard
+		 * limit: a deletes that IKE SA (-> b: INFORMATIONAL Delete) */
+		tick_both(2000);
+		ike_child_expiring(a->e, 0, b->addr, 1);
+		net_run();
+		CHECK_INT(ike_sa_list(node_i.e, ii, 4), 1);
+		CHECK_INT(ike_sa_list(node_r.e, ri, 4), 1);
+		CHECK_INT(ii[0].spi_i, ri[0].spi_i);
+		CHECK_INT(ii[0].child_up, 1);
+		CHECK_INT(ri[0].child_up, 1);
+		check_mirror(last_install(&node_i), last_install(&node_r), "the redundant one kept");
+		CHECK_INT(last_install(&node_i)->in.spi, ii[0].child_spi_in);
+		CHECK_INT(last_install(&node_r)->in.spi, ri[0].child_spi_in);
+		check_no_gap("the redundant one kept");
+		CHECK_INT(live_children(&node_i), 1);
+		CHECK_INT(live_children(&node_r), 1);
+		CHECK_INT(node_i.ups + node_r.ups, 2);
+		CHECK_INT(node_i.downs + node_r.downs, 0);
+		CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+		/* and its timers are those of any IKE SA: nothing deletes it */
+		for (int t = 0; t < 60; t++) {
+			tick_both(1000);
+			net_run();
+		}
+		CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 2);
+		child_rekey(b, a);
+		check_no_gap("the redundant one kept, rekeyed");
+		pair_down();
+	}
+	use_inbound = 1;
 }
 
 /*
@@ -2614,7 +2679,8 @@ int main(int argc, char **argv)
 		{"tunnel_fallback", t_tunnel_fallback}, {"nat_tunnel", t_nat_tunnel},
 		{"half_open", t_half_open},
 		{"install_fail", t_install_fail}, {"certs", t_certs},
-		{"crossed", t_crossed}, {"forged_init", t_forged_init}, {"mutations", t_mutations},
+		{"crossed", t_crossed}, {"forged_init", t_forged_init},
+		{"crossed_winner_gone", t_crossed_winner_gone}, {"mutations", t_mutations},
 		{"lifetimes_and_limits", t_lifetimes_and_limits},
 		{"rekey_invalid_ke", t_rekey_invalid_ke}, {"ids_and_esn", t_ids_and_esn},
 		{"reorder", t_reorder}, {"collision_late_delete", t_child_collision_late_delete},
