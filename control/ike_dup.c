@@ -75,23 +75,26 @@ static int ike_dup_loses(const struct ike_sa *a, const struct ike_sa *b)
 	return a->spi_i != b->spi_i ? a->spi_i < b->spi_i : a->spi_r < b->spi_r;
 }
 
+void ike_dup_attempts_drop(struct ike_sa *sa)
+{
+	/* Dropping them also means that two IKE SAs both ends authenticated
+	 * were set up at the same time on both ends: one end cannot have
+	 * finished one before the other started its own. */
+	IKE_FOR_PEER(sa->e, sa->tunnel, sa->remote, x)
+		if (x != sa && x->initiator && !x->from_rekey && x->state == IKE_S_INIT_SENT) {
+			ike_log(sa->e, 0, "ike: %s is up on %016llx_i: dropping our attempt %016llx_i",
+				inet_ntoa((struct in_addr){sa->remote}), (unsigned long long)sa->spi_i,
+				(unsigned long long)x->spi_i);
+			ike_sa_kill(x, 1);
+		}
+}
+
 int ike_dup_check(struct ike_sa *sa)
 {
 	struct ike_engine *e = sa->e;
 	struct ike_sa *o, *loser;
 	int crossed;
 
-	/* Our own attempts still in IKE_SA_INIT are moot: the peer is
-	 * authenticated here. Dropping them also means that two IKE SAs both
-	 * ends authenticated were set up at the same time on both ends (one
-	 * end cannot have finished one before the other started). */
-	IKE_FOR_PEER(e, sa->tunnel, sa->remote, x)
-		if (x != sa && x->initiator && !x->from_rekey && x->state == IKE_S_INIT_SENT) {
-			ike_log(e, 0, "ike: %s authenticated on %016llx_i: dropping our attempt %016llx_i",
-				inet_ntoa((struct in_addr){sa->remote}), (unsigned long long)sa->spi_i,
-				(unsigned long long)x->spi_i);
-			ike_sa_kill(x, 1);
-		}
 	o = ike_dup_winner(sa);
 	if (!o)
 		return 0;

@@ -313,6 +313,9 @@ int ike_peer_announced(const struct ike_sa *sa);
 /* Another IKE SA authenticated the same peer; 1 if sa, which IKE_AUTH just
  * authenticated, is the redundant one (install its CHILD_SA inbound only). */
 int ike_dup_check(struct ike_sa *sa);
+/* sa is up (authenticated, a CHILD_SA): our own attempts toward its peer
+ * still in IKE_SA_INIT are moot, and go (quietly). */
+void ike_dup_attempts_drop(struct ike_sa *sa);
 /* Redundant sa is going: the other's pair is the dataplane's current one. */
 void ike_dup_handover(struct ike_sa *sa);
 /* sa is going: a redundant SA of its peer left alone is kept after all. */

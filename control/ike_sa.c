@@ -632,6 +632,7 @@ void ike_sa_announce_up(struct ike_sa *sa)
 	if (sa->announced_up || sa->state == IKE_S_DEAD || !ike_child_current(sa))
 		return;
 	sa->announced_up = 1;
+	ike_dup_attempts_drop(sa);
 	/* Once per peer: a second IKE SA (crossed initiations) is no news. */
 	if (!ike_peer_announced(sa))
 		ike_env_peer_event(sa, 1);
