@@ -98,10 +98,11 @@ int ike_dup_check(struct ike_sa *sa)
 	o = ike_dup_winner(sa);
 	if (!o)
 		return 0;
-	/* Up before this one started: replaced (a reauthentication, or stale
-	 * after a restart without INITIAL_CONTACT), and the newer one stays,
-	 * as a peer that replaced it expects. Else a crossing: the nonces. */
-	crossed = o->established_ms >= sa->created_ms;
+	/* Up before this one started (or rekeyed from one that was):
+	 * replaced (a reauthentication, or stale after a restart without
+	 * INITIAL_CONTACT), and the newer one stays, as a peer that replaced
+	 * it expects. Else a crossing: the nonces. */
+	crossed = !o->from_rekey && o->established_ms >= sa->created_ms;
 	loser = !crossed || !ike_dup_loses(sa, o) ? o : sa;
 	loser->redundant = 1;
 	loser->dup_at = ike_now(e) + (loser->initiator ? IKE_DUP_DELETE_MS : IKE_DUP_WAIT_MS);
@@ -109,7 +110,7 @@ int ike_dup_check(struct ike_sa *sa)
 	ike_log(e, 0, "ike: %s: two IKE SAs (%s): %016llx_i %016llx_r is redundant, %s",
 		inet_ntoa((struct in_addr){sa->remote}), crossed ? "crossed initiations" : "replaced",
 		(unsigned long long)loser->spi_i, (unsigned long long)loser->spi_r,
-		loser->initiator ? "we delete it" : "the peer deletes it");
+		loser->initiator ? "we delete it" : "its initiator deletes it");
 	return loser == sa;
 }
 

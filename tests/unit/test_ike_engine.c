@@ -1879,42 +1879,50 @@ static void t_forged_init(void)
 	struct ike_sa_info info[8];
 	unsigned n;
 
-	pair_up(&default_setup, NULL, 140);
-	/* I -> R: IKE_SA_INIT (I's own, in flight) */
-	CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
-	CHECK_INT(n_net, 1);
-	/* forger ("R") -> I: IKE_SA_INIT, SPIi 1, before R's answer to I */
-	f = forged_init(&node_r, &node_i, 1, 0x5eed);
-	net_inject(&f);
-	{
-		struct dgram d = net[0];
+	for (int when = 0; when < 2; when++) {
+		pair_up(&default_setup, NULL, 140 + (uint64_t)when * 7);
+		/* I -> R: IKE_SA_INIT (I's own, in flight) */
+		CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
+		CHECK_INT(n_net, 1);
+		if (when) {
+			/* R -> I: IKE_SA_INIT answered; I -> R: IKE_AUTH in flight */
+			net_deliver();
+			net_deliver();
+			CHECK_INT(net_hdr(0).exchange, IKE_AUTH);
+		}
+		/* forger ("R") -> I: IKE_SA_INIT, SPIi 1, before R's next message */
+		f = forged_init(&node_r, &node_i, 1, 0x5eed);
+		net_inject(&f);
+		{
+			struct dgram d = net[0];
 
-		net[0] = net[1];
-		net[1] = d;
+			net[0] = net[1];
+			net[1] = d;
+		}
+		net_deliver();
+		CHECK_INT(n_sas(&node_i), 2);        /* I's own and the forger's half-open one */
+		/* the genuine exchange goes on (I's answer to the forger reaches
+		 * R, which knows no such SA) */
+		net_run();
+		CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+		CHECK_INT(node_i.ups, 1);
+		CHECK_INT(node_i.downs, 0);
+		CHECK_INT(count_recs(&node_i, 1), 1);
+		check_mirror(last_install(&node_i), last_install(&node_r), "beside a forged IKE_SA_INIT");
+		/* the forger's SA never gets past half-open, and goes by itself */
+		now_ms += 31000;
+		tick_both(0);
+		net_run();
+		n = ike_sa_list(node_i.e, info, 8);
+		CHECK_INT(n, 1);
+		CHECK_INT(info[0].initiator, 1);
+		CHECK_STR(info[0].state, "ESTABLISHED");
+		CHECK_INT(cnt(&node_i)->half_open_expired, 1);
+		CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+		CHECK_INT(node_i.ups, 1);
+		CHECK_INT(node_i.downs, 0);
+		pair_down();
 	}
-	net_deliver();
-	CHECK_INT(n_sas(&node_i), 2);            /* I's own and the forger's half-open one */
-	/* the genuine exchange: R answers I, IKE_AUTH both ways (I's answer
-	 * to the forger reaches R, which knows no such SA) */
-	net_run();
-	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
-	CHECK_INT(node_i.ups, 1);
-	CHECK_INT(node_i.downs, 0);
-	CHECK_INT(count_recs(&node_i, 1), 1);
-	check_mirror(last_install(&node_i), last_install(&node_r), "beside a forged IKE_SA_INIT");
-	/* the forger's SA never gets past half-open, and goes by itself */
-	now_ms += 31000;
-	tick_both(0);
-	net_run();
-	n = ike_sa_list(node_i.e, info, 8);
-	CHECK_INT(n, 1);
-	CHECK_INT(info[0].initiator, 1);
-	CHECK_STR(info[0].state, "ESTABLISHED");
-	CHECK_INT(cnt(&node_i)->half_open_expired, 1);
-	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
-	CHECK_INT(node_i.ups, 1);
-	CHECK_INT(node_i.downs, 0);
-	pair_down();
 
 	/* A forgery every 29 s, the first before I even tried (as NHRP would,
 	 * I calls ike_connect whenever it wants the hub): it never keeps I
