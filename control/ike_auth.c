@@ -733,7 +733,7 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c)
 	ike_child_ts_addrs(c, NULL, NULL, ts);
 	/* The peer is authenticated: only now may a crossed IKE SA count. */
 	rc = ike_child_make(sa, &esp, sa->rk.new_spi_in, spi_out, mode, 1, NULL, 0, sa->ni, sa->ni_len,
-			    sa->nr, sa->nr_len, ike_dup_check(sa), ts);
+			    sa->nr, sa->nr_len, ike_dup_check(sa) == IKE_DUP_LOST, ts);
 	if (rc) {
 		sa->rk.new_spi_in = 0;
 		ike_auth_give_up(sa, "cannot install the CHILD_SA", 1);
@@ -784,7 +784,7 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 	struct ike_out o;
 	uint32_t spi_out, spi_in, spi_be;
 	uint8_t num, mode;
-	int rc;
+	int rc, dup;
 
 	if (sa->state != IKE_S_INIT_DONE) {
 		struct ike_out err;
@@ -841,10 +841,14 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 	if (ike_chain_notify(c, IKE_N_INITIAL_CONTACT))
 		ike_auth_initial_contact(sa);
 	/* Inbound ready before the peer can use it: install, then answer. The
-	 * peer is authenticated: only now may a crossed IKE SA count. */
+	 * peer is authenticated: only now may a crossed IKE SA count. If it
+	 * does, our traffic already flows on the other one: this pair goes in
+	 * inbound only, and takes our traffic (if it won) once the answer
+	 * that lets the peer open it is out. */
+	dup = ike_dup_check(sa);
 	ike_child_ts_addrs(NULL, &tsi, &tsr, ts);
 	rc = ike_child_make(sa, &esp, spi_in, spi_out, mode, 0, NULL, 0, sa->ni, sa->ni_len, sa->nr,
-			    sa->nr_len, ike_dup_check(sa), ts);
+			    sa->nr_len, dup != IKE_DUP_NONE, ts);
 	if (rc) {
 		ike_auth_reply_error(sa, msg_id, IKE_N_TEMPORARY_FAILURE);
 		return;
@@ -862,6 +866,8 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 	ike_w_ts(&o.w, IKE_PL_TSR, &tsr, 1);
 	ike_send_response(sa, IKE_AUTH, msg_id, &o);
 	explicit_bzero(&o, sizeof(o));
+	if (dup == IKE_DUP_WON && ike_child_current(sa))
+		ike_child_commit(sa, ike_child_current(sa));
 	/* Only now: traffic queued for the peer must follow our answer. */
 	ike_sa_announce_up(sa);
 }

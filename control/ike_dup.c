@@ -97,7 +97,7 @@ int ike_dup_check(struct ike_sa *sa)
 
 	o = ike_dup_winner(sa);
 	if (!o)
-		return 0;
+		return IKE_DUP_NONE;
 	/* Up before this one started (or rekeyed from one that was):
 	 * replaced (a reauthentication, or stale after a restart without
 	 * INITIAL_CONTACT), and the newer one stays, as a peer that replaced
@@ -111,7 +111,7 @@ int ike_dup_check(struct ike_sa *sa)
 		inet_ntoa((struct in_addr){sa->remote}), crossed ? "crossed initiations" : "replaced",
 		(unsigned long long)loser->spi_i, (unsigned long long)loser->spi_r,
 		loser->initiator ? "we delete it" : "its initiator deletes it");
-	return loser == sa;
+	return loser == sa ? IKE_DUP_LOST : IKE_DUP_WON;
 }
 
 /* sa is no longer redundant: its CHILD_SA carries our traffic from now,

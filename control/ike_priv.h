@@ -310,8 +310,10 @@ void ike_rekey_abort(struct ike_sa *sa);
 /* ---- ike_dup.c: crossed initiations ---- */
 /* Another SA of sa's peer (not DEAD) that told the env "up". */
 int ike_peer_announced(const struct ike_sa *sa);
-/* Another IKE SA authenticated the same peer; 1 if sa, which IKE_AUTH just
- * authenticated, is the redundant one (install its CHILD_SA inbound only). */
+/* sa, which IKE_AUTH just authenticated, beside another IKE SA with the
+ * same peer: IKE_DUP_LOST if sa is the redundant one (its CHILD_SA goes in
+ * inbound only), IKE_DUP_WON if the other is, else IKE_DUP_NONE. */
+enum { IKE_DUP_NONE = 0, IKE_DUP_LOST, IKE_DUP_WON };
 int ike_dup_check(struct ike_sa *sa);
 /* sa is up (authenticated, a CHILD_SA): our own attempts toward its peer
  * still in IKE_SA_INIT are moot, and go (quietly). */
