@@ -32,6 +32,9 @@ struct rec {                      /* one call of the SA installer */
 	struct cfg_sa sa;         /* install */
 	uint32_t spi;             /* remove: the inbound SPI */
 	uint32_t peer;
+	unsigned sent;            /* messages the node had sent by then */
+	int flowing;              /* whole install while the peer was up (traffic flows) */
+	int peer_can_open;        /* the other node had the inbound half by then */
 };
 
 struct node {
@@ -42,6 +45,7 @@ struct node {
 	struct rec rec[REC_MAX];
 	unsigned n_rec;
 	int ups, downs;
+	unsigned sent;            /* messages sent (env->send calls) */
 	int install_fail;
 	int keepalives;
 	uint16_t ka_lport, ka_rport;
@@ -103,6 +107,7 @@ static void env_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
 	struct node *n = ctx;
 	struct dgram *d;
 
+	n->sent++;
 	if (net_discard)
 		return;
 	if (n_net == NET_MAX || len > IKE_MAX_MSG) {
@@ -124,16 +129,22 @@ static void env_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
 	}
 }
 
+static int has_inbound(const struct node *n, uint32_t spi);
+
 static int env_install(void *ctx, const struct cfg_sa *sa)
 {
 	struct node *n = ctx;
+	const struct node *other = n == nodes[0] ? nodes[1] : nodes[0];
 
 	if (n->install_fail)
 		return -ENOSPC;
 	if (n->n_rec < REC_MAX) {
+		n->rec[n->n_rec].flowing = n->ups > n->downs;
+		n->rec[n->n_rec].peer_can_open = other && has_inbound(other, sa->out.spi);
 		n->rec[n->n_rec].install = 1;
 		n->rec[n->n_rec].sa = *sa;
 		n->rec[n->n_rec].peer = sa->peer;
+		n->rec[n->n_rec].sent = n->sent;
 		n->n_rec++;
 	}
 	return 0;
@@ -150,6 +161,7 @@ static int env_install_inbound(void *ctx, const struct cfg_sa *sa)
 		n->rec[n->n_rec].install = 2;
 		n->rec[n->n_rec].sa = *sa;
 		n->rec[n->n_rec].peer = sa->peer;
+		n->rec[n->n_rec].sent = n->sent;
 		n->n_rec++;
 	}
 	return 0;
@@ -497,6 +509,26 @@ static void check_no_gap(const char *what)
 		  a ? a->out.spi : 0);
 	CHECK_MSG(b && has_inbound(&node_i, b->out.spi), "%s: R sends on %08x, I cannot open it", what,
 		  b ? b->out.spi : 0);
+}
+
+/* While traffic flows, a pair takes n's traffic (whole install) only once
+ * the peer can open it, or after n sent something since the pair's inbound
+ * half went in: the message that lets the peer install it (an IKE_AUTH
+ * answer, a Delete of the old pair), ahead of any ESP on the wire. */
+static void check_inbound_first(const struct node *n, const char *what)
+{
+	for (unsigned i = 0; i < n->n_rec; i++) {
+		int ok = 0;
+
+		if (n->rec[i].install != 1 || !n->rec[i].flowing || n->rec[i].peer_can_open)
+			continue;
+		for (unsigned j = 0; j < i; j++)
+			if (n->rec[j].install == 2 && n->rec[j].sa.in.spi == n->rec[i].sa.in.spi &&
+			    n->rec[i].sent > n->rec[j].sent)
+				ok = 1;
+		CHECK_MSG(ok, "%s: %s sends on %08x before the peer can open it", what, n->name,
+			  n->rec[i].sa.out.spi);
+	}
 }
 
 static int removed(const struct node *n, uint32_t spi)
@@ -1726,6 +1758,15 @@ static void t_crossed(void)
 		CHECK_INT(cnt(&node_r)->ike_established, cnt(&node_i)->ike_established);
 		CHECK_INT(cnt(&node_r)->ike_duplicates, cnt(&node_i)->ike_duplicates);
 		check_no_gap("crossed, both IKE SAs up");
+		if (use_inbound) {
+			/* (an env without child_install_inbound cannot wait) */
+			char what[32];
+
+			snprintf(what, sizeof(what), "crossed %d", order);
+			check_inbound_first(&node_i, what);
+			check_inbound_first(&node_r, what);
+		}
+
 		if ((order & 12) == 12 && cnt(&node_i)->ike_duplicates) {
 			/* the redundant SA's Delete and all its retransmits lost
 			 * (or a peer that keeps both): its responder deletes it
@@ -1818,6 +1859,10 @@ static void t_crossed_winner_gone(void)
 		CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 2);
 		child_rekey(b, a);
 		check_no_gap("the redundant one kept, rekeyed");
+		if (use_inbound) {
+			check_inbound_first(&node_i, "the redundant one kept");
+			check_inbound_first(&node_r, "the redundant one kept");
+		}
 		pair_down();
 	}
 	use_inbound = 1;
