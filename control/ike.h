@@ -33,7 +33,8 @@ struct ike_env {
 	 * it is the current pair, remove both directions. */
 	void (*child_remove)(void *ctx, unsigned tunnel, uint32_t peer, uint32_t in_spi);
 	/* A peer's protection came up (CHILD_SA installed) or went down (IKE
-	 * SA deleted, DPD failed, authentication failed, gave up retrying). */
+	 * SA deleted, DPD failed, authentication failed, gave up retrying).
+	 * Once each way per peer, however many IKE SAs it has at once. */
 	void (*peer_event)(void *ctx, unsigned tunnel, uint32_t peer, int up);
 	/* Milliseconds on a monotonic clock. */
 	uint64_t (*now_ms)(void *ctx);
@@ -85,9 +86,10 @@ enum ike_peer_state { IKE_PEER_NONE = 0, IKE_PEER_CONNECTING, IKE_PEER_UP };
 
 /*
  * Make sure peer (NBMA, network order) in tunnel is protected: start an
- * IKE SA (IKE_SA_INIT) unless one exists or is being set up. Returns the
- * state: IKE_PEER_UP (CHILD_SA installed), IKE_PEER_CONNECTING, or -errno
- * (-ENOENT: no connection for the tunnel).
+ * IKE SA (IKE_SA_INIT) unless one exists or is being set up. The half-open
+ * SA an IKE_SA_INIT request from the peer's address made is neither: it is
+ * unauthenticated. Returns the state: IKE_PEER_UP (CHILD_SA installed),
+ * IKE_PEER_CONNECTING, or -errno (-ENOENT: no connection for the tunnel).
  */
 int ike_connect(struct ike_engine *e, unsigned tunnel, uint32_t peer);
 int ike_peer_state(const struct ike_engine *e, unsigned tunnel, uint32_t peer);
@@ -139,7 +141,7 @@ unsigned ike_sa_list(const struct ike_engine *e, struct ike_sa_info *out, unsign
 	X(cookies_sent) X(cookies_rejected) X(invalid_ke_sent) X(no_proposal_chosen)    \
 	X(auth_failed) X(ike_established) X(ike_rekeyed) X(ike_deleted)               \
 	X(child_installed) X(child_rekeyed) X(child_deleted) X(dpd_sent) X(dpd_failed)  \
-	X(half_open_expired) X(collisions)
+	X(half_open_expired) X(half_open_evicted) X(collisions) X(ike_duplicates)
 
 struct ike_counters {
 #define X(n) uint64_t n;

@@ -597,6 +597,14 @@ int ike_child_make(struct ike_sa *sa, const struct ike_suite *esp, uint32_t spi_
 
 /* ---- initiator ---- */
 
+static int ike_auth_has_contact(struct ike_sa *sa)
+{
+	IKE_FOR_PEER(sa->e, sa->tunnel, sa->remote, o)
+		if (o != sa && o->state == IKE_S_ESTABLISHED)
+			return 1;
+	return 0;
+}
+
 int ike_auth_start(struct ike_sa *sa)
 {
 	const struct cfg_ike_conn *c = ike_sa_conn(sa);
@@ -631,7 +639,10 @@ int ike_auth_start(struct ike_sa *sa)
 		if (!ike_id_encode(c->remote.id, c->remote.id_type, &t, buf, sizeof(buf), &len))
 			ike_w_id(&o.w, IKE_PL_IDR, t, buf, len);
 	}
-	ike_w_notify(&o.w, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+	/* "No other IKE SA with you" (RFC 7296 2.4): not while one crossing
+	 * ours is up, which the peer would drop without a Delete. */
+	if (!ike_auth_has_contact(sa))
+		ike_w_notify(&o.w, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	if (c->child.mode == CFG_SA_TRANSPORT)
 		ike_w_notify(&o.w, 0, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 	ike_w_sa(&o.w, &v);
@@ -720,8 +731,9 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c)
 	/* No USE_TRANSPORT_MODE in the reply: the peer does tunnel mode only. */
 	mode = ike_chain_notify(c, IKE_N_USE_TRANSPORT_MODE) ? CFG_SA_TRANSPORT : CFG_SA_TUNNEL;
 	ike_child_ts_addrs(c, NULL, NULL, ts);
+	/* The peer is authenticated: only now may a crossed IKE SA count. */
 	rc = ike_child_make(sa, &esp, sa->rk.new_spi_in, spi_out, mode, 1, NULL, 0, sa->ni, sa->ni_len,
-			    sa->nr, sa->nr_len, 0, ts);
+			    sa->nr, sa->nr_len, ike_dup_check(sa) == IKE_DUP_LOST, ts);
 	if (rc) {
 		sa->rk.new_spi_in = 0;
 		ike_auth_give_up(sa, "cannot install the CHILD_SA", 1);
@@ -733,11 +745,13 @@ void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c)
 
 /* ---- responder ---- */
 
-/* INITIAL_CONTACT: older SAs with this peer are stale (it restarted). */
+/* INITIAL_CONTACT: older SAs with this peer are stale (it restarted).
+ * One that came up while this one was being set up crossed it: the peer
+ * had not seen it yet when it said so. */
 static void ike_auth_initial_contact(struct ike_sa *sa)
 {
 	IKE_FOR_PEER(sa->e, sa->tunnel, sa->remote, o) {
-		if (o == sa || o->state != IKE_S_ESTABLISHED || o->established_ms > sa->established_ms)
+		if (o == sa || o->state != IKE_S_ESTABLISHED || o->established_ms >= sa->created_ms)
 			continue;
 		for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
 			ike_child_remove(o, &o->child[i]);
@@ -770,7 +784,7 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 	struct ike_out o;
 	uint32_t spi_out, spi_in, spi_be;
 	uint8_t num, mode;
-	int rc;
+	int rc, dup;
 
 	if (sa->state != IKE_S_INIT_DONE) {
 		struct ike_out err;
@@ -823,10 +837,18 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 		       : CFG_SA_TUNNEL;
 	spi_in = ike_child_spi_new(e);
 	ike_sa_established(sa);
-	/* Inbound ready before the peer can use it: install, then answer. */
+	/* Stale SAs go first, so that none of them counts as crossing this one. */
+	if (ike_chain_notify(c, IKE_N_INITIAL_CONTACT))
+		ike_auth_initial_contact(sa);
+	/* Inbound ready before the peer can use it: install, then answer. The
+	 * peer is authenticated: only now may a crossed IKE SA count. If it
+	 * does, our traffic already flows on the other one: this pair goes in
+	 * inbound only, and takes our traffic (if it won) once the answer
+	 * that lets the peer open it is out. */
+	dup = ike_dup_check(sa);
 	ike_child_ts_addrs(NULL, &tsi, &tsr, ts);
 	rc = ike_child_make(sa, &esp, spi_in, spi_out, mode, 0, NULL, 0, sa->ni, sa->ni_len, sa->nr,
-			    sa->nr_len, 0, ts);
+			    sa->nr_len, dup != IKE_DUP_NONE, ts);
 	if (rc) {
 		ike_auth_reply_error(sa, msg_id, IKE_N_TEMPORARY_FAILURE);
 		return;
@@ -844,8 +866,8 @@ void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain
 	ike_w_ts(&o.w, IKE_PL_TSR, &tsr, 1);
 	ike_send_response(sa, IKE_AUTH, msg_id, &o);
 	explicit_bzero(&o, sizeof(o));
-	if (ike_chain_notify(c, IKE_N_INITIAL_CONTACT))
-		ike_auth_initial_contact(sa);
+	if (dup == IKE_DUP_WON && ike_child_current(sa))
+		ike_child_commit(sa, ike_child_current(sa));
 	/* Only now: traffic queued for the peer must follow our answer. */
 	ike_sa_announce_up(sa);
 }

@@ -437,6 +437,11 @@ static struct ike_sa *ike_sa_rekeyed(struct ike_sa *old, int initiator, uint64_t
 	}
 	ns->keys_ok = 1;
 	ns->from_rekey = 1;
+	/* Its nonces, as both ends know them: what settles a duplicate (ike_dup.c). */
+	ns->ni_len = ni_len < sizeof(ns->ni) ? ni_len : sizeof(ns->ni);
+	memcpy(ns->ni, ni, ns->ni_len);
+	ns->nr_len = nr_len < sizeof(ns->nr) ? nr_len : sizeof(ns->nr);
+	memcpy(ns->nr, nr, ns->nr_len);
 	ns->nat_local = old->nat_local;
 	ns->nat_remote = old->nat_remote;
 	ns->peer_rfc7427 = old->peer_rfc7427;
@@ -456,6 +461,9 @@ static void ike_sa_move_children(struct ike_sa *old, struct ike_sa *ns)
 	memset(old->child, 0, sizeof(old->child));
 	ns->announced_up = old->announced_up;
 	old->announced_up = 0;
+	ns->redundant = old->redundant;
+	ns->dup_at = old->dup_at;
+	old->redundant = 0;
 }
 
 static void ike_ike_rekey_done(struct ike_sa *sa, const struct ike_chain *c)

@@ -92,8 +92,9 @@ static unsigned ike_info_delete_children(struct ike_sa *sa, const struct ike_del
 		if (!c)
 			continue;
 		/* The peer now sends on the new pair: ours may too, and must
-		 * be the current one before the old goes. */
-		if (c->state == IKE_C_REKEYED)
+		 * be the current one before the old goes. Not on a redundant
+		 * IKE SA (ike_dup.c): the other one carries our traffic. */
+		if (c->state == IKE_C_REKEYED && !sa->redundant)
 			for (unsigned k = 0; k < IKE_MAX_CHILDREN; k++)
 				if (sa->child[k].state == IKE_C_INSTALLED && sa->child[k].out_pending)
 					ike_child_commit(sa, &sa->child[k]);

@@ -341,9 +341,8 @@ void ike_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len, const 
 		if (ch.pl[i].type != IKE_PL_NOTIFY || ike_notify_parse(ch.pl[i].body, ch.pl[i].len, &nv))
 			continue;
 		if (nv.type == IKE_N_TEMPORARY_FAILURE) {
-			/* Busy, or its own IKE SA toward us wins (crossed
-			 * initiations): ours is retransmitted later, and dropped
-			 * once the peer's arrives. */
+			/* Busy (its table full): ours is retransmitted later.
+			 * Unauthenticated, so it never ends our attempt. */
 			return;
 		}
 		if (nv.type <= IKE_N_ERROR_MAX) {
@@ -427,37 +426,6 @@ static int ike_init_choose(const struct cfg_ike_conn *c, const struct ike_sa_vie
 	return ike_suite_select(c->ike, c->n_ike, sv, IKE_PROTO_IKE, chosen, which);
 }
 
-/*
- * Both ends started an IKE SA toward each other at once (two spokes
- * resolving each other): keep one, so the pair ends with one IKE SA and one
- * CHILD_SA; both ends must pick the same. With a NAT in front of one end
- * only, the SA that end initiated (only its packets open the NAT's
- * mappings, for 500 and later 4500); else the lower initiator SPI (both
- * ends see both SPIs), unless ours had to be retransmitted already (it may
- * not get through), then theirs. 1: refuse the peer's.
- */
-static int ike_init_crossed(struct ike_engine *e, uint64_t peer_spi_i, uint32_t remote, unsigned tunnel,
-			    int nat_local, int nat_remote)
-{
-	IKE_FOR_PEER(e, tunnel, remote, o) {
-		int ours;
-
-		if (!o->initiator || o->from_rekey ||
-		    (o->state != IKE_S_INIT_SENT && o->state != IKE_S_AUTH_SENT))
-			continue;
-		if (nat_local != nat_remote)
-			ours = nat_local;
-		else
-			ours = o->spi_i < peer_spi_i && o->req_tries == 0;
-		if (ours)
-			return 1;
-		ike_log(e, 0, "ike: %s and we initiated at once: taking its IKE SA",
-			inet_ntoa((struct in_addr){remote}));
-		ike_sa_kill(o, 1);
-	}
-	return 0;
-}
-
 void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint32_t remote,
 		      uint16_t rport, const uint8_t *msg, size_t len, const struct ike_hdr_view *h)
 {
@@ -479,7 +447,6 @@ void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint
 	uint8_t natd[20];
 	uint8_t hash_algs[16];
 	size_t hash_len = ike_sighash_ours(hash_algs, sizeof(hash_algs));
-	uint8_t nat_l = 0, nat_r = 0;
 	int n;
 
 	if (h->msg_id != 0 || h->spi_r != 0 || !h->spi_i) {
@@ -529,16 +496,10 @@ void ike_init_request(struct ike_engine *e, uint32_t local, uint16_t lport, uint
 			return;
 		}
 	}
+	/* An IKE SA of ours toward the same peer under way does not matter:
+	 * this request is unauthenticated (anyone can send it from the peer's
+	 * address), so both run; IKE_AUTH settles a real crossing (ike_dup.c). */
 	conn = ike_conn_for_local(e, local);
-	if (conn >= 0)
-		ike_natd_eval(&ch, h->spi_i, 0, remote, rport, local, lport, e->conf.conns[conn].encap,
-			      &nat_l, &nat_r);
-	if (conn >= 0 &&
-	    ike_init_crossed(e, h->spi_i, remote, e->conf.conns[conn].tunnel, nat_l, nat_r)) {
-		ike_init_notify_reply(e, local, lport, remote, rport, h->spi_i,
-				      IKE_N_TEMPORARY_FAILURE, NULL, 0);
-		return;
-	}
 	if (conn < 0 || ike_init_choose(&e->conf.conns[conn], &sv, ke.group, &chosen, &which)) {
 		e->cnt.no_proposal_chosen++;
 		ike_init_notify_reply(e, local, lport, remote, rport, h->spi_i,

@@ -62,6 +62,8 @@ struct ike_child {
 	uint8_t del_by_us;        /* REKEYED: we started the rekey, so we delete it */
 	uint64_t rekeyed_at;
 	uint64_t out_at;
+	/* KEYMAT, kept while installed (wiped on removal): the pair can be
+	 * made the current one again (ike_child_current_set). */
 	uint8_t keymat[4 * IKE_MAX_KEY];
 };
 #define IKE_OUT_SWITCH_MS 5000
@@ -109,6 +111,11 @@ struct ike_sa {
 	uint8_t peer_certreq;
 	uint8_t announced_up;     /* peer_event(up) sent */
 	uint8_t from_rekey;       /* made by an IKE SA rekey: no IKE_AUTH */
+	/* Crossed initiations left two authenticated IKE SAs with the peer and
+	 * this is the one to go (ike_dup.c): its CHILD_SA is inbound only, it
+	 * starts nothing, and is deleted at dup_at unless the other went first. */
+	uint8_t redundant;
+	uint64_t dup_at;
 	uint32_t local, remote;   /* network order */
 	uint16_t lport, rport;
 	uint64_t spi_i, spi_r;
@@ -164,6 +171,7 @@ struct ike_engine {
 	struct ike_counters cnt;
 	struct ike_sa *sas;
 	unsigned n_sas, n_half_open;
+	unsigned n_dead;              /* of n_sas, killed and not yet freed */
 	struct ike_sa *dead;          /* killed SAs, freed by the next sweep */
 	unsigned in_env;              /* inside an env callback: the API may be re-entered,
 				       * so nothing is freed until the outer call ends */
@@ -189,7 +197,8 @@ uint32_t ike_child_spi_new(struct ike_engine *e);
 struct ike_sa *ike_sa_new(struct ike_engine *e, unsigned conn, int initiator, uint32_t local,
 			  uint16_t lport, uint32_t remote, uint16_t rport);
 /* Tear the SA down: children removed, peer_event down if it was up (unless
- * quiet), marked DEAD; freed by the next sweep. */
+ * quiet, or another IKE SA keeps the peer up), marked DEAD; freed by the
+ * next sweep. */
 void ike_sa_kill(struct ike_sa *sa, int quiet);
 struct ike_sa *ike_sa_by_spi(struct ike_engine *e, uint64_t spi, int initiator);
 /* Index an SA by our SPI once it is set; a responder also by the peer's SPIi. */
@@ -249,6 +258,9 @@ void ike_env_peer_event(struct ike_sa *sa, int up);
 void ike_sa_announce_up(struct ike_sa *sa);
 /* Install the whole pair of a child installed inbound only. */
 void ike_child_commit(struct ike_sa *sa, struct ike_child *c);
+/* Install c's pair whole again, as the dataplane's current one (it may
+ * have been replaced by another IKE SA's, ike_dup.c). */
+void ike_child_current_set(struct ike_sa *sa, struct ike_child *c);
 void ike_child_remove(struct ike_sa *sa, struct ike_child *c);
 /* Derive KEYMAT (RFC 7296 2.17) and install a new child. 0 or -errno. */
 int ike_child_make(struct ike_sa *sa, const struct ike_suite *esp, uint32_t spi_in, uint32_t spi_out,
@@ -294,6 +306,24 @@ int ike_ike_rekey_start(struct ike_sa *sa);
 void ike_create_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain *c);
 void ike_create_response(struct ike_sa *sa, const struct ike_chain *c);
 void ike_rekey_abort(struct ike_sa *sa);
+
+/* ---- ike_dup.c: crossed initiations ---- */
+/* Another SA of sa's peer (not DEAD) that told the env "up". */
+int ike_peer_announced(const struct ike_sa *sa);
+/* sa, which IKE_AUTH just authenticated, beside another IKE SA with the
+ * same peer: IKE_DUP_LOST if sa is the redundant one (its CHILD_SA goes in
+ * inbound only), IKE_DUP_WON if the other is, else IKE_DUP_NONE. */
+enum { IKE_DUP_NONE = 0, IKE_DUP_LOST, IKE_DUP_WON };
+int ike_dup_check(struct ike_sa *sa);
+/* sa is up (authenticated, a CHILD_SA): our own attempts toward its peer
+ * still in IKE_SA_INIT are moot, and go (quietly). */
+void ike_dup_attempts_drop(struct ike_sa *sa);
+/* Redundant sa is going: the other's pair is the dataplane's current one. */
+void ike_dup_handover(struct ike_sa *sa);
+/* sa is going: a redundant SA of its peer left alone is kept after all. */
+void ike_dup_orphans(struct ike_sa *sa);
+/* dup_at reached: delete sa if the other is still there, else keep it. */
+void ike_dup_timer(struct ike_sa *sa, uint64_t now);
 
 /* ---- ike_info.c ---- */
 int ike_info_delete_ike_start(struct ike_sa *sa);

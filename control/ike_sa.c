@@ -191,12 +191,30 @@ struct ike_sa *ike_peer_next(struct ike_sa *sa)
 	return ike_peer_from(sa->peer_next, sa->tunnel, sa->hremote);
 }
 
+/* The table is full and we want an SA of our own: the oldest half-open
+ * responder SA makes room. Anyone can make those, from any address, so
+ * they must never keep us from keying a peer. 1 if one went. */
+static int ike_half_open_evict(struct ike_engine *e)
+{
+	struct ike_sa *old = NULL;
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (ike_sa_half_open(sa) && (!old || sa->created_ms < old->created_ms))
+			old = sa;
+	if (!old)
+		return 0;
+	e->cnt.half_open_evicted++;
+	ike_sa_kill(old, 1);
+	return 1;
+}
+
 struct ike_sa *ike_sa_new(struct ike_engine *e, unsigned conn, int initiator, uint32_t local,
 			  uint16_t lport, uint32_t remote, uint16_t rport)
 {
 	struct ike_sa *sa;
 
-	if (e->conf.max_ike_sas && e->n_sas >= e->conf.max_ike_sas)
+	if (e->conf.max_ike_sas && e->n_sas - e->n_dead >= e->conf.max_ike_sas &&
+	    (!initiator || !ike_half_open_evict(e)))
 		return NULL;
 	sa = calloc(1, sizeof(*sa));
 	if (!sa)
@@ -251,7 +269,7 @@ void ike_child_remove(struct ike_sa *sa, struct ike_child *c)
 		e->in_env--;
 		e->cnt.child_deleted++;
 	}
-	memset(c, 0, sizeof(*c));
+	explicit_bzero(c, sizeof(*c));
 }
 
 void ike_sa_kill(struct ike_sa *sa, int quiet)
@@ -262,10 +280,13 @@ void ike_sa_kill(struct ike_sa *sa, int quiet)
 
 	if (sa->state == IKE_S_DEAD)
 		return;
+	if (sa->redundant && !e->closing)
+		ike_dup_handover(sa);
 	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
 		ike_child_remove(sa, &sa->child[i]);
 	/* Down also for a connection that never came up: whoever waits for
-	 * it (NHRP traffic queued) learns that it failed. */
+	 * it (NHRP traffic queued) learns that it failed; not while another
+	 * IKE SA keeps the peer up (crossed initiations). */
 	down = !quiet && (sa->announced_up || (sa->initiator && sa->state < IKE_S_ESTABLISHED));
 	sa->announced_up = 0;
 	if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED ||
@@ -279,8 +300,11 @@ void ike_sa_kill(struct ike_sa *sa, int quiet)
 	sa->tasks = 0;
 	sa->dead_next = e->dead;
 	e->dead = sa;
+	e->n_dead++;
+	if (!sa->redundant && !e->closing)
+		ike_dup_orphans(sa);
 	/* Last: the callback may connect again, and must find this SA gone. */
-	if (down)
+	if (down && !ike_peer_announced(sa))
 		ike_env_peer_event(sa, 0);
 }
 
@@ -320,6 +344,7 @@ static void ike_sa_sweep(struct ike_engine *e)
 			sa->next->prev = sa->prev;
 		ike_sa_unhash(sa);
 		e->n_sas--;
+		e->n_dead--;
 		ike_sa_free(sa);
 	}
 }
@@ -556,13 +581,14 @@ int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, 
 	c->seq = ++e->install_seq;
 	c->rekey_at = cc->rekey_time ? now + ike_jitter(e, (uint64_t)cc->rekey_time * 1000) : 0;
 	c->expire_at = life ? now + (uint64_t)life * 1000 : 0;
+	/* Kept to make it the current pair again later (ike_child_current_set). */
+	ike_suite_key_lens(&c->suite, &el, &il);
+	c->we_init = (uint8_t)we_initiated;
+	memcpy(c->keymat, keymat, 2 * (el + il));
 	if (inbound_only) {
 		/* The outbound half waits for the peer's Delete of the old one. */
-		ike_suite_key_lens(&c->suite, &el, &il);
 		c->out_pending = 1;
-		c->we_init = (uint8_t)we_initiated;
 		c->out_at = now + IKE_OUT_SWITCH_MS;
-		memcpy(c->keymat, keymat, 2 * (el + il));
 	}
 	e->cnt.child_installed++;
 	ike_log(e, 0, "ike: CHILD_SA %08x_i %08x_o with %s installed (%s%s%s)", c->spi_in, c->spi_out,
@@ -586,7 +612,9 @@ void ike_sa_unprotected(struct ike_sa *sa)
 		sa->state = IKE_S_DELETING;
 		ike_task_queue(sa, IKE_T_DELETE_IKE);
 	}
-	if (was_up)
+	if (!sa->redundant)
+		ike_dup_orphans(sa);
+	if (was_up && !ike_peer_announced(sa))
 		ike_env_peer_event(sa, 0);
 }
 
@@ -604,17 +632,24 @@ void ike_sa_announce_up(struct ike_sa *sa)
 	if (sa->announced_up || sa->state == IKE_S_DEAD || !ike_child_current(sa))
 		return;
 	sa->announced_up = 1;
-	ike_env_peer_event(sa, 1);
+	ike_dup_attempts_drop(sa);
+	/* Once per peer: a second IKE SA (crossed initiations) is no news. */
+	if (!ike_peer_announced(sa))
+		ike_env_peer_event(sa, 1);
 }
 
 void ike_child_commit(struct ike_sa *sa, struct ike_child *c)
+{
+	if (c->out_pending)
+		ike_child_current_set(sa, c);
+}
+
+void ike_child_current_set(struct ike_sa *sa, struct ike_child *c)
 {
 	struct ike_engine *e = sa->e;
 	struct cfg_sa p;
 	int rc;
 
-	if (!c->out_pending)
-		return;
 	rc = ike_child_params(sa, c, c->we_init, c->keymat, &p);
 	if (!rc) {
 		e->in_env++;
@@ -622,7 +657,6 @@ void ike_child_commit(struct ike_sa *sa, struct ike_child *c)
 		e->in_env--;
 	}
 	explicit_bzero(&p, sizeof(p));
-	explicit_bzero(c->keymat, sizeof(c->keymat));
 	c->out_pending = 0;
 	c->seq = ++e->install_seq;
 	if (rc) {
@@ -1062,6 +1096,11 @@ static void ike_sa_timers(struct ike_sa *sa, uint64_t now)
 	}
 	if (sa->state != IKE_S_ESTABLISHED)
 		return;
+	if (sa->redundant) {
+		/* Going: no rekeys, no liveness checks, its CHILD_SA stays inbound only. */
+		ike_dup_timer(sa, now);
+		return;
+	}
 	if (sa->expire_at && now >= sa->expire_at) {
 		ike_log(e, 0, "ike: %016llx_i reached its hard lifetime", (unsigned long long)sa->spi_i);
 		ike_task_queue(sa, IKE_T_DELETE_IKE);
@@ -1140,6 +1179,10 @@ uint64_t ike_next_timer_ms(const struct ike_engine *e)
 			best = ike_min_due(best, sa->half_open_until, now);
 		if (sa->state != IKE_S_ESTABLISHED)
 			continue;
+		if (sa->redundant) {
+			best = ike_min_due(best, sa->dup_at, now);
+			continue;
+		}
 		best = ike_min_due(best, sa->rekey_at, now);
 		best = ike_min_due(best, sa->expire_at, now);
 		for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++) {
@@ -1322,7 +1365,9 @@ int ike_peer_state(const struct ike_engine *e, unsigned tunnel, uint32_t peer)
 	IKE_FOR_PEER((struct ike_engine *)e, tunnel, peer, sa) {
 		int s;
 
-		if (sa->state == IKE_S_DELETING)
+		/* A half-open responder SA is anyone's IKE_SA_INIT: neither
+		 * the peer nor the peer coming up. */
+		if (sa->state == IKE_S_DELETING || ike_sa_half_open(sa))
 			continue;
 		s = ike_sa_state_of(sa);
 		if (s > best)
@@ -1370,7 +1415,7 @@ void ike_disconnect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 			sa->tasks = 0;
 			sa->state = IKE_S_DELETING;
 			ike_task_queue(sa, IKE_T_DELETE_IKE);
-			if (was_up)
+			if (was_up && !ike_peer_announced(sa))
 				ike_env_peer_event(sa, 0);
 		} else {
 			ike_sa_kill(sa, 0);
@@ -1382,7 +1427,8 @@ void ike_disconnect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 void ike_child_expiring(struct ike_engine *e, unsigned tunnel, uint32_t peer, int hard)
 {
 	IKE_FOR_PEER(e, tunnel, peer, sa) {
-		if (sa->state != IKE_S_ESTABLISHED || !ike_child_current(sa))
+		/* A redundant SA's CHILD_SA is not the dataplane's. */
+		if (sa->state != IKE_S_ESTABLISHED || sa->redundant || !ike_child_current(sa))
 			continue;
 		if (hard) {
 			/* Its keys are spent: the dataplane dropped it. */

@@ -32,6 +32,9 @@ struct rec {                      /* one call of the SA installer */
 	struct cfg_sa sa;         /* install */
 	uint32_t spi;             /* remove: the inbound SPI */
 	uint32_t peer;
+	unsigned sent;            /* messages the node had sent by then */
+	int flowing;              /* whole install while the peer was up (traffic flows) */
+	int peer_can_open;        /* the other node had the inbound half by then */
 };
 
 struct node {
@@ -42,6 +45,7 @@ struct node {
 	struct rec rec[REC_MAX];
 	unsigned n_rec;
 	int ups, downs;
+	unsigned sent;            /* messages sent (env->send calls) */
 	int install_fail;
 	int keepalives;
 	uint16_t ka_lport, ka_rport;
@@ -106,6 +110,7 @@ static void env_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
 	struct node *n = ctx;
 	struct dgram *d;
 
+	n->sent++;
 	if (net_discard)
 		return;
 	if (n_net == NET_MAX || len > IKE_MAX_MSG) {
@@ -127,16 +132,22 @@ static void env_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
 	}
 }
 
+static int has_inbound(const struct node *n, uint32_t spi);
+
 static int env_install(void *ctx, const struct cfg_sa *sa)
 {
 	struct node *n = ctx;
+	const struct node *other = n == nodes[0] ? nodes[1] : nodes[0];
 
 	if (n->install_fail)
 		return -ENOSPC;
 	if (n->n_rec < REC_MAX) {
+		n->rec[n->n_rec].flowing = n->ups > n->downs;
+		n->rec[n->n_rec].peer_can_open = other && has_inbound(other, sa->out.spi);
 		n->rec[n->n_rec].install = 1;
 		n->rec[n->n_rec].sa = *sa;
 		n->rec[n->n_rec].peer = sa->peer;
+		n->rec[n->n_rec].sent = n->sent;
 		n->n_rec++;
 	}
 	return 0;
@@ -153,6 +164,7 @@ static int env_install_inbound(void *ctx, const struct cfg_sa *sa)
 		n->rec[n->n_rec].install = 2;
 		n->rec[n->n_rec].sa = *sa;
 		n->rec[n->n_rec].peer = sa->peer;
+		n->rec[n->n_rec].sent = n->sent;
 		n->n_rec++;
 	}
 	return 0;
@@ -511,6 +523,26 @@ static void check_no_gap(const char *what)
 		  a ? a->out.spi : 0);
 	CHECK_MSG(b && has_inbound(&node_i, b->out.spi), "%s: R sends on %08x, I cannot open it", what,
 		  b ? b->out.spi : 0);
+}
+
+/* While traffic flows, a pair takes n's traffic (whole install) only once
+ * the peer can open it, or after n sent something since the pair's inbound
+ * half went in: the message that lets the peer install it (an IKE_AUTH
+ * answer, a Delete of the old pair), ahead of any ESP on the wire. */
+static void check_inbound_first(const struct node *n, const char *what)
+{
+	for (unsigned i = 0; i < n->n_rec; i++) {
+		int ok = 0;
+
+		if (n->rec[i].install != 1 || !n->rec[i].flowing || n->rec[i].peer_can_open)
+			continue;
+		for (unsigned j = 0; j < i; j++)
+			if (n->rec[j].install == 2 && n->rec[j].sa.in.spi == n->rec[i].sa.in.spi &&
+			    n->rec[i].sent > n->rec[j].sent)
+				ok = 1;
+		CHECK_MSG(ok, "%s: %s sends on %08x before the peer can open it", what, n->name,
+			  n->rec[i].sa.out.spi);
+	}
 }
 
 static int removed(const struct node *n, uint32_t spi)
@@ -1679,21 +1711,34 @@ static void t_nat_tunnel(void)
 	pair_down();
 }
 
+/*
+ * Both spokes resolve each other at once: two IKE SAs, each end the
+ * initiator of one. IKE_SA_INIT decides nothing (it is unauthenticated);
+ * both complete IKE_AUTH, and then both ends drop the same one, the SA
+ * holding the lowest of the four nonces (its initiator deletes it), so one
+ * IKE SA and one CHILD_SA pair are left, the same on both ends.
+ */
 static void t_crossed(void)
 {
 	struct ike_sa_info ii, ri;
 
-	for (int order = 0; order < 8; order++) {
+	for (int order = 0; order < 64; order++) {
+		if ((order & 18) == 16 || (order & 48) == 48)
+			continue;
+		/* an env that installs pairs whole only, on some rounds */
+		use_inbound = !(order & 32);
 		pair_up(&default_setup, NULL, 120 + order);
-		/* Across a port-preserving NAT in front of I on some rounds: the
-		 * ends see different addresses, and R's packets get in only
-		 * through what I's opened. */
+		/* Across a NAT in front of I on some rounds: the ends see
+		 * different addresses, and R's packets get in only through what
+		 * I's opened. A port-preserving one (as Linux masquerade) lets
+		 * R's IKE_SA_INIT from 500 in once I's went out; one that maps
+		 * ports never does, so R's attempt stays in IKE_SA_INIT. */
 		if (order & 2) {
 			nat_on = 1;
 			nat_pub = ip("203.0.113.7");
-			nat_offset = 0;
+			nat_offset = order & 16 ? NAT_PORT_OFFSET : 0;
 		}
-		/* Both resolve each other at once: I -> R and R -> I: IKE_SA_INIT */
+		/* I -> R and R -> I: IKE_SA_INIT */
 		CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
 		CHECK_INT(ike_connect(node_r.e, 0, seen_addr(&node_i)), IKE_PEER_CONNECTING);
 		CHECK_INT(n_net, 2);
@@ -1704,36 +1749,324 @@ static void t_crossed(void)
 			net[0] = net[1];
 			net[1] = d;
 		}
-		/* The one with the lower SPIi wins: its responder takes it and
-		 * drops its own attempt, the other refuses with
-		 * N(TEMPORARY_FAILURE); one IKE SA and one CHILD_SA result. */
-		net_run();
-		/* Across the NAT, R's request never reaches I (no mapping):
-		 * the retransmits sort it out within a few seconds. */
+		if (order & 4) {
+			/* lockstep: each side's messages answered before the next */
+			net_run();
+		} else {
+			/* the last sent first, all the way */
+			while (n_net)
+				net_deliver_at(n_net - 1);
+		}
+		/* Across the NAT, R's IKE_AUTH (to 4500) gets in once I's opened
+		 * that mapping: its retransmit does. */
 		for (int t = 0; t < 5; t++) {
+			tick_both(1000);
+			net_run();
+		}
+		CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+		CHECK_INT(ike_peer_state(node_r.e, 0, seen_addr(&node_i)), IKE_PEER_UP);
+		if (order & 16) {
+			/* R's attempt never got through: I's is the one */
+			CHECK_INT(cnt(&node_i)->ike_established, 1);
+			CHECK_INT(cnt(&node_i)->ike_duplicates, 0);
+		} else if (order & 4) {
+			/* both IKE SAs authenticated the peer on both ends: a
+			 * duplicate each */
+			CHECK_INT(cnt(&node_i)->ike_established, 2);
+			CHECK_INT(cnt(&node_r)->ike_established, 2);
+			CHECK_INT(cnt(&node_i)->ike_duplicates, 1);
+		} else if (!nat_on) {
+			/* R's whole exchange went through before I's first
+			 * message arrived: I dropped its own attempt, still in
+			 * IKE_SA_INIT, once R had authenticated (across the NAT,
+			 * R's IKE_AUTH waits for I's to open port 4500) */
+			CHECK_MSG(cnt(&node_i)->ike_established == 1 && cnt(&node_i)->ike_duplicates == 0,
+				  "round %d: %u established", order, (unsigned)cnt(&node_i)->ike_established);
+		}
+		/* both ends see the same */
+		CHECK_INT(cnt(&node_r)->ike_established, cnt(&node_i)->ike_established);
+		CHECK_INT(cnt(&node_r)->ike_duplicates, cnt(&node_i)->ike_duplicates);
+		check_no_gap("crossed, both IKE SAs up");
+		if (use_inbound) {
+			/* (an env without child_install_inbound cannot wait) */
+			char what[32];
+
+			snprintf(what, sizeof(what), "crossed %d", order);
+			check_inbound_first(&node_i, what);
+			check_inbound_first(&node_r, what);
+		}
+
+		if ((order & 12) == 12 && cnt(&node_i)->ike_duplicates) {
+			/* the redundant SA's Delete and all its retransmits lost
+			 * (or a peer that keeps both): its responder deletes it
+			 * after a longer wait */
+			net_discard = 1;
+			for (int t = 0; t < 35; t++)
+				tick_both(1000);
+			net_discard = 0;
+			CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 3);
+		}
+		for (int t = 0; t < 60; t++) {
 			tick_both(1000);
 			net_run();
 		}
 		CHECK_INT(ike_sa_list(node_i.e, &ii, 1), 1);
 		CHECK_INT(ike_sa_list(node_r.e, &ri, 1), 1);
+		CHECK_STR(ii.state, "ESTABLISHED");
 		CHECK_INT(ii.initiator, !ri.initiator);
-		/* behind the NAT, I's own SA is the one that can work */
-		if (nat_on)
-			CHECK_INT(ii.initiator, 1);
 		CHECK_INT(ii.spi_i, ri.spi_i);
 		CHECK_INT(ii.spi_r, ri.spi_r);
-		CHECK_INT(count_recs(&node_i, 1), 1);
-		CHECK_INT(count_recs(&node_r, 1), 1);
+		CHECK_INT(live_children(&node_i), 1);
+		CHECK_INT(live_children(&node_r), 1);
+		CHECK_INT(ii.child_spi_in, ri.child_spi_out);
+		CHECK_INT(ii.child_spi_out, ri.child_spi_in);
 		check_mirror(last_install(&node_i), last_install(&node_r), "crossed");
+		CHECK_INT(last_install(&node_i)->in.spi, ii.child_spi_in);
+		CHECK_INT(last_install(&node_r)->in.spi, ri.child_spi_in);
+		check_no_gap("crossed, one IKE SA left");
+		/* the peer was up all along: told once, never down */
 		CHECK_INT(node_i.ups, 1);
 		CHECK_INT(node_r.ups, 1);
 		CHECK_INT(node_i.downs + node_r.downs, 0);
-		/* Nothing left to resend. */
+		/* nothing left to resend */
 		tick_both(5000);
 		CHECK_INT(n_net, 0);
-		CHECK_INT(cnt(&node_i)->ike_established + cnt(&node_r)->ike_established, 2);
+		/* and the one left rekeys as any */
+		child_rekey(&node_i, &node_r);
+		check_no_gap("crossed, rekeyed");
 		pair_down();
 	}
+	use_inbound = 1;
+}
+
+/*
+ * Crossed initiations, and before the redundant IKE SA goes the other one
+ * does (as a strongSwan peer deletes its earlier duplicate after 10 s, or
+ * its CHILD_SA's keys run out): the redundant one is kept, its CHILD_SA
+ * carries the traffic from then on, and the peer never went down.
+ */
+static void t_crossed_winner_gone(void)
+{
+	struct ike_sa_info ii[4], ri[4];
+
+	for (int round = 0; round < 4; round++) {
+		int side = round & 1;
+		struct node *a = side ? &node_r : &node_i, *b = side ? &node_i : &node_r;
+
+		use_inbound = !(round & 2);
+		pair_up(&default_setup, NULL, 160 + round);
+		CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
+		CHECK_INT(ike_connect(node_r.e, 0, node_i.addr), IKE_PEER_CONNECTING);
+		net_run();
+		CHECK_INT(cnt(&node_i)->ike_duplicates, 1);
+		CHECK_INT(cnt(&node_r)->ike_duplicates, 1);
+		CHECK_INT(n_sas(&node_i), 2);
+		/* a's CHILD_SA, the one carrying traffic, reaches its hard
+		 * limit: a deletes that IKE SA (-> b: INFORMATIONAL Delete) */
+		tick_both(2000);
+		ike_child_expiring(a->e, 0, b->addr, 1);
+		net_run();
+		CHECK_INT(ike_sa_list(node_i.e, ii, 4), 1);
+		CHECK_INT(ike_sa_list(node_r.e, ri, 4), 1);
+		CHECK_INT(ii[0].spi_i, ri[0].spi_i);
+		CHECK_INT(ii[0].child_up, 1);
+		CHECK_INT(ri[0].child_up, 1);
+		check_mirror(last_install(&node_i), last_install(&node_r), "the redundant one kept");
+		CHECK_INT(last_install(&node_i)->in.spi, ii[0].child_spi_in);
+		CHECK_INT(last_install(&node_r)->in.spi, ri[0].child_spi_in);
+		check_no_gap("the redundant one kept");
+		CHECK_INT(live_children(&node_i), 1);
+		CHECK_INT(live_children(&node_r), 1);
+		CHECK_INT(node_i.ups + node_r.ups, 2);
+		CHECK_INT(node_i.downs + node_r.downs, 0);
+		CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+		/* and its timers are those of any IKE SA: nothing deletes it */
+		for (int t = 0; t < 60; t++) {
+			tick_both(1000);
+			net_run();
+		}
+		CHECK_INT(n_sas(&node_i) + n_sas(&node_r), 2);
+		child_rekey(b, a);
+		check_no_gap("the redundant one kept, rekeyed");
+		if (use_inbound) {
+			check_inbound_first(&node_i, "the redundant one kept");
+			check_inbound_first(&node_r, "the redundant one kept");
+		}
+		pair_down();
+	}
+	use_inbound = 1;
+}
+
+/*
+ * An IKE_SA_INIT request as anyone can forge it: from `from`'s address to
+ * `to`, with SPIi spi_i, never followed by an IKE_AUTH (the forger has no credentials).
+ * Made by a throwaway engine at that address; nothing else of it is kept.
+ */
+static struct dgram forged_init(const struct node *from, const struct node *to, uint64_t spi_i,
+				uint64_t seed)
+{
+	static struct node x;
+	struct cfg_ike k;
+	struct cfg_ike_secret sec;
+	struct ike_env env = env_tmpl;
+	struct dgram d;
+	unsigned before = n_net;
+
+	memset(&x, 0, sizeof(x));
+	x.name = "forger";
+	x.addr = from->addr;
+	x.rng = seed;
+	env.ctx = &x;
+	conf_make(&k, &sec, from->addr, &default_setup);
+	x.e = ike_engine_create(&env, &k);
+	CHECK(x.e != NULL);
+	ike_connect(x.e, 0, to->addr);
+	CHECK_INT(n_net, before + 1);
+	d = net[before];
+	n_net = before;
+	net_discard = 1;
+	ike_engine_destroy(x.e);
+	net_discard = 0;
+	/* SPIi: the header's first 8 bytes, as the forger chooses (low ones
+	 * won the crossed-initiation tie-break the spoke used to apply). */
+	for (int i = 0; i < 8; i++)
+		d.data[i] = (uint8_t)(spi_i >> (56 - 8 * i));
+	return d;
+}
+
+static void net_inject(const struct dgram *d)
+{
+	CHECK(n_net < NET_MAX);
+	if (n_net < NET_MAX)
+		net[n_net++] = *d;
+}
+
+/*
+ * A spoke (I) keying its hub (R) while someone forges IKE_SA_INIT requests
+ * "from" the hub: each is answered (a half-open SA), but none may stop,
+ * replace or delay I's own exchange, nor count as the hub being up or
+ * coming up; each times out without effect.
+ */
+static void t_forged_init(void)
+{
+	struct dgram f;
+	struct ike_sa_info info[8];
+	unsigned n;
+
+	for (int when = 0; when < 2; when++) {
+		pair_up(&default_setup, NULL, 140 + (uint64_t)when * 7);
+		/* I -> R: IKE_SA_INIT (I's own, in flight) */
+		CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
+		CHECK_INT(n_net, 1);
+		if (when) {
+			/* R -> I: IKE_SA_INIT answered; I -> R: IKE_AUTH in flight */
+			net_deliver();
+			net_deliver();
+			CHECK_INT(net_hdr(0).exchange, IKE_AUTH);
+		}
+		/* forger ("R") -> I: IKE_SA_INIT, SPIi 1, before R's next message */
+		f = forged_init(&node_r, &node_i, 1, 0x5eed);
+		net_inject(&f);
+		{
+			struct dgram d = net[0];
+
+			net[0] = net[1];
+			net[1] = d;
+		}
+		net_deliver();
+		CHECK_INT(n_sas(&node_i), 2);        /* I's own and the forger's half-open one */
+		/* the genuine exchange goes on (I's answer to the forger reaches
+		 * R, which knows no such SA) */
+		net_run();
+		CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+		CHECK_INT(node_i.ups, 1);
+		CHECK_INT(node_i.downs, 0);
+		CHECK_INT(count_recs(&node_i, 1), 1);
+		check_mirror(last_install(&node_i), last_install(&node_r), "beside a forged IKE_SA_INIT");
+		/* the forger's SA never gets past half-open, and goes by itself */
+		now_ms += 31000;
+		tick_both(0);
+		net_run();
+		n = ike_sa_list(node_i.e, info, 8);
+		CHECK_INT(n, 1);
+		CHECK_INT(info[0].initiator, 1);
+		CHECK_STR(info[0].state, "ESTABLISHED");
+		CHECK_INT(cnt(&node_i)->half_open_expired, 1);
+		CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+		CHECK_INT(node_i.ups, 1);
+		CHECK_INT(node_i.downs, 0);
+		pair_down();
+	}
+
+	/* A forgery every 29 s, the first before I even tried (as NHRP would,
+	 * I calls ike_connect whenever it wants the hub): it never keeps I
+	 * from keying, and a half-open SA is never "connecting". */
+	pair_up(&default_setup, NULL, 141);
+	for (int round = 0; round < 4; round++) {
+		f = forged_init(&node_r, &node_i, 1 + (uint64_t)round, 0x5eed + (uint64_t)round);
+		net_inject(&f);
+		net_deliver();              /* forger -> I: IKE_SA_INIT; I answers (to R) */
+		net_run();
+		if (round == 1) {
+			/* I -> R: IKE_SA_INIT: I's own exchange starts at once */
+			CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
+			net_run();
+			CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+			CHECK_INT(node_i.ups, 1);
+		} else if (round == 0) {
+			CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_NONE);
+		}
+		now_ms += 29000;
+		tick_both(0);
+		net_run();
+	}
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	CHECK_INT(node_i.ups, 1);
+	CHECK_INT(node_i.downs, 0);
+	CHECK_INT(count_recs(&node_i, 0), 0);    /* the CHILD_SA never went */
+	CHECK(cnt(&node_i)->half_open_expired >= 3);
+	/* the last forgery's half-open SA beside the real one, for now */
+	CHECK(n_sas(&node_i) <= 2);
+	now_ms += 31000;
+	tick_both(0);
+	CHECK_INT(n_sas(&node_i), 1);
+	pair_down();
+
+	/* Forgeries fill I's table (4 IKE SAs, no cookies): the next one is
+	 * refused, so they stay bounded, but I's own attempt pushes the
+	 * oldest out. */
+	pair_up(&default_setup, NULL, 142);
+	{
+		struct cfg_ike k;
+		struct cfg_ike_secret sec;
+
+		conf_make(&k, &sec, node_i.addr, &default_setup);
+		k.max_ike_sas = 4;
+		k.cookie_threshold = 100;
+		CHECK_INT(ike_engine_reconfigure(node_i.e, &k), 0);
+	}
+	for (int i = 0; i < 5; i++) {
+		f = forged_init(&node_r, &node_i, 100 + (uint64_t)i, 0xf00d + (uint64_t)i);
+		net_inject(&f);
+		net_deliver();
+		n_net = 0;
+		now_ms += 10;
+	}
+	CHECK_INT(n_sas(&node_i), 4);
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_NONE);
+	/* I -> R: IKE_SA_INIT, in the place of the oldest forgery */
+	CHECK_INT(ike_connect(node_i.e, 0, node_r.addr), IKE_PEER_CONNECTING);
+	CHECK_INT(cnt(&node_i)->half_open_evicted, 1);
+	CHECK_INT(n_sas(&node_i), 4);
+	net_run();
+	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
+	CHECK_INT(node_i.ups, 1);
+	now_ms += 31000;
+	tick_both(0);
+	CHECK_INT(n_sas(&node_i), 1);
+	CHECK_INT(cnt(&node_i)->half_open_expired, 3);
+	pair_down();
 }
 
 /* Every message of 40 CHILD_SA rekeys arrives after 8 mangled copies of
@@ -2110,10 +2443,12 @@ static void t_reentry(void)
 		node_i.e = ike_engine_create(&env, &k);
 	}
 	CHECK_INT(n_sas(&node_r), 1);
+	now_ms += 1000;             /* a restart takes a while */
 	ike_connect(node_i.e, 0, node_r.addr);
 	net_run();
 	CHECK_INT(ike_peer_state(node_i.e, 0, node_r.addr), IKE_PEER_UP);
 	CHECK(n_sas(&node_r) >= 1);
+	check_mirror(last_install(&node_i), last_install(&node_r), "after the restart");
 	node_r.reconnect = 0;
 	pair_down();
 }
@@ -2426,7 +2761,8 @@ int main(int argc, char **argv)
 		{"tunnel_fallback", t_tunnel_fallback}, {"nat_tunnel", t_nat_tunnel},
 		{"half_open", t_half_open},
 		{"install_fail", t_install_fail}, {"certs", t_certs},
-		{"crossed", t_crossed}, {"mutations", t_mutations},
+		{"crossed", t_crossed}, {"forged_init", t_forged_init},
+		{"crossed_winner_gone", t_crossed_winner_gone}, {"mutations", t_mutations},
 		{"lifetimes_and_limits", t_lifetimes_and_limits},
 		{"rekey_invalid_ke", t_rekey_invalid_ke}, {"ids_and_esn", t_ids_and_esn},
 		{"reorder", t_reorder}, {"collision_late_delete", t_child_collision_late_delete},
