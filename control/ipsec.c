@@ -225,12 +225,15 @@ void ipsec_sa_remove(struct app *a, unsigned t, uint32_t peer)
 		sa_index(a, (unsigned)(e - a->sas));
 }
 
-/* SHA-256 of an outbound key (lengths first, so no two splits of the same
- * bytes meet): what the history compares and keeps, never the key. */
-static int key_digest(const struct cfg_sa_dir *d, uint8_t out[32])
+/* SHA-256 of a direction's key (direction and lengths first, so no two
+ * splits of the same bytes meet; inbound, the SPI too: what a replayed
+ * packet must match): what the history compares and keeps, never the key. */
+static int key_digest(const struct cfg_sa_dir *d, int inbound, uint8_t out[32])
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	uint8_t lens[2] = {d->key_len, d->auth_len};
+	uint32_t spi = inbound ? d->spi : 0;
+	uint8_t lens[7] = {(uint8_t)!!inbound, d->key_len, d->auth_len, (uint8_t)(spi >> 24),
+			   (uint8_t)(spi >> 16), (uint8_t)(spi >> 8), (uint8_t)spi};
 	int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
 		 EVP_DigestUpdate(c, lens, sizeof(lens)) &&
 		 EVP_DigestUpdate(c, d->key, d->key_len) &&
@@ -259,16 +262,23 @@ static struct ipsec_key_used *key_used_find(const struct app *a, const uint8_t *
 	return &a->keys_used[i];
 }
 
-/* Remember p's outbound key, with seq as the highest sequence sent under it
- * so far. 0, -ENOSPC (IPSEC_KEYS_USED_MAX) or -ENOMEM. */
-static int key_used_note(struct app *a, const struct cfg_sa *p, uint64_t seq)
+static int dir_keyed(const struct cfg_sa_dir *d)
 {
+	return d->key_len || d->auth_len;
+}
+
+/* Remember p's key of one direction, outbound with seq as the highest
+ * sequence sent under it so far. 0, -ENOSPC (IPSEC_KEYS_USED_MAX) or
+ * -ENOMEM. */
+static int key_used_note_dir(struct app *a, const struct cfg_sa *p, int inbound, uint64_t seq)
+{
+	const struct cfg_sa_dir *d = inbound ? &p->in : &p->out;
 	struct ipsec_key_used *k;
 	uint8_t dg[32];
 
-	if (!p->out.key_len && !p->out.auth_len)
+	if (!dir_keyed(d))
 		return 0;
-	if (key_digest(&p->out, dg))
+	if (key_digest(d, inbound, dg))
 		return -ENOMEM;
 	k = key_used_find(a, dg);
 	if (!k) {
@@ -283,12 +293,23 @@ static int key_used_note(struct app *a, const struct cfg_sa *p, uint64_t seq)
 		memset(k, 0, sizeof(*k));
 		memcpy(k->digest, dg, sizeof(dg));
 		k->peer = p->peer;
-		k->spi = p->out.spi;
+		k->spi = d->spi;
 		k->tunnel = p->tunnel;
+		k->inbound = (uint8_t)!!inbound;
 	}
 	if (seq > k->seq)
 		k->seq = seq;
 	return 0;
+}
+
+/* Both directions of p: an outbound key would restart its sequence (GCM
+ * nonces repeat), an inbound SPI and key their replay window (packets
+ * captured under them would be taken again). */
+static int key_used_note(struct app *a, const struct cfg_sa *p, uint64_t seq)
+{
+	int rc = key_used_note_dir(a, p, 0, seq);
+
+	return rc ? rc : key_used_note_dir(a, p, 1, 0);
 }
 
 static uint64_t sa_out_seq(const struct ipsec_sa_entry *e)
@@ -313,9 +334,9 @@ int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, 
 		uint32_t j;
 
 		/* ESP-NULL without integrity has no key, nothing to reuse. */
-		int keyed = p->out.key_len || p->out.auth_len;
+		int keyed = dir_keyed(&p->out);
 
-		if (keyed && key_digest(&p->out, dg))
+		if (keyed && key_digest(&p->out, 0, dg))
 			goto nomem;
 		/* Two SAs of one file under one key: both would start at 1. */
 		if (keyed && !u64map_get(&mine, digest_key(dg), &j) &&
@@ -342,6 +363,20 @@ int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, 
 			goto out;
 		}
 		fresh += (unsigned)keyed;
+		if (dir_keyed(&p->in)) {
+			if (key_digest(&p->in, 1, dg))
+				goto nomem;
+			if ((k = key_used_find(a, dg))) {
+				snprintf(err, errlen, "%s: ipsec.sas[%u] (peer %s, inbound SPI %08x): "
+					 "this inbound SPI and key were used before by this process "
+					 "(SA to %s): its replay window would start again, so packets "
+					 "captured under them would be taken again; a changed or "
+					 "re-added SA needs a new inbound SPI or key", cfg->file, i,
+					 addr_fmt(p->peer, s), p->in.spi, addr_fmt(k->peer, s2));
+				goto out;
+			}
+			fresh++;
+		}
 		if (e && e->params.in.spi == p->in.spi) {
 			snprintf(err, errlen, "%s: ipsec.sas[%u] (peer %s): a changed SA needs a "
 				 "new inbound SPI", cfg->file, i, addr_fmt(p->peer, s));
@@ -349,7 +384,7 @@ int ipsec_check(const struct app *a, const struct dmvpn_config *cfg, char *err, 
 		}
 	}
 	if (a->n_keys_used + fresh > IPSEC_KEYS_USED_MAX) {
-		snprintf(err, errlen, "%s: %u new outbound keys: this process remembers %u keys "
+		snprintf(err, errlen, "%s: %u new keys: this process remembers %u keys "
 			 "used at most (%u already): restart dmvpnd, with fresh keys", cfg->file,
 			 fresh, IPSEC_KEYS_USED_MAX, a->n_keys_used);
 		goto out;

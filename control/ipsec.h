@@ -23,18 +23,21 @@ struct ipsec_retiring {          /* old inbound SPI still accepted after a rekey
 };
 
 /*
- * An outbound key of a configured SA, remembered for the life of the
- * process: installing it again would restart its sequence at 1, and under
+ * A key of a configured SA, remembered for the life of the process. An
+ * outbound key installed again would restart its sequence at 1, and under
  * AES-GCM a (key, sequence) pair used twice is a nonce reused, which gives
- * away the authentication key and the XOR of the plaintexts. Only a
- * SHA-256 of the key material is kept, never the key.
+ * away the authentication key and the XOR of the plaintexts; an inbound
+ * SPI and key installed again would start a fresh replay window, taking
+ * packets captured under them once more. Only a SHA-256 of the key
+ * material is kept, never the key.
  */
 struct ipsec_key_used {
 	uint8_t digest[32];          /* SHA-256 of the key, then the auth key */
 	uint64_t seq;                /* highest sequence number sent, when last seen */
 	uint32_t peer;               /* the SA it was first installed for */
-	uint32_t spi;                /* its outbound SPI, host order */
+	uint32_t spi;                /* its SPI in that direction, host order */
 	unsigned tunnel;
+	uint8_t inbound;             /* an inbound SPI and key (else an outbound key) */
 };
 
 /* Static keys remembered at most (a reload that would go beyond is refused:

@@ -240,6 +240,20 @@ def main():
         open(conf, "w").write(text)
         r = c.req("POST", "/v1/reload")
         check("removing B", r["status"] == 200 and c.req("GET", "/v1/ipsec/sa")["body"] == [], r)
+        # An inbound SPI and key once used likewise: back with a fresh
+        # outbound key, B's inbound SPI and key would start a new replay
+        # window, and packets captured under B would be taken again.
+        open(conf, "w").write(text + sa(64, "88", 8201))
+        r = c.req("POST", "/v1/reload")
+        check("re-adding an inbound SPI and key is refused, naming the replay window",
+              r["status"] == 422 and "replay window" in r.get("error", ""), r)
+        check("... and installs nothing", c.req("GET", "/v1/ipsec/sa")["body"] == [])
+        open(conf, "w").write(text + sa(64, "88", 8205))
+        r = c.req("POST", "/v1/reload")
+        check("the same keys under a new inbound SPI are taken", r["status"] == 200, r)
+        open(conf, "w").write(text)
+        r = c.req("POST", "/v1/reload")
+        check("removing it", r["status"] == 200 and c.req("GET", "/v1/ipsec/sa")["body"] == [], r)
         cnt = c.req("GET", "/v1/counters")["body"]["control"]
         check("control counters count requests and errors", cnt["ctl_requests"] >= 20 and cnt["ctl_errors"] >= 10, cnt)
 
