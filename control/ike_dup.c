@@ -169,12 +169,5 @@ void ike_dup_timer(struct ike_sa *sa, uint64_t now)
 		inet_ntoa((struct in_addr){sa->remote}));
 	/* The other one told the env "up" (or did when this one did): no event. */
 	ike_dup_handover(sa);
-	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
-		ike_child_remove(sa, &sa->child[i]);
-	sa->announced_up = 0;
-	ike_rekey_abort(sa);
-	sa->req_busy = 0;
-	sa->tasks = 0;
-	sa->state = IKE_S_DELETING;
-	ike_task_queue(sa, IKE_T_DELETE_IKE);
+	ike_sa_delete_begin(sa);
 }

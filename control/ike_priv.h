@@ -300,6 +300,10 @@ int ike_ts_answer(const struct ike_chain *c, uint32_t tsi_addr_be, uint32_t tsr_
 /* The ESP proposals we offer (dh = 0 strips PFS: IKE_AUTH). */
 int ike_esp_sa(struct ike_sa *sa, uint32_t spi, int with_dh, struct ike_sa_view *v);
 
+/* ike_sa.c: start deleting sa: its children go now, an exchange in flight
+ * is abandoned, the IKE SA goes when the Delete is answered. */
+void ike_sa_delete_begin(struct ike_sa *sa);
+
 /* ---- ike_child.c ---- */
 int ike_child_rekey_start(struct ike_sa *sa);
 int ike_ike_rekey_start(struct ike_sa *sa);

@@ -1399,22 +1399,27 @@ int ike_connect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 	return IKE_PEER_CONNECTING;
 }
 
+void ike_sa_delete_begin(struct ike_sa *sa)
+{
+	/* Children go now; the IKE SA when the Delete is answered. */
+	for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
+		ike_child_remove(sa, &sa->child[i]);
+	sa->announced_up = 0;
+	/* An exchange in flight is abandoned: the Delete wins. */
+	ike_rekey_abort(sa);
+	sa->req_busy = 0;
+	sa->tasks = 0;
+	sa->state = IKE_S_DELETING;
+	ike_task_queue(sa, IKE_T_DELETE_IKE);
+}
+
 void ike_disconnect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 {
 	IKE_FOR_PEER(e, tunnel, peer, sa) {
 		if (sa->keys_ok && (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_REKEYED)) {
 			int was_up = sa->announced_up;
 
-			/* Children go now; the IKE SA when the Delete is answered. */
-			for (unsigned i = 0; i < IKE_MAX_CHILDREN; i++)
-				ike_child_remove(sa, &sa->child[i]);
-			sa->announced_up = 0;
-			/* An exchange in flight is abandoned: the Delete wins. */
-			ike_rekey_abort(sa);
-			sa->req_busy = 0;
-			sa->tasks = 0;
-			sa->state = IKE_S_DELETING;
-			ike_task_queue(sa, IKE_T_DELETE_IKE);
+			ike_sa_delete_begin(sa);
 			if (was_up && !ike_peer_announced(sa))
 				ike_env_peer_event(sa, 0);
 		} else {
