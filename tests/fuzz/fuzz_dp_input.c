@@ -116,6 +116,7 @@ static struct {
 	struct sa_rt *in[N_SA_IN], *out[N_SA_OUT];
 	unsigned pool_start;
 	long ext_live;            /* external buffers not freed yet */
+	int verbose;              /* FUZZ_DP_VERBOSE set: what each burst did, on stderr */
 	IMB_MGR *mb;              /* here too: LeakSanitizer scans no DPDK memory */
 } S;
 
@@ -271,7 +272,7 @@ static void conf_build(void)
 		{TUN_F_RESOLVE | TUN_F_REDIRECT | TUN_F_KERNEL, 1, 1400, 1000},
 		{TUN_F_PROTECT | TUN_F_REDIRECT, 1, 1400, 2000},
 		{0, 0, 1476, 0},
-		{TUN_F_PROTECT, 0, 1300, 0},
+		{TUN_F_PROTECT, 0, 1400, 0},
 	};
 
 	c->n_ports = N_PORTS;
@@ -290,6 +291,12 @@ static void conf_build(void)
 		snprintf(name, sizeof(name), "net_ring_fz%u", p);
 		id = rte_eth_from_rings(name, rx, 1, tx, 1, 0);
 		ASSERT(id >= 0);
+		/* Started, or rte_eth_tx_burst reaches no driver (it sends
+		 * nothing before rte_eth_dev_start). */
+		ASSERT(rte_eth_dev_configure((uint16_t)id, 1, 1, &(struct rte_eth_conf){0}) == 0);
+		ASSERT(rte_eth_rx_queue_setup((uint16_t)id, 0, 64, 0, NULL, S.pool) == 0);
+		ASSERT(rte_eth_tx_queue_setup((uint16_t)id, 0, 64, 0, NULL) == 0);
+		ASSERT(rte_eth_dev_start((uint16_t)id) == 0);
 		c->ports[p].port_id = (uint16_t)id;
 	}
 	c->ports[0].mtu = 1500;
@@ -356,6 +363,7 @@ static void init(void)
 	atomic_store(&S.dp.conf, &S.conf);
 	tables_build(mb);
 	S.pool_start = rte_mempool_avail_count(S.pool);
+	S.verbose = getenv("FUZZ_DP_VERBOSE") != NULL;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -508,16 +516,41 @@ static void punt_check(struct rte_mbuf *m)
 	}
 }
 
+/* For checking what a seed does (tests/fuzz/dp_corpus.py). */
+static void stats_print(const struct dp_stats *b, uint8_t port, uint16_t n)
+{
+	const struct dp_stats *a = &S.w->stats;
+
+	fprintf(stderr, "burst of %u on port %u: forwarded %lu decap %lu encap %lu punted %lu",
+		n, port, (unsigned long)(a->forwarded - b->forwarded),
+		(unsigned long)(a->gre_decap - b->gre_decap),
+		(unsigned long)(a->gre_encap - b->gre_encap), (unsigned long)(a->punted - b->punted));
+	for (unsigned i = 0; i < N_PORTS; i++)
+		fprintf(stderr, " tx%u %lu", i,
+			(unsigned long)(a->ifs[i].tx_packets - b->ifs[i].tx_packets));
+	for (unsigned i = 0; i < DROP__COUNT; i++)
+		if (a->drops[i] != b->drops[i])
+			fprintf(stderr, " %s %lu", dmvpn_drop_name(i),
+				(unsigned long)(a->drops[i] - b->drops[i]));
+	fprintf(stderr, "\n");
+}
+
 static void burst_run(uint8_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct tx_buf tb;
 	void *out[1024];
 	unsigned k;
 
+	struct dp_stats before;
+
 	memset(tb.n, 0, sizeof(tb.n));
 	tb.np = 0;
+	if (S.verbose)
+		before = S.w->stats;
 	dp_input(S.w, &S.conf, &tb, port, pkts, n);
 	dp_flush(S.w, &S.conf, &tb);
+	if (S.verbose)
+		stats_print(&before, port, n);
 	/* Nothing lost for want of room: the rings are big enough. */
 	ASSERT(!S.w->stats.drops[DROP_TX_FULL] && !S.w->stats.drops[DROP_PUNT_RING_FULL]);
 	for (unsigned p = 0; p < N_PORTS; p++) {
