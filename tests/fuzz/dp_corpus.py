@@ -7,7 +7,9 @@
 # /usr/bin/python3, with scapy). Input format: a state byte (bits 0-1: where
 # the ESN SAs' windows start: fresh, 2^32 - 16, 2^32 + 16, 1000), then per
 # frame a flags byte (bit 0: exact-size buffer; bit 1: two segments; bit 2:
-# new burst; bits 6-7: the burst's port), a 16-bit length and the frame.
+# new burst; bit 3: IPv4 checksums fixed up, bit 4: IPv4 total lengths too,
+# both set here on every frame so that mutations of the seeds get past the
+# header checks; bits 6-7: the burst's port), a 16-bit length and the frame.
 import hashlib
 import hmac
 import os
@@ -20,7 +22,7 @@ from scapy.layers.ipsec import ESP, SecurityAssociation
 WAN_MAC, LAN_MAC = '02:00:00:00:00:01', '02:00:00:00:00:02'
 GW_MAC, LAN_HOST_MAC = '02:00:00:00:fe:fe', '02:00:00:00:0a:05'
 US, US_LAN = '192.0.2.1', '10.0.0.1'
-F_TIGHT, F_CHAIN, F_BURST = 1, 2, 4
+F_TIGHT, F_CHAIN, F_BURST, F_CKSUM, F_LENGTH = 1, 2, 4, 8, 16
 PORT1 = 0x40
 ST_FRESH, ST_BELOW_2_32, ST_PAST_2_32, ST_1000 = 0, 1, 2, 3
 
@@ -251,7 +253,7 @@ STATE = {'esp2_rollover': ST_BELOW_2_32, 'esp3_rollover_rounds': ST_BELOW_2_32,
 def encode(name, frames):
     out = bytes([STATE.get(name, ST_FRESH)])
     for flags, f in frames:
-        out += bytes([flags]) + struct.pack('!H', len(f)) + f
+        out += bytes([flags | F_CKSUM | F_LENGTH]) + struct.pack('!H', len(f)) + f
     return out
 
 

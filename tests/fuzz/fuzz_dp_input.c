@@ -40,7 +40,10 @@
  * buffer of exactly headroom + length bytes (malloc'd, attached as an
  * external buffer, so ASan sees any read past its end; else a pool
  * mbuf with the usual 2 KB and tailroom); bit 1, in two segments; bit 2,
- * starts a new burst; bits 6-7, the port the burst arrives on. A burst
+ * starts a new burst; bit 3, the IPv4 header checksums made right (the
+ * frame's and, behind GRE, the inner packet's), and bit 4 their total
+ * lengths too (what is left of the frame), so that mutations get past
+ * the header checks; bits 6-7, the port the burst arrives on. A burst
  * is at most DP_MAX_BURST frames. After each burst the TX queues and the
  * punt ring are drained and what they hold checked and freed; after the
  * input the pool must hold all its mbufs again.
@@ -54,6 +57,8 @@
 #define F_TIGHT 0x01
 #define F_CHAIN 0x02
 #define F_BURST 0x04
+#define F_CKSUM 0x08
+#define F_LENGTH 0x10
 
 static uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
@@ -408,6 +413,48 @@ static void ext_free(void *addr, void *opaque)
 	S.ext_live--;
 }
 
+/* Make the IPv4 header at p (len bytes) pass the checks (F_CKSUM,
+ * F_LENGTH); its header length, or 0 when it has none to fix. */
+static size_t ipv4_fix(uint8_t *p, size_t len, uint8_t f)
+{
+	size_t hl = len >= IPV4_HLEN ? (size_t)(p[0] & 0xf) * 4 : 0;
+	uint16_t v;
+
+	if (hl < IPV4_HLEN || hl > len)
+		return 0;
+	if (f & F_LENGTH) {
+		v = rte_cpu_to_be_16((uint16_t)len);
+		memcpy(p + 2, &v, 2);
+	}
+	memset(p + 10, 0, 2);
+	v = ipv4_hdr_cksum(p, hl);
+	memcpy(p + 10, &v, 2);
+	return hl;
+}
+
+static void frame_fix(uint8_t *p, size_t len, uint8_t f)
+{
+	size_t hl, tl, gh;
+	uint16_t gf;
+
+	if (len < ETH_HLEN || p[12] != 0x08 || p[13] != 0x00)
+		return;
+	p += ETH_HLEN;
+	len -= ETH_HLEN;
+	hl = ipv4_fix(p, len, f);
+	if (!hl || p[9] != IPPROTO_GRE_)
+		return;
+	/* GRE: checksum, key and sequence number each 4 bytes more. */
+	tl = (size_t)p[2] << 8 | p[3];
+	tl = tl < len ? tl : len;
+	if (tl < hl + 4)
+		return;
+	gf = (uint16_t)(p[hl] << 8 | p[hl + 1]);
+	gh = 4 + (gf & GRE_F_CSUM ? 4 : 0) + (gf & GRE_F_KEY ? 4 : 0) + (gf & GRE_F_SEQ ? 4 : 0);
+	if (p[hl + 2] == 0x08 && p[hl + 3] == 0x00 && tl > hl + gh)
+		ipv4_fix(p + hl + gh, tl - hl - gh, f);
+}
+
 /* A frame in an mbuf as a port would hand it over (data at the Ethernet
  * header, RTE_PKTMBUF_HEADROOM in front), per the flags. */
 static struct rte_mbuf *frame_mbuf(const uint8_t *d, size_t len, uint8_t f)
@@ -429,6 +476,8 @@ static struct rte_mbuf *frame_mbuf(const uint8_t *d, size_t len, uint8_t f)
 		S.ext_live++;
 		m->data_off = RTE_PKTMBUF_HEADROOM;
 		memcpy(buf + RTE_PKTMBUF_HEADROOM, d, len);
+		if (f & (F_CKSUM | F_LENGTH))
+			frame_fix(buf + RTE_PKTMBUF_HEADROOM, len, f);
 		m->data_len = (uint16_t)len;
 		m->pkt_len = (uint32_t)len;
 		return m;
@@ -437,8 +486,11 @@ static struct rte_mbuf *frame_mbuf(const uint8_t *d, size_t len, uint8_t f)
 		len = rte_pktmbuf_tailroom(m);
 	cut = f & F_CHAIN ? len / 2 : len;
 	memcpy(rte_pktmbuf_append(m, (uint16_t)cut), d, cut);
-	if (cut == len)
+	if (cut == len) {
+		if (f & (F_CKSUM | F_LENGTH))
+			frame_fix(rte_pktmbuf_mtod(m, uint8_t *), len, f);
 		return m;
+	}
 	m2 = rte_pktmbuf_alloc(S.pool);
 	ASSERT(m2);
 	memcpy(rte_pktmbuf_append(m2, (uint16_t)(len - cut)), d + cut, len - cut);
