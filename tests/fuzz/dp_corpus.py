@@ -203,6 +203,12 @@ def seeds():
                                                (0xffffffa0, 0), (3, 1))]
     s['esp3_past_2_32'] = [(0, esp_frame(3, tin3, q, '192.0.2.3', hi))
                            for q, hi in ((0x20, 1), (0xfffffff0, 0), (0x11, 1))]
+    # Tunnel 1's SA carrying GRE for tunnel 3 (protected, on the LAN address):
+    # the inner destination picks the tunnel, not the SA.
+    s['esp3_into_t3'] = [(0, esp_frame(3, IP(src='192.0.2.3', dst=US_LAN, proto=47) /
+                                       Raw(gre(None, 0x0800, lan_pkt('10.0.0.5',
+                                                                     src='172.19.0.9'))),
+                                       1, '192.0.2.3'))]
     s['esp4_cbc_noreplay'] = [(0, esp_frame(4, t1('192.0.2.3'), q, '192.0.2.3')) for q in (9, 9)]
     s['esp5_gcm_tunnel_inner'] = [(0, esp_frame(5, tunnel_inner('10.255.0.2', '10.255.0.1', 2000,
                                                                 0x0800, to_lan), 1, '203.0.113.7'))]
