@@ -60,10 +60,8 @@
 #define F_CKSUM 0x08
 #define F_LENGTH 0x10
 
-static uint32_t ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	return rte_cpu_to_be_32((uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d);
-}
+/* An IPv4 address in network order, as a constant expression. */
+#define IP4(a, b, c, d) RTE_BE32((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
 /* An SA, inbound (SPI 0x1000 + id) or outbound (to nbma of tunnel 1 or
  * 3). Inbound keys: enc byte i = 0x40 + 7i + id, auth byte i = 0xa0 + 11i
@@ -117,7 +115,6 @@ static struct {
 	struct dp_shared dp;
 	struct dp_conf conf;
 	struct worker *w;
-	struct sa_def in_def[N_SA_IN];
 	struct sa_rt *in[N_SA_IN], *out[N_SA_OUT];
 	unsigned pool_start;
 	long ext_live;            /* external buffers not freed yet */
@@ -127,60 +124,42 @@ static struct {
 
 static const struct sa_def in_defs[N_SA_IN] = {
 	/* GCM, transport */
-	{.id = 1, .alg = ESP_ALG_AES128_GCM16, .tunnel = 1, .replay = 64},
+	{.id = 1, .alg = ESP_ALG_AES128_GCM16, .tunnel = 1, .peer = IP4(198, 51, 100, 2), .replay = 64},
 	/* GCM in UDP, ESN */
 	{.id = 2, .alg = ESP_ALG_AES256_GCM16, .tunnel = 1, .flags = SA_F_UDP | SA_F_ESN,
-	 .replay = 128},
+	 .peer = IP4(198, 51, 100, 2), .replay = 128},
 	/* CBC+HMAC, tunnel mode, ESN */
 	{.id = 3, .alg = ESP_ALG_AES128_CBC_SHA256, .tunnel = 1, .flags = SA_F_TUNNEL | SA_F_ESN,
-	 .replay = 64},
+	 .peer = IP4(192, 0, 2, 3), .replay = 64},
 	/* CBC+HMAC, transport, no replay window */
-	{.id = 4, .alg = ESP_ALG_AES256_CBC_SHA1, .tunnel = 1},
+	{.id = 4, .alg = ESP_ALG_AES256_CBC_SHA1, .tunnel = 1, .peer = IP4(192, 0, 2, 3)},
 	/* GCM, tunnel mode in UDP with inner addresses */
 	{.id = 5, .alg = ESP_ALG_AES128_GCM16, .tunnel = 1, .flags = SA_F_TUNNEL | SA_F_UDP,
-	 .replay = 64},
+	 .peer = IP4(198, 51, 100, 3), .replay = 64, .inner_local = IP4(10, 255, 0, 1),
+	 .inner_remote = IP4(10, 255, 0, 2)},
 	/* GCM, transport, three packets of life */
-	{.id = 6, .alg = ESP_ALG_AES128_GCM16, .tunnel = 1, .replay = 64, .hard_packets = 3},
+	{.id = 6, .alg = ESP_ALG_AES128_GCM16, .tunnel = 1, .peer = IP4(198, 51, 100, 2), .replay = 64,
+	 .hard_packets = 3},
 	/* NULL (no ICV: the fuzzer reaches what opens), transport */
-	{.id = 7, .alg = ESP_ALG_NULL, .tunnel = 1, .replay = 64},
+	{.id = 7, .alg = ESP_ALG_NULL, .tunnel = 1, .peer = IP4(198, 51, 100, 2), .replay = 64},
 	/* NULL, tunnel mode in UDP with inner addresses, ESN, widest window */
 	{.id = 8, .alg = ESP_ALG_NULL, .tunnel = 1, .flags = SA_F_TUNNEL | SA_F_UDP | SA_F_ESN,
-	 .replay = 4096},
+	 .peer = IP4(198, 51, 100, 3), .replay = 4096, .inner_local = IP4(10, 255, 0, 1),
+	 .inner_remote = IP4(10, 255, 0, 3)},
 	/* NULL, transport, no window */
-	{.id = 9, .alg = ESP_ALG_NULL, .tunnel = 1},
+	{.id = 9, .alg = ESP_ALG_NULL, .tunnel = 1, .peer = IP4(203, 0, 113, 9)},
 	/* expired */
-	{.id = 10, .alg = ESP_ALG_AES128_GCM16, .tunnel = 1, .replay = 64, .expired = 1},
+	{.id = 10, .alg = ESP_ALG_AES128_GCM16, .tunnel = 1, .peer = IP4(198, 51, 100, 2), .replay = 64,
+	 .expired = 1},
 	/* CBC+HMAC, tunnel mode in UDP, no window, 500 bytes of life */
 	{.id = 11, .alg = ESP_ALG_AES128_CBC_SHA1, .tunnel = 1, .flags = SA_F_TUNNEL | SA_F_UDP,
-	 .hard_bytes = 500},
+	 .peer = IP4(198, 51, 100, 4), .hard_bytes = 500},
 	/* NULL, tunnel mode, bare: the inner source must be the peer */
-	{.id = 12, .alg = ESP_ALG_NULL, .tunnel = 1, .flags = SA_F_TUNNEL, .replay = 64},
+	{.id = 12, .alg = ESP_ALG_NULL, .tunnel = 1, .flags = SA_F_TUNNEL, .peer = IP4(192, 0, 2, 3),
+	 .replay = 64},
 	/* GCM, transport, of tunnel 3 (no GRE key) on the LAN */
-	{.id = 13, .alg = ESP_ALG_AES128_GCM16, .tunnel = 3, .replay = 64},
+	{.id = 13, .alg = ESP_ALG_AES128_GCM16, .tunnel = 3, .peer = IP4(10, 0, 0, 5), .replay = 64},
 };
-
-static void in_defs_addr(struct sa_def *d)
-{
-	static const uint8_t peer_last[N_SA_IN + 1] = {0, 2, 2, 3, 3, 3, 2, 2, 3, 9, 2, 4, 3, 5};
-
-	for (unsigned i = 0; i < N_SA_IN; i++) {
-		uint8_t id = d[i].id, l = peer_last[id];
-
-		/* 198.51.100.x beyond the default route; 192.0.2.3 and
-		 * 10.0.0.5 connected; 203.0.113.9 */
-		d[i].peer = id == 3 || id == 4 || id == 12 ? ip(192, 0, 2, 3) :
-			    id == 13 ? ip(10, 0, 0, 5) :
-			    id == 9 ? ip(203, 0, 113, 9) : ip(198, 51, 100, l);
-		if (id == 5) {
-			d[i].inner_local = ip(10, 255, 0, 1);
-			d[i].inner_remote = ip(10, 255, 0, 2);
-		}
-		if (id == 8) {
-			d[i].inner_local = ip(10, 255, 0, 1);
-			d[i].inner_remote = ip(10, 255, 0, 3);
-		}
-	}
-}
 
 static uint32_t nh(uint8_t kind, uint8_t ifidx, uint32_t gw)
 {
@@ -196,7 +175,7 @@ static void route(uint32_t prefix, uint8_t plen, uint8_t kind, uint8_t ifidx, ui
 	ASSERT(tables_route_add(&S.dp.tables, prefix, plen, nh(kind, ifidx, gw)) == 0);
 }
 
-static void tables_build(IMB_MGR *mb)
+static void fuzz_tables_fill(IMB_MGR *mb)
 {
 	struct dp_tables *t = &S.dp.tables;
 	static const uint8_t mac_gw[6] = {0x02, 0, 0, 0, 0xfe, 0xfe};
@@ -206,66 +185,63 @@ static void tables_build(IMB_MGR *mb)
 	/* Outbound: tunnel 1's peers (GCM fast path; CBC tunnel mode ESN;
 	 * GCM in UDP, tunnel mode with inner addresses, to an unresolved
 	 * neighbour; NULL in UDP, two packets of life) and tunnel 3's one. */
-	struct sa_def out_defs[N_SA_OUT] = {
-		{.id = 0x81, .alg = ESP_ALG_AES128_GCM16, .tunnel = 1},
+	static const struct sa_def out_defs[N_SA_OUT] = {
+		{.id = 0x81, .alg = ESP_ALG_AES128_GCM16, .tunnel = 1, .peer = IP4(198, 51, 100, 2)},
 		{.id = 0x82, .alg = ESP_ALG_AES128_CBC_SHA256, .tunnel = 1,
-		 .flags = SA_F_TUNNEL | SA_F_ESN},
+		 .flags = SA_F_TUNNEL | SA_F_ESN, .peer = IP4(192, 0, 2, 3)},
 		{.id = 0x83, .alg = ESP_ALG_AES256_GCM16, .tunnel = 1, .flags = SA_F_TUNNEL | SA_F_UDP,
-		 .inner_local = ip(10, 255, 0, 1), .inner_remote = ip(10, 255, 0, 4)},
-		{.id = 0x84, .alg = ESP_ALG_NULL, .tunnel = 1, .flags = SA_F_UDP, .hard_packets = 2},
-		{.id = 0x85, .alg = ESP_ALG_AES128_CBC_SHA1, .tunnel = 3},
+		 .peer = IP4(192, 0, 2, 4), .inner_local = IP4(10, 255, 0, 1),
+		 .inner_remote = IP4(10, 255, 0, 4)},
+		{.id = 0x84, .alg = ESP_ALG_NULL, .tunnel = 1, .flags = SA_F_UDP,
+		 .peer = IP4(198, 51, 100, 3), .hard_packets = 2},
+		{.id = 0x85, .alg = ESP_ALG_AES128_CBC_SHA1, .tunnel = 3, .peer = IP4(10, 0, 0, 5)},
 	};
-	const uint32_t out_nbma[N_SA_OUT] = {ip(198, 51, 100, 2), ip(192, 0, 2, 3), ip(192, 0, 2, 4),
-					     ip(198, 51, 100, 3), ip(10, 0, 0, 5)};
 
-	route(ip(192, 0, 2, 0), 24, NH_PORT, 0, 0);
-	route(0, 0, NH_PORT, 0, ip(192, 0, 2, 254));
-	route(ip(10, 0, 0, 0), 24, NH_PORT, 1, 0);
-	route(ip(10, 1, 0, 0), 16, NH_PORT, 1, ip(10, 0, 0, 254));
-	route(ip(192, 0, 2, 1), 32, NH_LOCAL, 0, 0);
-	route(ip(10, 0, 0, 1), 32, NH_LOCAL, 1, 0);
+	route(IP4(192, 0, 2, 0), 24, NH_PORT, 0, 0);
+	route(0, 0, NH_PORT, 0, IP4(192, 0, 2, 254));
+	route(IP4(10, 0, 0, 0), 24, NH_PORT, 1, 0);
+	route(IP4(10, 1, 0, 0), 16, NH_PORT, 1, IP4(10, 0, 0, 254));
+	route(IP4(192, 0, 2, 1), 32, NH_LOCAL, 0, 0);
+	route(IP4(10, 0, 0, 1), 32, NH_LOCAL, 1, 0);
 	for (uint8_t i = 0; i < N_TUNNELS; i++) {
-		route(ip(172, (uint8_t)(16 + i), 0, 0), 24, NH_TUNNEL, i, 0);
-		route(ip(172, (uint8_t)(16 + i), 0, 1), 32, NH_LOCAL, 0, 0);
+		route(IP4(172, (uint8_t)(16 + i), 0, 0), 24, NH_TUNNEL, i, 0);
+		route(IP4(172, (uint8_t)(16 + i), 0, 1), 32, NH_LOCAL, 0, 0);
 	}
-	route(ip(10, 20, 0, 0), 16, NH_TUNNEL, 0, ip(172, 16, 0, 2));
-	route(ip(10, 21, 0, 0), 16, NH_TUNNEL, 1, ip(172, 17, 0, 2));
-	route(ip(10, 22, 0, 0), 16, NH_TUNNEL, 1, ip(172, 17, 0, 3));
-	route(ip(10, 23, 0, 0), 16, NH_TUNNEL, 3, ip(172, 19, 0, 5));
-	route(ip(10, 99, 0, 0), 16, NH_BLACKHOLE, 0, 0);
+	route(IP4(10, 20, 0, 0), 16, NH_TUNNEL, 0, IP4(172, 16, 0, 2));
+	route(IP4(10, 21, 0, 0), 16, NH_TUNNEL, 1, IP4(172, 17, 0, 2));
+	route(IP4(10, 22, 0, 0), 16, NH_TUNNEL, 1, IP4(172, 17, 0, 3));
+	route(IP4(10, 23, 0, 0), 16, NH_TUNNEL, 3, IP4(172, 19, 0, 5));
+	route(IP4(10, 99, 0, 0), 16, NH_BLACKHOLE, 0, 0);
 	/* An NBMA address routed into a tunnel: recursion. */
-	route(ip(198, 51, 100, 128), 25, NH_TUNNEL, 0, ip(172, 16, 0, 2));
+	route(IP4(198, 51, 100, 128), 25, NH_TUNNEL, 0, IP4(172, 16, 0, 2));
 
-	ASSERT(tables_neigh_set(t, 0, ip(192, 0, 2, 254), mac_gw) == 0);
-	ASSERT(tables_neigh_set(t, 0, ip(192, 0, 2, 3), mac_3) == 0);
-	ASSERT(tables_neigh_set(t, 1, ip(10, 0, 0, 254), mac_lan) == 0);
-	ASSERT(tables_neigh_set(t, 1, ip(10, 0, 0, 5), mac_5) == 0);
+	ASSERT(tables_neigh_set(t, 0, IP4(192, 0, 2, 254), mac_gw) == 0);
+	ASSERT(tables_neigh_set(t, 0, IP4(192, 0, 2, 3), mac_3) == 0);
+	ASSERT(tables_neigh_set(t, 1, IP4(10, 0, 0, 254), mac_lan) == 0);
+	ASSERT(tables_neigh_set(t, 1, IP4(10, 0, 0, 5), mac_5) == 0);
 
-	ASSERT(tables_peer_set(t, 0, ip(172, 16, 0, 2), ip(198, 51, 100, 2)) == 0);
-	ASSERT(tables_peer_set(t, 0, ip(172, 16, 0, 3), ip(192, 0, 2, 3)) == 0);
-	ASSERT(tables_peer_set(t, 0, ip(172, 16, 0, 9), ip(198, 51, 100, 200)) == 0);
-	ASSERT(tables_peer_set(t, 1, ip(172, 17, 0, 2), ip(198, 51, 100, 2)) == 0);
-	ASSERT(tables_peer_set(t, 1, ip(172, 17, 0, 3), ip(192, 0, 2, 3)) == 0);
-	ASSERT(tables_peer_set(t, 1, ip(172, 17, 0, 4), ip(192, 0, 2, 4)) == 0);
-	ASSERT(tables_peer_set(t, 1, ip(172, 17, 0, 5), ip(203, 0, 113, 5)) == 0);
-	ASSERT(tables_peer_set(t, 1, ip(172, 17, 0, 6), ip(198, 51, 100, 3)) == 0);
-	ASSERT(tables_peer_set(t, 2, ip(172, 18, 0, 2), ip(192, 0, 2, 5)) == 0);
-	ASSERT(tables_peer_set(t, 3, ip(172, 19, 0, 5), ip(10, 0, 0, 5)) == 0);
+	ASSERT(tables_peer_set(t, 0, IP4(172, 16, 0, 2), IP4(198, 51, 100, 2)) == 0);
+	ASSERT(tables_peer_set(t, 0, IP4(172, 16, 0, 3), IP4(192, 0, 2, 3)) == 0);
+	ASSERT(tables_peer_set(t, 0, IP4(172, 16, 0, 9), IP4(198, 51, 100, 200)) == 0);
+	ASSERT(tables_peer_set(t, 1, IP4(172, 17, 0, 2), IP4(198, 51, 100, 2)) == 0);
+	ASSERT(tables_peer_set(t, 1, IP4(172, 17, 0, 3), IP4(192, 0, 2, 3)) == 0);
+	ASSERT(tables_peer_set(t, 1, IP4(172, 17, 0, 4), IP4(192, 0, 2, 4)) == 0);
+	ASSERT(tables_peer_set(t, 1, IP4(172, 17, 0, 5), IP4(203, 0, 113, 5)) == 0);
+	ASSERT(tables_peer_set(t, 1, IP4(172, 17, 0, 6), IP4(198, 51, 100, 3)) == 0);
+	ASSERT(tables_peer_set(t, 2, IP4(172, 18, 0, 2), IP4(192, 0, 2, 5)) == 0);
+	ASSERT(tables_peer_set(t, 3, IP4(172, 19, 0, 5), IP4(10, 0, 0, 5)) == 0);
 
-	memcpy(S.in_def, in_defs, sizeof(in_defs));
-	in_defs_addr(S.in_def);
 	for (unsigned i = 0; i < N_SA_IN; i++) {
-		S.in[i] = sa_make(mb, &S.in_def[i]);
+		S.in[i] = sa_make(mb, &in_defs[i]);
 		ASSERT(tables_sa_in_set(t, S.in[i]->spi_be, S.in[i]) == 0);
 	}
 	for (unsigned i = 0; i < N_SA_OUT; i++) {
-		out_defs[i].peer = out_nbma[i];
 		S.out[i] = sa_make(mb, &out_defs[i]);
-		ASSERT(tables_sa_out_set(t, out_defs[i].tunnel, out_nbma[i], S.out[i]) == 0);
+		ASSERT(tables_sa_out_set(t, out_defs[i].tunnel, out_defs[i].peer, S.out[i]) == 0);
 	}
 }
 
-static void conf_build(void)
+static void fuzz_conf_fill(void)
 {
 	struct dp_conf *c = &S.conf;
 	static const uint8_t mac0[6] = {0x02, 0, 0, 0, 0, 0x01}, mac1[6] = {0x02, 0, 0, 0, 0, 0x02};
@@ -307,11 +283,11 @@ static void conf_build(void)
 	c->ports[0].mtu = 1500;
 	memcpy(c->ports[0].mac, mac0, 6);
 	c->ports[0].plen = 24;
-	c->ports[0].addr = ip(192, 0, 2, 1);
+	c->ports[0].addr = IP4(192, 0, 2, 1);
 	c->ports[1].mtu = 1400;
 	memcpy(c->ports[1].mac, mac1, 6);
 	c->ports[1].plen = 24;
-	c->ports[1].addr = ip(10, 0, 0, 1);
+	c->ports[1].addr = IP4(10, 0, 0, 1);
 	for (unsigned i = 0; i < N_TUNNELS; i++) {
 		struct dp_tunnel_rt *t = &c->tunnels[i];
 
@@ -322,8 +298,8 @@ static void conf_build(void)
 		t->ttl = 64;
 		t->mtu = tun[i].mtu;
 		t->src = c->ports[t->source].addr;
-		t->addr = ip(172, (uint8_t)(16 + i), 0, 1);
-		t->bcast = ip(172, (uint8_t)(16 + i), 0, 255);
+		t->addr = IP4(172, (uint8_t)(16 + i), 0, 1);
+		t->bcast = IP4(172, (uint8_t)(16 + i), 0, 255);
 	}
 }
 
@@ -364,9 +340,9 @@ static void init(void)
 	ASSERT(S.w);
 	S.w->dp = &S.dp;
 	S.w->mb = mb;
-	conf_build();
+	fuzz_conf_fill();
 	atomic_store(&S.dp.conf, &S.conf);
-	tables_build(mb);
+	fuzz_tables_fill(mb);
 	S.pool_start = rte_mempool_avail_count(S.pool);
 	S.verbose = getenv("FUZZ_DP_VERBOSE") != NULL;
 }
@@ -390,9 +366,9 @@ static void state_reset(uint8_t st)
 		struct sa_rt *sa = S.in[i];
 
 		sa->packets = sa->bytes = sa->errors = 0;
-		if (!S.in_def[i].replay)
+		if (!in_defs[i].replay)
 			continue;
-		ASSERT(replay_init(&sa->replay, S.in_def[i].replay) == 0);
+		ASSERT(replay_init(&sa->replay, in_defs[i].replay) == 0);
 		if ((sa->flags & SA_F_ESN) && esn_top[st & 3])
 			ASSERT(replay_update(&sa->replay, esn_top[st & 3]) == 0);
 	}
