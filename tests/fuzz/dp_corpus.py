@@ -189,8 +189,11 @@ def seeds():
                               for q in (5, 3, 5, 70, 4, 1)]
     s['esp1_t0_inside'] = [(0, esp_frame(1, transport_inner('198.51.100.2', 1000, 0x0800, to_lan),
                                          1, '198.51.100.2'))]
-    s['esp2_gcm_udp_esn'] = [(0, esp_frame(2, t1('198.51.100.2'), 1, '198.51.100.50'))]
-    s['esp2_rollover'] = [(0, esp_frame(2, t1('198.51.100.2'), q, '198.51.100.50', hi))
+    s['esp2_gcm_udp_esn'] = [(0, esp_frame(2, t1('198.51.100.2'), 1, '198.51.100.2'))]
+    # From another address than the SA's peer (a NAT's other mapping):
+    # refused before the window, whatever it carries.
+    s['esp2_moved'] = [(0, esp_frame(2, t1('198.51.100.2'), 1, '198.51.100.50'))]
+    s['esp2_rollover'] = [(0, esp_frame(2, t1('198.51.100.2'), q, '198.51.100.2', hi))
                           for q, hi in ((0xfffffff8, 0), (3, 1), (0xfffffff9, 0), (4, 1))]
     s['esp2_bare'] = [(0, wan(raw(IP(src='198.51.100.2', dst=US, proto=50) /
                                   Raw(esp_raw(2, t1('198.51.100.2'), 1)))))]
@@ -204,18 +207,18 @@ def seeds():
     s['esp3_past_2_32'] = [(0, esp_frame(3, tin3, q, '192.0.2.3', hi))
                            for q, hi in ((0x20, 1), (0xfffffff0, 0), (0x11, 1))]
     # Tunnel 1's SA carrying GRE for tunnel 3 (protected, on the LAN address):
-    # the inner destination picks the tunnel, not the SA.
+    # refused, as an SA opens GRE of its own tunnel only.
     s['esp3_into_t3'] = [(0, esp_frame(3, IP(src='192.0.2.3', dst=US_LAN, proto=47) /
                                        Raw(gre(None, 0x0800, lan_pkt('10.0.0.5',
                                                                      src='172.19.0.9'))),
                                        1, '192.0.2.3'))]
     s['esp4_cbc_noreplay'] = [(0, esp_frame(4, t1('192.0.2.3'), q, '192.0.2.3')) for q in (9, 9)]
     s['esp5_gcm_tunnel_inner'] = [(0, esp_frame(5, tunnel_inner('10.255.0.2', '10.255.0.1', 2000,
-                                                                0x0800, to_lan), 1, '203.0.113.7'))]
+                                                                0x0800, to_lan), 1, '198.51.100.3'))]
     s['esp5_wrong_selector'] = [(0, esp_frame(5, tunnel_inner('10.255.0.9', '10.255.0.1', 2000,
-                                                              0x0800, to_lan), 1, '203.0.113.7'))]
+                                                              0x0800, to_lan), 1, '198.51.100.3'))]
     s['esp5_nhrp'] = [(0, esp_frame(5, tunnel_inner('10.255.0.2', '10.255.0.1', 2000, 0x2001,
-                                                    NHRP), 2, '203.0.113.7'))]
+                                                    NHRP), 2, '198.51.100.3'))]
     s['esp6_life'] = [(0, esp_frame(6, t1('198.51.100.2'), q, '198.51.100.2'))
                       for q in (1, 2, 3, 4, 5)]
     s['esp7_null'] = [(0, esp_frame(7, t1('198.51.100.2'), 1, '198.51.100.2'))]
