@@ -51,9 +51,9 @@ struct neigh_entry {
 	struct rte_mbuf *queue[NEIGH_QUEUE];
 };
 
-#include "control/ipsec.h"
-#include "control/kif.h"
-#include "control/nhrp.h"
+#include "control/ipsec/ipsec.h"
+#include "control/kif/kif.h"
+#include "control/nhrp/nhrp.h"
 
 #define CTL_COUNTERS(X)                                                  \
 	X(punt_arp) X(punt_local) X(punt_nhrp) X(punt_neigh_miss)        \

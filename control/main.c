@@ -24,7 +24,7 @@
 #include <rte_mbuf.h>
 
 #include "control/app.h"
-#include "control/ike_glue.h"
+#include "control/ipsec/ike_glue.h"
 
 #define TICK_MS 200
 

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "control/ike.h"
+#include "control/ike/ike.h"
 #include "lib/esp.h"
 #include "lib/ike_crypto.h"
 #include "lib/ike_wire.h"

@@ -7,7 +7,7 @@
 #include <rte_ring.h>
 
 #include "control/app.h"
-#include "control/ike_glue.h"
+#include "control/ipsec/ike_glue.h"
 #include "lib/ipv4.h"
 #include "lib/proto.h"
 

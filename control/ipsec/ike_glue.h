@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/ike.h"
+#include "control/ike/ike.h"
 #include "lib/config.h"
 
 struct app;

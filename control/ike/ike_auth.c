@@ -8,7 +8,7 @@
 #include <arpa/inet.h>
 #include <openssl/x509.h>
 
-#include "control/ike_priv.h"
+#include "control/ike/ike_priv.h"
 
 /* ---- credentials ---- */
 

@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
-#include "control/ike.h"
+#include "control/ike/ike.h"
 #include "lib/ike_cert.h"
 #include "lib/ike_crypto.h"
 #include "lib/ike_wire.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "control/app.h"
-#include "control/ike_glue.h"
+#include "control/ipsec/ike_glue.h"
 
 const char *nhrp_entry_type_name(uint8_t type)
 {

@@ -9,7 +9,7 @@
 #include <rte_malloc.h>
 
 #include "control/app.h"
-#include "control/ike_glue.h"
+#include "control/ipsec/ike_glue.h"
 #include "lib/addr.h"
 
 static struct sa_rt *sa_build(struct app *a, const struct cfg_sa *p, const struct cfg_sa_dir *d,

@@ -3,7 +3,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "control/ike_priv.h"
+#include "control/ike/ike_priv.h"
 
 /*
  * Both ends of a pair of spokes may start an IKE SA toward each other at

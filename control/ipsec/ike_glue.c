@@ -10,7 +10,7 @@
 #include <rte_mbuf.h>
 
 #include "control/app.h"
-#include "control/ike_glue.h"
+#include "control/ipsec/ike_glue.h"
 #include "lib/addr.h"
 #include "lib/ike_udp.h"
 #include "lib/ike_wire.h"

@@ -6,7 +6,7 @@
 
 #include <arpa/inet.h>
 
-#include "control/ike_priv.h"
+#include "control/ike/ike_priv.h"
 
 static int nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {

@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <openssl/evp.h>
 
-#include "control/ike_priv.h"
+#include "control/ike/ike_priv.h"
 
 #define IKE_COOKIE_ROTATE_MS 120000
 

@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "control/app.h"
-#include "control/ike_glue.h"
+#include "control/ipsec/ike_glue.h"
 #include "lib/addr.h"
 #include "lib/ctlreq.h"
 

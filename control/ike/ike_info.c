@@ -5,7 +5,7 @@
 
 #include <arpa/inet.h>
 
-#include "control/ike_priv.h"
+#include "control/ike/ike_priv.h"
 
 int ike_info_delete_ike_start(struct ike_sa *sa)
 {

@@ -7,7 +7,7 @@
 
 #include <arpa/inet.h>
 
-#include "control/ike_priv.h"
+#include "control/ike/ike_priv.h"
 
 /* ---- small services over the env ---- */
 
