@@ -12,7 +12,6 @@
 
 /* ---- credentials ---- */
 
-int ike_cred_setup(struct ike_engine *e, const struct cfg_ike *conf, struct ike_cred **out);
 int ike_cred_setup(struct ike_engine *e, const struct cfg_ike *conf, struct ike_cred **out)
 {
 	for (unsigned i = 0; i < conf->n_conns; i++) {

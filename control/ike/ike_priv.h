@@ -282,6 +282,9 @@ void ike_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 void ike_cookie_rotate(struct ike_engine *e);
 
 /* ---- ike_auth.c ---- */
+/* Load each connection's certificate credentials into out[] (NULL where
+ * the connection uses PSK only); 0, or -EINVAL (logged) with none kept. */
+int ike_cred_setup(struct ike_engine *e, const struct cfg_ike *conf, struct ike_cred **out);
 int ike_auth_start(struct ike_sa *sa);
 void ike_auth_request(struct ike_sa *sa, uint32_t msg_id, const struct ike_chain *c);
 void ike_auth_response(struct ike_sa *sa, const struct ike_chain *c);

@@ -1232,8 +1232,6 @@ static void ike_conf_free(struct cfg_ike *c)
 	c->secrets = NULL;
 }
 
-int ike_cred_setup(struct ike_engine *e, const struct cfg_ike *conf, struct ike_cred **out);
-
 struct ike_engine *ike_engine_create(const struct ike_env *env, const struct cfg_ike *conf)
 {
 	struct ike_engine *e = calloc(1, sizeof(*e));
