@@ -24,6 +24,8 @@
 #include <rte_mbuf.h>
 
 #include "control/app.h"
+#include "control/api/api.h"
+#include "control/core/core.h"
 #include "control/ipsec/ike_glue.h"
 
 #define TICK_MS 200

@@ -9,6 +9,8 @@
 #include <jansson.h>
 
 #include "control/app.h"
+#include "control/api/api.h"
+#include "control/core/core.h"
 #include "control/ipsec/ike_glue.h"
 #include "lib/addr.h"
 #include "lib/ctlreq.h"

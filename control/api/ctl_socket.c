@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "control/app.h"
+#include "control/api/api.h"
 #include "lib/ctlreq.h"
 
 /*

@@ -5,6 +5,7 @@
 #include <rte_telemetry.h>
 
 #include "control/app.h"
+#include "control/api/api.h"
 
 static struct app *tel_app;
 

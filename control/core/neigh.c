@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 
 #include "control/app.h"
+#include "control/core/core.h"
 #include "lib/addr.h"
 #include "lib/arp.h"
 

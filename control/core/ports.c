@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 
 #include "control/app.h"
+#include "control/core/core.h"
 
 /* The ethdev name of a device string: the part before the first comma. */
 static void dev_name(const char *dev, char *name, size_t len)

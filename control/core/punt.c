@@ -7,6 +7,7 @@
 #include <rte_ring.h>
 
 #include "control/app.h"
+#include "control/core/core.h"
 #include "control/ipsec/ike_glue.h"
 #include "lib/ipv4.h"
 #include "lib/proto.h"

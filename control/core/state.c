@@ -9,6 +9,7 @@
 #include <rte_malloc.h>
 
 #include "control/app.h"
+#include "control/core/core.h"
 #include "control/ipsec/ike_glue.h"
 #include "lib/addr.h"
 #include "lib/u64map.h"

@@ -10,7 +10,9 @@
 #include <rte_mbuf.h>
 
 #include "control/app.h"
+#include "control/core/core.h"
 #include "control/ipsec/ike_glue.h"
+#include "control/peer_events.h"
 #include "lib/addr.h"
 #include "lib/ike_udp.h"
 #include "lib/ike_wire.h"

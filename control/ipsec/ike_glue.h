@@ -43,22 +43,7 @@ const struct ike_glue_counters *ike_glue_counters(const struct app *a);
 const struct cfg_ike_conn *ike_glue_conn(const struct app *a, unsigned t);
 /* True when IKE keys peer in tunnel t: a connection, and no static SA. */
 int ike_glue_wanted(const struct app *a, unsigned t, uint32_t peer);
-/*
- * Peer must be protected: start IKE unless it is up or coming. Returns
- * IKE_PEER_UP also when IKE has nothing to do with the peer (static keys,
- * no connection), IKE_PEER_CONNECTING, or -errno.
- */
-int ike_glue_connect(struct app *a, unsigned t, uint32_t peer);
 /* The engine's view of peer (enum ike_peer_state; IKE_PEER_NONE without an engine). */
 int ike_glue_state(const struct app *a, unsigned t, uint32_t peer);
-/*
- * An NHRP message m (ready for INJECT_NHRP) to peer: when the peer's SA is
- * not up, keep it until it is (or drop it, counted, past the bound or
- * after 30 s) and return 1; 0 when it can go now.
- */
-int ike_glue_hold(struct app *a, unsigned t, uint32_t peer, struct rte_mbuf *m);
-/* NHRP no longer maps anything to peer: delete its IKE SA after a grace
- * time unless it is used again by then. */
-void ike_glue_unused(struct app *a, unsigned t, uint32_t peer);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "control/app.h"
+#include "control/core/core.h"
 #include "lib/addr.h"
 #include "lib/rtnl.h"
 

@@ -155,13 +155,6 @@ void nhrp_cache_tick(struct app *a);
 unsigned nhrp_cache_clear(struct app *a);
 int nhrp_static_sync(struct app *a, const struct dmvpn_config *cfg);
 const char *nhrp_entry_type_name(uint8_t type);
-/* True while NHRP maps something in tunnel t to nbma, or nbma is an NHS. */
-int nhrp_peer_in_use(const struct app *a, unsigned t, uint32_t nbma);
-/* IKEv2 says nbma's protection came up (mappings waiting for it take
- * effect, a waiting NHS is registered with) or went down (its mappings
- * are purged; an NHS is registered with again once IKE is back). */
-void nhrp_ike_peer_event(struct app *a, unsigned t, uint32_t nbma, int up);
-
 /* nhrp_nhs.c */
 void nhrp_nhs_sync(struct app *a, const struct dmvpn_config *cfg);
 void nhrp_nhs_tick(struct app *a);

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "control/app.h"
-#include "control/ipsec/ike_glue.h"
+#include "control/core/core.h"
+#include "control/peer_events.h"
 
 const char *nhrp_entry_type_name(uint8_t type)
 {

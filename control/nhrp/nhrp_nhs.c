@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "control/app.h"
-#include "control/ipsec/ike_glue.h"
+#include "control/peer_events.h"
 
 #define NHS_BACKOFF_MAX_S 32
 #define NHS_DOWN_AFTER 3     /* unanswered registrations before an NHS is down */

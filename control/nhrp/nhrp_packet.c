@@ -9,7 +9,8 @@
 #include <rte_mbuf.h>
 
 #include "control/app.h"
-#include "control/ipsec/ike_glue.h"
+#include "control/core/core.h"
+#include "control/peer_events.h"
 #include "lib/addr.h"
 #include "lib/pkt.h"
 #include "lib/proto.h"

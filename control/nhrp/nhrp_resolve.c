@@ -7,6 +7,7 @@
 #include <rte_mbuf.h>
 
 #include "control/app.h"
+#include "control/core/core.h"
 #include "lib/addr.h"
 #include "lib/ipv4.h"
 #include "lib/proto.h"
