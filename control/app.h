@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include "dataplane/dp.h"
-#include "lib/u64map.h"
-#include "lib/config.h"
+#include "lib/base/u64map.h"
+#include "lib/config/config.h"
 
 #include "control/core/core.h"
 #include "control/ipsec/ipsec.h"

@@ -12,12 +12,12 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
-#include "lib/config.h"
-#include "lib/esp.h"
-#include "lib/replay.h"
-#include "lib/drop.h"
-#include "lib/proto.h"
-#include "lib/tables.h"
+#include "lib/config/config.h"
+#include "lib/esp/esp.h"
+#include "lib/esp/replay.h"
+#include "lib/base/drop.h"
+#include "lib/wire/proto.h"
+#include "lib/tables/tables.h"
 
 #define DP_MAX_WORKERS 16
 #define DP_MAX_BURST 64

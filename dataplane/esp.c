@@ -7,8 +7,8 @@
 
 #include "dataplane/decap.h"
 #include "dataplane/dp.h"
-#include "lib/ipv4.h"
-#include "lib/proto.h"
+#include "lib/wire/ipv4.h"
+#include "lib/wire/proto.h"
 
 #define IPPROTO_ESP_ 50
 #define IPPROTO_IPIP_ 4

@@ -10,8 +10,8 @@
 
 #include "dataplane/decap.h"
 #include "dataplane/dp.h"
-#include "lib/pkt.h"
-#include "lib/proto.h"
+#include "lib/wire/pkt.h"
+#include "lib/wire/proto.h"
 
 /*
  * The shape of a burst (as ipsec-secgw and VPP do it): classify every

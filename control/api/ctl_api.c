@@ -12,8 +12,8 @@
 #include "control/api/api.h"
 #include "control/core/core.h"
 #include "control/ipsec/ike_glue.h"
-#include "lib/addr.h"
-#include "lib/ctlreq.h"
+#include "lib/base/addr.h"
+#include "lib/ctl/ctlreq.h"
 
 struct resp {
 	int status;

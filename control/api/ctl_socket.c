@@ -13,7 +13,7 @@
 
 #include "control/app.h"
 #include "control/api/api.h"
-#include "lib/ctlreq.h"
+#include "lib/ctl/ctlreq.h"
 
 /*
  * Clients are served by the control thread, which also runs NHRP, IKE, ARP and

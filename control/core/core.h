@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "dataplane/dp.h"
-#include "lib/config.h"
+#include "lib/config/config.h"
 
 struct app;
 struct rte_mbuf;

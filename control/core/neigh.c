@@ -9,8 +9,8 @@
 
 #include "control/app.h"
 #include "control/core/core.h"
-#include "lib/addr.h"
-#include "lib/arp.h"
+#include "lib/base/addr.h"
+#include "lib/wire/arp.h"
 
 #define PROBE_INTERVAL_MS 1000
 

@@ -9,8 +9,8 @@
 #include "control/app.h"
 #include "control/core/core.h"
 #include "control/ipsec/ike_glue.h"
-#include "lib/ipv4.h"
-#include "lib/proto.h"
+#include "lib/wire/ipv4.h"
+#include "lib/wire/proto.h"
 
 int app_inject(struct app *a, struct rte_mbuf *m, uint8_t kind, uint8_t out_if)
 {

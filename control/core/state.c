@@ -11,8 +11,8 @@
 #include "control/app.h"
 #include "control/core/core.h"
 #include "control/ipsec/ike_glue.h"
-#include "lib/addr.h"
-#include "lib/u64map.h"
+#include "lib/base/addr.h"
+#include "lib/base/u64map.h"
 
 int app_grow(void **arr, unsigned *cap, unsigned need, size_t esz)
 {

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 
 struct ike_engine;
 

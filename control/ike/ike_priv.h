@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 #include "control/ike/ike.h"
-#include "lib/ike_cert.h"
-#include "lib/ike_crypto.h"
-#include "lib/ike_wire.h"
+#include "lib/ike/ike_cert.h"
+#include "lib/ike/ike_crypto.h"
+#include "lib/wire/ike_wire.h"
 
 enum ike_sa_state {
 	IKE_S_INIT_SENT = 0,      /* initiator: IKE_SA_INIT request out */

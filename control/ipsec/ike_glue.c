@@ -13,11 +13,11 @@
 #include "control/core/core.h"
 #include "control/ipsec/ike_glue.h"
 #include "control/peer_events.h"
-#include "lib/addr.h"
-#include "lib/ike_udp.h"
-#include "lib/ike_wire.h"
-#include "lib/ipv4.h"
-#include "lib/proto.h"
+#include "lib/base/addr.h"
+#include "lib/wire/ike_udp.h"
+#include "lib/wire/ike_wire.h"
+#include "lib/wire/ipv4.h"
+#include "lib/wire/proto.h"
 
 #define HOLD_MAX_MS 30000        /* an NHRP message waits this long for its SA */
 #define GRACE_MS 30000           /* an unused peer's IKE SA outlives its NHRP entry this long */

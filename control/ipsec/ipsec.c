@@ -10,7 +10,7 @@
 
 #include "control/app.h"
 #include "control/ipsec/ike_glue.h"
-#include "lib/addr.h"
+#include "lib/base/addr.h"
 
 static struct sa_rt *sa_build(struct app *a, const struct cfg_sa *p, const struct cfg_sa_dir *d,
 			      int inbound)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 
 struct app;
 struct sa_rt;

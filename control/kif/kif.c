@@ -19,9 +19,9 @@
 
 #include "control/app.h"
 #include "control/core/core.h"
-#include "lib/addr.h"
-#include "lib/ipv4.h"
-#include "lib/u64map.h"
+#include "lib/base/addr.h"
+#include "lib/wire/ipv4.h"
+#include "lib/base/u64map.h"
 
 /* Packets read from one TUN per event: the rest wait for the next round of
  * the event loop (level-triggered), so a chatty daemon cannot starve NHRP. */

@@ -11,8 +11,8 @@
 
 #include "control/app.h"
 #include "control/core/core.h"
-#include "lib/addr.h"
-#include "lib/rtnl.h"
+#include "lib/base/addr.h"
+#include "lib/wire/rtnl.h"
 
 static int kif_of_ifindex(const struct app *a, int ifindex)
 {

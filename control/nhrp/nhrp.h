@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "lib/config.h"
-#include "lib/nhrp.h"
-#include "lib/u64map.h"
+#include "lib/config/config.h"
+#include "lib/wire/nhrp.h"
+#include "lib/base/u64map.h"
 
 struct app;
 struct rte_mbuf;

@@ -11,9 +11,9 @@
 #include "control/app.h"
 #include "control/core/core.h"
 #include "control/peer_events.h"
-#include "lib/addr.h"
-#include "lib/pkt.h"
-#include "lib/proto.h"
+#include "lib/base/addr.h"
+#include "lib/wire/pkt.h"
+#include "lib/wire/proto.h"
 
 static const char *const type_names[] = {
 	[NHRP_RESOLUTION_REQUEST] = "resolution_request",

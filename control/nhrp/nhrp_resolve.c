@@ -8,9 +8,9 @@
 
 #include "control/app.h"
 #include "control/core/core.h"
-#include "lib/addr.h"
-#include "lib/ipv4.h"
-#include "lib/proto.h"
+#include "lib/base/addr.h"
+#include "lib/wire/ipv4.h"
+#include "lib/wire/proto.h"
 
 #define INCOMPLETE_LIFE_S 15     /* via the NHS while resolving */
 #define NEGATIVE_LIFE_S 30       /* via the NHS after a refusal */
