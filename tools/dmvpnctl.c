@@ -19,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "lib/ctl/ctl_paths.h"
+
 #define CTL_DEFAULT_SOCKET "/run/dmvpn/dmvpnd.sock"
 #define CTL_TIMEOUT_MS 10000
 /* `show dmvpn detail` at the daemon's largest peer table (131072) is about 30 MiB;
@@ -50,35 +52,47 @@ static void print_nhs(const json_t *body);
 static void print_shortcuts(const json_t *body);
 static void print_resolutions(const json_t *body);
 
+/* The requests dmvpnd answers (lib/ctl/ctl_paths.h), as they go on the wire. */
+static const char *const ctl_api_method[CTL_API_N] = {
+#define X(name, method, path) [CTL_API_##name] = #method,
+	CTL_API_PATHS(X)
+#undef X
+};
+static const char *const ctl_api_path[CTL_API_N] = {
+#define X(name, method, path) [CTL_API_##name] = path,
+	CTL_API_PATHS(X)
+#undef X
+};
+
 /* Entries without help are aliases, kept out of the usage text's main list. */
 static const struct ctl_cmd {
 	const char *kw[CTL_MAX_WORDS];
-	const char *method;
-	const char *path;
+	enum ctl_api api;
+	const char *query;     /* "" or "?k=v"; a %s takes the command's argument */
 	ctl_printer print;
 	const char *help;
 } ctl_cmds[] = {
-	{{"show", "dmvpn"}, "GET", "/v1/dmvpn", print_dmvpn, "DMVPN peers per tunnel"},
-	{{"show", "dmvpn", "detail"}, "GET", "/v1/dmvpn?detail=true", print_dmvpn_detail,
+	{{"show", "dmvpn"}, CTL_API_DMVPN, "", print_dmvpn, "DMVPN peers per tunnel"},
+	{{"show", "dmvpn", "detail"}, CTL_API_DMVPN, "?detail=true", print_dmvpn_detail,
 	 "the same with tunnel settings, NHRP type and expiry"},
-	{{"show", "nhrp", "cache"}, "GET", "/v1/nhrp/cache", print_nhrp_cache, "NHRP cache"},
-	{{"show", "nhrp", "nhs"}, "GET", "/v1/nhrp/nhs", print_nhs, "next-hop servers"},
-	{{"show", "nhrp", "shortcut"}, "GET", "/v1/nhrp/shortcut", print_shortcuts, "NHRP shortcuts"},
-	{{"show", "nhrp", "resolution"}, "GET", "/v1/nhrp/resolution", print_resolutions,
+	{{"show", "nhrp", "cache"}, CTL_API_NHRP_CACHE, "", print_nhrp_cache, "NHRP cache"},
+	{{"show", "nhrp", "nhs"}, CTL_API_NHRP_NHS, "", print_nhs, "next-hop servers"},
+	{{"show", "nhrp", "shortcut"}, CTL_API_NHRP_SHORTCUT, "", print_shortcuts, "NHRP shortcuts"},
+	{{"show", "nhrp", "resolution"}, CTL_API_NHRP_RESOLUTION, "", print_resolutions,
 	 "outstanding NHRP resolution requests"},
-	{{"show", "ike", "sa"}, "GET", "/v1/ike/sa", print_ike_sa, "IKEv2 security associations"},
-	{{"clear", "ike", "sa"}, "DELETE", "/v1/ike/sa?peer=%s", print_terminated,
+	{{"show", "ike", "sa"}, CTL_API_IKE_SA, "", print_ike_sa, "IKEv2 security associations"},
+	{{"clear", "ike", "sa"}, CTL_API_IKE_SA_DELETE, "?peer=%s", print_terminated,
 	 "delete the IKE SA with a peer (NBMA address)"},
-	{{"show", "ipsec", "sa"}, "GET", "/v1/ipsec/sa", print_ipsec_sa, "ESP security associations"},
-	{{"show", "interfaces"}, "GET", "/v1/interfaces", print_interfaces, "ports and tunnels"},
-	{{"show", "routes"}, "GET", "/v1/routes", print_routes, "routing table (show ip route)"},
-	{{"show", "ip", "route"}, "GET", "/v1/routes", print_routes, NULL},
-	{{"show", "arp"}, "GET", "/v1/neighbors", print_neighbors, "ARP table (show neighbors)"},
-	{{"show", "neighbors"}, "GET", "/v1/neighbors", print_neighbors, NULL},
-	{{"show", "counters"}, "GET", "/v1/counters", print_counters, "packet and drop counters"},
-	{{"clear", "nhrp", "cache"}, "DELETE", "/v1/nhrp/cache", print_cleared,
+	{{"show", "ipsec", "sa"}, CTL_API_IPSEC_SA, "", print_ipsec_sa, "ESP security associations"},
+	{{"show", "interfaces"}, CTL_API_INTERFACES, "", print_interfaces, "ports and tunnels"},
+	{{"show", "routes"}, CTL_API_ROUTES, "", print_routes, "routing table (show ip route)"},
+	{{"show", "ip", "route"}, CTL_API_ROUTES, "", print_routes, NULL},
+	{{"show", "arp"}, CTL_API_NEIGHBORS, "", print_neighbors, "ARP table (show neighbors)"},
+	{{"show", "neighbors"}, CTL_API_NEIGHBORS, "", print_neighbors, NULL},
+	{{"show", "counters"}, CTL_API_COUNTERS, "", print_counters, "packet and drop counters"},
+	{{"clear", "nhrp", "cache"}, CTL_API_NHRP_CACHE_CLEAR, "", print_cleared,
 	 "remove dynamic NHRP entries (static maps stay)"},
-	{{"reload"}, "POST", "/v1/reload", print_reloaded, "re-read the configuration file"},
+	{{"reload"}, CTL_API_RELOAD, "", print_reloaded, "re-read the configuration file"},
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -188,7 +202,7 @@ static const struct ctl_cmd *ctl_lookup(int n, char **w, bool *ambiguous)
 			continue;
 		if (exact)
 			return c;
-		if (found && (strcmp(found->path, c->path) || strcmp(found->method, c->method)))
+		if (found && (found->api != c->api || strcmp(found->query, c->query)))
 			*ambiguous = true;
 		found = found ? found : c;
 	}
@@ -1559,11 +1573,16 @@ int main(int argc, char **argv)
 		method = words[1];
 		path = words[2];
 		/* a request a command also makes gets that command's plain output */
-		for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
-			if (!strcmp(ctl_cmds[i].method, method) && !strcmp(ctl_cmds[i].path, path)) {
-				print = ctl_cmds[i].print;
+		for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
+			const struct ctl_cmd *c = &ctl_cmds[i];
+			size_t plen = strlen(ctl_api_path[c->api]);
+
+			if (!strcmp(ctl_api_method[c->api], method) &&
+			    !strncmp(ctl_api_path[c->api], path, plen) && !strcmp(path + plen, c->query)) {
+				print = c->print;
 				break;
 			}
+		}
 		if (nwords == 4) {
 			body = json_loads(words[3], JSON_DECODE_ANY, &jerr);
 			if (!body)
@@ -1574,12 +1593,12 @@ int main(int argc, char **argv)
 		/* A command whose path has a %s takes one argument after its words. */
 		if (!cmd && !ambiguous && nwords > 1) {
 			cmd = ctl_lookup(nwords - 1, words, &ambiguous);
-			if (cmd && !strstr(cmd->path, "%s"))
+			if (cmd && !strstr(cmd->query, "%s"))
 				cmd = NULL;
 			if (cmd)
 				arg = words[--nwords];
 		}
-		if (cmd && strstr(cmd->path, "%s") && !arg)
+		if (cmd && strstr(cmd->query, "%s") && !arg)
 			ctl_usage_error(ctl_format("%s %s %s needs an argument", cmd->kw[0], cmd->kw[1],
 						   cmd->kw[2] ? cmd->kw[2] : ""));
 		if (!cmd) {
@@ -1593,8 +1612,15 @@ int main(int argc, char **argv)
 			}
 			ctl_usage_error(ctl_format("%s command: %s", ambiguous ? "ambiguous" : "unknown", s));
 		}
-		method = cmd->method;
-		path = arg ? (path_buf = ctl_format(cmd->path, arg)) : cmd->path;
+		method = ctl_api_method[cmd->api];
+		path_buf = ctl_format("%s%s", ctl_api_path[cmd->api], cmd->query);
+		if (arg) {
+			char *t = ctl_format(path_buf, arg);
+
+			free(path_buf);
+			path_buf = t;
+		}
+		path = path_buf;
 		print = cmd->print;
 	}
 

@@ -13,6 +13,7 @@
 #include "control/core/core.h"
 #include "control/ipsec/ike_glue.h"
 #include "lib/base/addr.h"
+#include "lib/ctl/ctl_paths.h"
 #include "lib/ctl/ctlreq.h"
 
 struct resp {
@@ -669,25 +670,33 @@ static json_t *ike_counters_json(const struct app *a)
 	return o;
 }
 
+typedef void ctl_handler(struct app *, const struct ctlreq *, struct resp *);
+
+/* Every request of lib/ctl/ctl_paths.h has its handler here. */
+static ctl_handler *const api_fn[CTL_API_N] = {
+	[CTL_API_INTERFACES] = get_interfaces,
+	[CTL_API_ROUTES] = get_routes,
+	[CTL_API_NEIGHBORS] = get_neighbors,
+	[CTL_API_NHRP_CACHE] = get_nhrp_cache,
+	[CTL_API_NHRP_CACHE_CLEAR] = del_nhrp_cache,
+	[CTL_API_NHRP_NHS] = get_nhrp_nhs,
+	[CTL_API_NHRP_SHORTCUT] = get_nhrp_shortcut,
+	[CTL_API_NHRP_RESOLUTION] = get_nhrp_resolution,
+	[CTL_API_IKE_SA] = get_ike_sa,
+	[CTL_API_IKE_SA_DELETE] = del_ike_sa,
+	[CTL_API_IPSEC_SA] = get_ipsec_sa,
+	[CTL_API_DMVPN] = get_dmvpn,
+	[CTL_API_COUNTERS] = get_counters,
+	[CTL_API_RELOAD] = post_reload,
+};
+
 static const struct route {
 	int method;
 	const char *path;
-	void (*fn)(struct app *, const struct ctlreq *, struct resp *);
-} api[] = {
-	{CTL_GET, "/v1/interfaces", get_interfaces},
-	{CTL_GET, "/v1/routes", get_routes},
-	{CTL_GET, "/v1/neighbors", get_neighbors},
-	{CTL_GET, "/v1/nhrp/cache", get_nhrp_cache},
-	{CTL_DELETE, "/v1/nhrp/cache", del_nhrp_cache},
-	{CTL_GET, "/v1/nhrp/nhs", get_nhrp_nhs},
-	{CTL_GET, "/v1/nhrp/shortcut", get_nhrp_shortcut},
-	{CTL_GET, "/v1/nhrp/resolution", get_nhrp_resolution},
-	{CTL_GET, "/v1/ike/sa", get_ike_sa},
-	{CTL_DELETE, "/v1/ike/sa", del_ike_sa},
-	{CTL_GET, "/v1/ipsec/sa", get_ipsec_sa},
-	{CTL_GET, "/v1/dmvpn", get_dmvpn},
-	{CTL_GET, "/v1/counters", get_counters},
-	{CTL_POST, "/v1/reload", post_reload},
+} api[CTL_API_N] = {
+#define X(name, method, path) [CTL_API_##name] = {CTL_##method, path},
+	CTL_API_PATHS(X)
+#undef X
 };
 
 char *ctl_api_handle(struct app *a, const char *line, size_t len)
@@ -712,7 +721,7 @@ char *ctl_api_handle(struct app *a, const char *line, size_t len)
 				break;
 			}
 			if (api[i].method == q.method) {
-				api[i].fn(a, &q, &r);
+				api_fn[i](a, &q, &r);
 				break;
 			}
 		}
