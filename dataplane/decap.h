@@ -8,7 +8,7 @@
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
 
-#include "dataplane/dp.h"
+#include "dataplane/dp_priv.h"
 #include "lib/wire/ipv4.h"
 #include "lib/wire/pkt.h"
 #include "lib/wire/proto.h"

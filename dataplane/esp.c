@@ -6,7 +6,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/decap.h"
-#include "dataplane/dp.h"
+#include "dataplane/dp_priv.h"
 #include "lib/wire/ipv4.h"
 #include "lib/wire/proto.h"
 

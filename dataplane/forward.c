@@ -9,7 +9,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/decap.h"
-#include "dataplane/dp.h"
+#include "dataplane/dp_priv.h"
 #include "lib/wire/pkt.h"
 #include "lib/wire/proto.h"
 
