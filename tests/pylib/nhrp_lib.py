@@ -3,18 +3,16 @@
 own NHRP packets (tcpdump's captures) and packets built here, its output decoded by
 tshark (PDML) and compared with what Cisco sent in the same exchange.
 
-The dataplane harness (tests/dataplane/harness.py) starts and stops the daemon; Node
+The dataplane harness (tests/pylib/harness.py) starts and stops the daemon; Node
 gives it a configuration that matches a capture's addressing.
 """
 import os
 import struct
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "dataplane"))
 
 import harness  # noqa: E402
 

@@ -5,7 +5,7 @@ SAs toward several peers, ESP made by scapy or by hand, tshark decrypting ESP.
     peer i: NBMA 192.0.2.(100+i), MAC 02:00:00:00:02:ii, tunnel 198.51.100.(100+i),
             LAN 198.19.i.0/24 (route via its tunnel address), one SA each
 
-The dataplane harness (tests/dataplane/harness.py) runs the daemon; EspHub only
+The dataplane harness (tests/pylib/harness.py) runs the daemon; EspHub only
 writes a different configuration. Three independent ways to make or open ESP:
   * scapy.layers.ipsec.SecurityAssociation (the ESP the peers send, and a
     second decryption of what the hub sends);
@@ -18,10 +18,6 @@ import hashlib
 import hmac
 import os
 import struct
-import sys
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "dataplane"))
 
 import harness  # noqa: E402
 from harness import log  # noqa: E402,F401

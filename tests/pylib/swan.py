@@ -27,10 +27,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "nhrp"))
-
 import nhrp_lib as NL  # noqa: E402  (NHRP builders shared with the conformance tests)
-sys.path.insert(0, os.path.join(REPO, "tests", "dataplane"))
 import harness  # noqa: E402  (the control-socket client shared with the pcap tests)
 
 SKIP = 77
