@@ -35,6 +35,7 @@ struct ctl_counters {
 };
 
 struct ctl_client;
+struct peer_listener;
 
 struct app {
 	struct dmvpn_config cfg;
@@ -83,6 +84,7 @@ struct app {
 
 	struct ike_engine *ike;    /* IKEv2; NULL without ike connections */
 	struct ike_glue *ikg;      /* its environment and DMVPN state (ike_glue.c) */
+	const struct peer_listener *peer_listener; /* told of peers' protection (NHRP) */
 };
 
 /* Logging to stderr (control thread only). */

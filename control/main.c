@@ -27,6 +27,7 @@
 #include "control/api/api.h"
 #include "control/core/core.h"
 #include "control/ipsec/ike_glue.h"
+#include "control/peer_events.h"
 
 #define TICK_MS 200
 
@@ -324,6 +325,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (dataplane_init(a) || ports_init(a) || events_init(a))
 		goto out;
+	/* NHRP hears from IPsec of its peers' protection through this. */
+	a->peer_listener = &nhrp_peer_listener;
 	if (ipsec_check(a, &a->cfg, err, sizeof(err)) || state_apply(a, &a->cfg, err, sizeof(err))) {
 		LOG(a, "%s", err);
 		goto out;

@@ -11,11 +11,12 @@ struct app;
 struct rte_mbuf;
 
 /*
- * The only calls between the two rooms: NHRP (control/nhrp) asks IPsec
+ * All that passes between the two rooms: NHRP (control/nhrp) asks IPsec
  * (control/ipsec/ike_glue.c) for protection and hands it the messages
- * that must wait for it; IPsec tells NHRP when a peer's protection comes
- * or goes and asks whether NHRP still uses a peer. Each side includes this
- * header, never the other's.
+ * that must wait for it; IPsec tells a listener when a peer's protection
+ * comes or goes and asks it whether a peer is still used, without knowing
+ * that NHRP is that listener. Each side includes this header, never the
+ * other's.
  */
 
 /* ---- NHRP -> IPsec ---- */
@@ -35,12 +36,18 @@ int ike_glue_hold(struct app *a, unsigned t, uint32_t peer, struct rte_mbuf *m);
  * time unless it is used again by then. */
 void ike_glue_unused(struct app *a, unsigned t, uint32_t peer);
 
-/* ---- IPsec -> NHRP ---- */
-/* True while NHRP maps something in tunnel t to nbma, or nbma is an NHS. */
-int nhrp_peer_in_use(const struct app *a, unsigned t, uint32_t nbma);
-/* IKEv2 says nbma's protection came up (mappings waiting for it take
- * effect, a waiting NHS is registered with) or went down (its mappings
- * are purged; an NHS is registered with again once IKE is back). */
-void nhrp_ike_peer_event(struct app *a, unsigned t, uint32_t nbma, int up);
+/* ---- IPsec -> NHRP: the listener main.c registers (a->peer_listener) ---- */
+struct peer_listener {
+	/* IKEv2 says nbma's protection in tunnel t came up (up = 1) or went down. */
+	void (*sa_event)(struct app *a, unsigned t, uint32_t nbma, int up);
+	/* True while the listener still uses nbma in tunnel t: IPsec keeps its SA. */
+	int (*in_use)(const struct app *a, unsigned t, uint32_t nbma);
+};
+
+/* NHRP's: when a peer's protection comes up, mappings waiting for it take
+ * effect and a waiting NHS is registered with; when it goes down, the
+ * peer's mappings are purged and an NHS is registered with again once IKE
+ * is back. A peer is in use while NHRP maps something to it or it is an NHS. */
+extern const struct peer_listener nhrp_peer_listener;
 
 #endif

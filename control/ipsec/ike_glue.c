@@ -170,7 +170,8 @@ static void env_peer_event(void *ctx, unsigned tunnel, uint32_t peer, int up)
 	LOG(a, "IKE: peer %s on %s %s", addr_fmt(peer, s), state_ifname(a, DP_IF_TUNNEL(tunnel)),
 	    up ? "protected" : "down");
 	hold_release(a, tunnel, peer, up);
-	nhrp_ike_peer_event(a, tunnel, peer, up);
+	if (a->peer_listener)
+		a->peer_listener->sa_event(a, tunnel, peer, up);
 }
 
 static uint64_t env_now_ms(void *ctx)
@@ -362,7 +363,7 @@ void ike_glue_tick(struct app *a)
 			continue;
 		}
 		/* Used again meanwhile (a new mapping, or our NHS): keep it. */
-		if (!nhrp_peer_in_use(a, g->tunnel, g->peer)) {
+		if (!a->peer_listener || !a->peer_listener->in_use(a, g->tunnel, g->peer)) {
 			DBG(a, "IKE: %s unused for %u s: deleting its IKE SA", addr_fmt(g->peer, s),
 			    GRACE_MS / 1000);
 			a->ikg->cnt.unused_deleted++;

@@ -265,7 +265,7 @@ int nhrp_static_sync(struct app *a, const struct dmvpn_config *cfg)
 	return 0;
 }
 
-int nhrp_peer_in_use(const struct app *a, unsigned t, uint32_t nbma)
+static int nhrp_peer_in_use(const struct app *a, unsigned t, uint32_t nbma)
 {
 	if (nhrp_nhs_is(a, t, nbma))
 		return 1;
@@ -279,7 +279,7 @@ int nhrp_peer_in_use(const struct app *a, unsigned t, uint32_t nbma)
 	return 0;
 }
 
-void nhrp_ike_peer_event(struct app *a, unsigned t, uint32_t nbma, int up)
+static void nhrp_ike_peer_event(struct app *a, unsigned t, uint32_t nbma, int up)
 {
 	for (unsigned i = 0; i < a->n_nhrp;) {
 		struct nhrp_entry *e = &a->nhrp[i];
@@ -302,3 +302,8 @@ void nhrp_ike_peer_event(struct app *a, unsigned t, uint32_t nbma, int up)
 	}
 	nhrp_nhs_ike_event(a, t, nbma, up);
 }
+
+const struct peer_listener nhrp_peer_listener = {
+	.sa_event = nhrp_ike_peer_event,
+	.in_use = nhrp_peer_in_use,
+};
