@@ -24,16 +24,15 @@ enum { CTL_ERR_NODATA = 100000, CTL_ERR_TRUNCATED, CTL_ERR_TOOBIG };
 
 typedef void (*ctl_printer)(const json_t *body);
 
-/* main.c */
-__attribute__((format(printf, 1, 2))) void ctl_warn(const char *fmt, ...);
-void *ctl_check_alloc(void *p);
-__attribute__((format(printf, 1, 2))) char *ctl_format(const char *fmt, ...);
-
 /* client.c */
 int ctl_request(const char *sock, const char *req, char **line, size_t *len);
 char *ctl_build_request(const char *method, const char *path, json_t *body);
 
 /* render.c */
+__attribute__((format(printf, 1, 2))) void ctl_warn(const char *fmt, ...);
+/* p, or exit on allocation failure. */
+void *ctl_check_alloc(void *p);
+__attribute__((format(printf, 1, 2))) char *ctl_format(const char *fmt, ...);
 /* How print_rows makes a cell from a row object's key. */
 enum ctl_fmt { CTL_FMT_VALUE = 0, CTL_FMT_SECONDS, CTL_FMT_AGE };
 

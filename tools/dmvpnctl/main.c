@@ -66,45 +66,6 @@ static const struct ctl_cmd {
 	{{"reload"}, CTL_API_RELOAD, "", print_reloaded, "re-read the configuration file"},
 };
 
-__attribute__((format(printf, 1, 2)))
-void ctl_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dmvpnctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* A CLI has nothing better to do on allocation failure than to stop. */
-void *ctl_check_alloc(void *p)
-{
-	if (!p) {
-		ctl_warn("out of memory");
-		exit(CTL_EXIT_FAIL);
-	}
-	return p;
-}
-
-__attribute__((format(printf, 1, 2)))
-char *ctl_format(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	s = ctl_check_alloc(malloc((size_t)(n < 0 ? 0 : n) + 1));
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 static void ctl_usage(FILE *f)
 {
 	fputs("usage: dmvpnctl [-s SOCKET] COMMAND... [--json]\n"
