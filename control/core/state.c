@@ -14,24 +14,6 @@
 #include "lib/base/addr.h"
 #include "lib/base/u64map.h"
 
-int app_grow(void **arr, unsigned *cap, unsigned need, size_t esz)
-{
-	void *n;
-	unsigned c;
-
-	if (need <= *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 16;
-	while (c < need)
-		c *= 2;
-	n = realloc(*arr, (size_t)c * esz);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = c;
-	return 0;
-}
-
 const char *state_ifname(const struct app *a, unsigned ifidx)
 {
 	if (DP_IF_IS_TUNNEL(ifidx)) {
