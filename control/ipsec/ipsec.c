@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* IPsec SAs in the control thread: install (static now, IKEv2 later), lifetimes, show. */
+/* IPsec SAs in the control thread: install (static and IKEv2), lifetimes, show. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
