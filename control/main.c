@@ -24,37 +24,14 @@
 #include <rte_mbuf.h>
 
 #include "control/app.h"
-#include "control/ike_glue.h"
+#include "control/api/api.h"
+#include "control/core/core.h"
+#include "control/ipsec/ike_glue.h"
+#include "control/peer_events.h"
 
 #define TICK_MS 200
 
 static struct app the_app;
-
-void app_log(struct app *a, int debug, const char *fmt, ...)
-{
-	struct timespec ts;
-	struct tm tm;
-	va_list ap;
-
-	if (debug && !a->verbose)
-		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	fprintf(stderr, "%02d:%02d:%02d.%03ld dmvpnd: ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		ts.tv_nsec / 1000000);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-uint64_t app_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void usage(FILE *f)
 {
@@ -322,6 +299,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (dataplane_init(a) || ports_init(a) || events_init(a))
 		goto out;
+	/* NHRP hears from IPsec of its peers' protection through this. */
+	a->peer_listener = &nhrp_peer_listener;
 	if (ipsec_check(a, &a->cfg, err, sizeof(err)) || state_apply(a, &a->cfg, err, sizeof(err))) {
 		LOG(a, "%s", err);
 		goto out;

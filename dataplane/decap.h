@@ -8,10 +8,10 @@
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
 
-#include "dataplane/dp.h"
-#include "lib/ipv4.h"
-#include "lib/pkt.h"
-#include "lib/proto.h"
+#include "dataplane/dp_priv.h"
+#include "lib/wire/ipv4.h"
+#include "lib/wire/pkt.h"
+#include "lib/wire/proto.h"
 
 static inline void punt(struct worker *w, struct tx_buf *tb, struct rte_mbuf *m, uint8_t why)
 {

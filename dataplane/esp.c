@@ -6,9 +6,9 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/decap.h"
-#include "dataplane/dp.h"
-#include "lib/ipv4.h"
-#include "lib/proto.h"
+#include "dataplane/dp_priv.h"
+#include "lib/wire/ipv4.h"
+#include "lib/wire/proto.h"
 
 #define IPPROTO_ESP_ 50
 #define IPPROTO_IPIP_ 4

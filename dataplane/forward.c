@@ -9,9 +9,9 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/decap.h"
-#include "dataplane/dp.h"
-#include "lib/pkt.h"
-#include "lib/proto.h"
+#include "dataplane/dp_priv.h"
+#include "lib/wire/pkt.h"
+#include "lib/wire/proto.h"
 
 /*
  * The shape of a burst (as ipsec-secgw and VPP do it): classify every

@@ -19,7 +19,6 @@ import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_control import DMVPNCTL, DMVPND, check, make_config  # noqa: E402
 import test_control  # noqa: E402
 

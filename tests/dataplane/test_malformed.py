@@ -20,7 +20,7 @@ harness.require()
 from scapy.all import ARP, ICMP, IP, Ether, Raw  # noqa: E402
 from scapy.utils import checksum  # noqa: E402
 
-VECTORS = os.path.join(harness.HERE, "vectors")
+VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vectors")
 SPOKE1_NBMA, SPOKE1_MAC = harness.SPOKE1
 HOST0_IP, HOST0_MAC = harness.HOST0
 

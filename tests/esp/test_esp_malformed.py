@@ -25,7 +25,7 @@ esplib.require()
 
 from scapy.all import ICMP, IP, Ether, Raw  # noqa: E402
 
-VECTORS = os.path.join(esplib.HERE, "vectors")
+VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vectors")
 M0 = SA(0, "aes128gcm16")
 M1 = SA(1, "aes128gcm16", mode="tunnel", udp=True)
 M2 = SA(2, "aes128-sha1")

@@ -14,12 +14,10 @@ the unique binding stays the victim's, and the hub answers A, never the victim.
     attacker A (SA A, tunnel/UDP) -/
 """
 import os
-import sys
 
 import esplib
 from esplib import harness, HUB_NBMA
 
-sys.path.insert(0, os.path.join(os.path.dirname(esplib.HERE), "nhrp"))
 import nhrp_lib  # noqa: E402
 
 esplib.require()

@@ -19,10 +19,6 @@ a nonce and both NAT_DETECTION notifies; the NAT_D hashes are recomputed here
 import hashlib
 import os
 import struct
-import sys
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 
 import esplib  # noqa: E402
 from esplib import harness, log  # noqa: E402

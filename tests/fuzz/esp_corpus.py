@@ -13,7 +13,7 @@ import sys
 from scapy.all import IP, Raw, raw
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
-# lib/esp enum order: name, scapy crypt algo, key bytes (incl. salt), auth algo, key bytes
+# lib/esp/esp enum order: name, scapy crypt algo, key bytes (incl. salt), auth algo, key bytes
 ALGS = [
     ('null', 'NULL', 0, 'NULL', 0),
     ('aes128gcm16', 'AES-GCM', 20, 'NULL', 0),

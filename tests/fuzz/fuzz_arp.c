@@ -4,9 +4,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "lib/arp.h"
-#include "lib/pkt.h"
-#include "lib/proto.h"
+#include "lib/wire/arp.h"
+#include "lib/wire/pkt.h"
+#include "lib/wire/proto.h"
 
 #define ASSERT(c) do { if (!(c)) __builtin_trap(); } while (0)
 

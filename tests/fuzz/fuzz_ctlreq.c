@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "lib/ctlreq.h"
+#include "lib/ctl/ctlreq.h"
 
 #define ASSERT(c) do { if (!(c)) __builtin_trap(); } while (0)
 

@@ -18,7 +18,8 @@
 #include <rte_ring.h>
 
 #include "dataplane/dp.h"
-#include "lib/ipv4.h"
+#include "dataplane/dp_priv.h"
+#include "lib/wire/ipv4.h"
 
 #define ASSERT(c) do { if (!(c)) __builtin_trap(); } while (0)
 

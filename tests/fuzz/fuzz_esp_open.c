@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/esp.h"
+#include "lib/esp/esp.h"
 
 #define ASSERT(c) do { if (!(c)) __builtin_trap(); } while (0)
 

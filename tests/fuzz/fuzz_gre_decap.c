@@ -4,11 +4,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "lib/drop.h"
-#include "lib/gre.h"
-#include "lib/ipv4.h"
-#include "lib/pkt.h"
-#include "lib/proto.h"
+#include "lib/base/drop.h"
+#include "lib/wire/gre.h"
+#include "lib/wire/ipv4.h"
+#include "lib/wire/pkt.h"
+#include "lib/wire/proto.h"
 
 /* A broken invariant is a crash, so libFuzzer keeps the input. */
 #define ASSERT(c) do { if (!(c)) __builtin_trap(); } while (0)

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "lib/ike_wire.h"
+#include "lib/wire/ike_wire.h"
 
 #define ASSERT(c) do { if (!(c)) __builtin_trap(); } while (0)
 

@@ -6,7 +6,7 @@
 
 #include <arpa/inet.h>
 
-#include "control/ike.h"
+#include "control/ike/ike.h"
 #include "tests/unit/test_rng.h"
 
 #define ASSERT(c) do { if (!(c)) __builtin_trap(); } while (0)

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* libFuzzer target: IKE's UDP datagram checks and IPv4 reassembly (lib/ike_udp), with build round trips. */
+/* libFuzzer target: IKE's UDP datagram checks and IPv4 reassembly (lib/wire/ike_udp), with build round trips. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/ike_udp.h"
-#include "lib/proto.h"
+#include "lib/wire/ike_udp.h"
+#include "lib/wire/proto.h"
 
 #define ASSERT(c) do { if (!(c)) __builtin_trap(); } while (0)
 

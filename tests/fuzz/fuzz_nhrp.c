@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/ipv4.h"
-#include "lib/nhrp.h"
+#include "lib/wire/ipv4.h"
+#include "lib/wire/nhrp.h"
 
 #define ASSERT(c) do { if (!(c)) __builtin_trap(); } while (0)
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* libFuzzer target: rtnetlink route messages (lib/rtnl), as the kernel-route listener reads them. */
+/* libFuzzer target: rtnetlink route messages (lib/wire/rtnl), as the kernel-route listener reads them. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/addr.h"
-#include "lib/rtnl.h"
+#include "lib/base/addr.h"
+#include "lib/wire/rtnl.h"
 
 #define ASSERT(c) do { if (!(c)) __builtin_trap(); } while (0)
 

@@ -22,14 +22,11 @@ import os
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tests", "nhrp"))
-sys.path.insert(0, os.path.join(REPO, "tests", "esp"))
 
 import nhrp_lib as L  # noqa: E402
 import esplib as E  # noqa: E402

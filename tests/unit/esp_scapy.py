@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-# scapy as the independent oracle of lib/esp: opens the packets esp_seal made
+# scapy as the independent oracle of lib/esp/esp: opens the packets esp_seal made
 # (test_esp --dump) with scapy.layers.ipsec and checks payload, trailer, IVs.
 # Usage: esp_scapy.py path/to/test_esp. Exit 77 (skipped) without scapy.
 import hmac
@@ -19,7 +19,7 @@ except ImportError as e:
     print('SKIP: %s' % e)
     sys.exit(77)
 
-# lib/esp name -> scapy crypt algo, scapy auth algo, hashlib digest, ICV length
+# lib/esp/esp name -> scapy crypt algo, scapy auth algo, hashlib digest, ICV length
 ALGS = {
     'null': ('NULL', 'NULL', None, 0),
     'aes128gcm16': ('AES-GCM', 'NULL', None, 16),

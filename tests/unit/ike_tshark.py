@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-# tshark as the independent oracle of lib/ike_crypto's SK payload: Wireshark's
+# tshark as the independent oracle of lib/ike/ike_crypto's SK payload: Wireshark's
 # isakmp dissector decrypts what ike_sk_seal made (test_ike_crypto --dump)
 # with the keys in its ikev2_decryption_table, checks the ICV (AES-GCM's tag
 # with RFC 5282's AAD and nonce, or the HMAC over header..ciphertext) and

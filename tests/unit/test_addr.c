@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/addr: IPv4 address, prefix and MAC text forms. */
+/* Unit tests of lib/base/addr: IPv4 address, prefix and MAC text forms. */
 #include <arpa/inet.h>
 #include <errno.h>
 
-#include "lib/addr.h"
+#include "lib/base/addr.h"
 #include "check.h"
 
 static void test_addr_parse(void)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/arp: RFC 826 request/reply building and parsing. */
+/* Unit tests of lib/wire/arp: RFC 826 request/reply building and parsing. */
 #include <arpa/inet.h>
 #include <errno.h>
 
-#include "lib/arp.h"
+#include "lib/wire/arp.h"
 #include "check.h"
 
 /* Frames from scapy: Ether()/ARP(op=1, ...) and Ether()/ARP(op=2, ...). */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/config: example configs load; bad ones fail with "FILE:LINE: setting 'path': reason". */
+/* Unit tests of lib/config/config: example configs load; bad ones fail with "FILE:LINE: setting 'path': reason". */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <unistd.h>
 
-#include "lib/config.h"
+#include "lib/config/config.h"
 #include "check.h"
 
 static char tmpdir[] = "/tmp/dmvpn-test-config-XXXXXX";

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/ctlreq: control-socket request lines -> method, path, query, body, status. */
-#include "lib/ctlreq.h"
+/* Unit tests of lib/ctl/ctlreq: control-socket request lines -> method, path, query, body, status. */
+#include "lib/ctl/ctlreq.h"
 #include "check.h"
 
 #define Q8 "a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8"

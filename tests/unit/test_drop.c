@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/drop: every drop reason has one unique, counter-friendly name. */
-#include "lib/drop.h"
+/* Unit tests of lib/base/drop: every drop reason has one unique, counter-friendly name. */
+#include "lib/base/drop.h"
 #include "check.h"
 
 int main(void)

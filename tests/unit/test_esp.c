@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/esp: published known answers, scapy-made packets, round trips, tampering, truncation. */
+/* Unit tests of lib/esp/esp: published known answers, scapy-made packets, round trips, tampering, truncation. */
 #include <arpa/inet.h>
 #include <errno.h>
 
-#include "lib/esp.h"
+#include "lib/esp/esp.h"
 #include "check.h"
 
 #define BUF 2048

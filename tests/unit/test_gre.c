@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/gre: RFC 2784/2890 header parsing, checksum, truncation and building. */
+/* Unit tests of lib/wire/gre: RFC 2784/2890 header parsing, checksum, truncation and building. */
 #include <arpa/inet.h>
 
-#include "lib/drop.h"
-#include "lib/gre.h"
-#include "lib/ipv4.h"
+#include "lib/base/drop.h"
+#include "lib/wire/gre.h"
+#include "lib/wire/ipv4.h"
 #include "check.h"
 
 /* Checksum, key 1000 and sequence 7 around an ICMP echo; checksum 0x4410

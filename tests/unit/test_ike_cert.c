@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/ike_cert: a CA and RSA/ECDSA leaves made by the openssl CLI; every AUTH method both ways. */
+/* Unit tests of lib/ike/ike_cert: a CA and RSA/ECDSA leaves made by the openssl CLI; every AUTH method both ways. */
 #include <errno.h>
 #include <stdarg.h>
 
-#include "lib/ike_cert.h"
+#include "lib/ike/ike_cert.h"
 #include "check.h"
 
 static char dir[] = "/tmp/ike_cert_XXXXXX";

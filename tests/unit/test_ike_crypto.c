@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/ike_crypto: RFC/NIST known answers, tcpdump's ikev2pI2 SK payload, round trips, bad input. */
+/* Unit tests of lib/ike/ike_crypto: RFC/NIST known answers, tcpdump's ikev2pI2 SK payload, round trips, bad input. */
 #include <errno.h>
 
-#include "lib/esp.h"
-#include "lib/ike_crypto.h"
+#include "lib/esp/esp.h"
+#include "lib/ike/ike_crypto.h"
 #include "check.h"
 #include "ike_vectors.h"
 

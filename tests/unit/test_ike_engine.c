@@ -9,10 +9,10 @@
 #include <time.h>
 
 #include "check.h"
-#include "control/ike.h"
-#include "lib/esp.h"
-#include "lib/ike_crypto.h"
-#include "lib/ike_wire.h"
+#include "control/ike/ike.h"
+#include "lib/esp/esp.h"
+#include "lib/ike/ike_crypto.h"
+#include "lib/wire/ike_wire.h"
 #include "tests/unit/test_rng.h"
 
 /* ---- the mocked world ---- */

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/ike_udp: IKE's UDP datagrams (checksum, marker, lengths) and their IPv4 reassembly. */
+/* Unit tests of lib/wire/ike_udp: IKE's UDP datagrams (checksum, marker, lengths) and their IPv4 reassembly. */
 #include <arpa/inet.h>
 #include <errno.h>
 
-#include "lib/ike_udp.h"
-#include "lib/proto.h"
+#include "lib/wire/ike_udp.h"
+#include "lib/wire/proto.h"
 #include "check.h"
 
 static uint32_t A, B;            /* 192.0.2.11 -> 192.0.2.1 */
 
-/* The RFC 768 checksum the long way: a reference independent of lib/ipv4. */
+/* The RFC 768 checksum the long way: a reference independent of lib/wire/ipv4. */
 static uint16_t ref_cksum(uint32_t src, uint32_t dst, const uint8_t *u, size_t n)
 {
 	uint8_t ph[12];

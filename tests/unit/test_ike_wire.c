@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/ike_wire: tcpdump's IKEv2 captures parsed and rebuilt, payload round trips, malformed input. */
+/* Unit tests of lib/wire/ike_wire: tcpdump's IKEv2 captures parsed and rebuilt, payload round trips, malformed input. */
 #include <arpa/inet.h>
 #include <errno.h>
 
-#include "lib/ike_wire.h"
+#include "lib/wire/ike_wire.h"
 #include "check.h"
 #include "ike_vectors.h"
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/ipv4: checksums, header validation, TTL decrement, builder, address classes. */
+/* Unit tests of lib/wire/ipv4: checksums, header validation, TTL decrement, builder, address classes. */
 #include <arpa/inet.h>
 
-#include "lib/drop.h"
-#include "lib/ipv4.h"
+#include "lib/base/drop.h"
+#include "lib/wire/ipv4.h"
 #include "check.h"
 
 /* Known answers computed with scapy (IP(...).chksum) and checked by hand. */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/nhrp: Cisco captures parsed, rebuilt byte for byte, truncated and corrupted. */
+/* Unit tests of lib/wire/nhrp: Cisco captures parsed, rebuilt byte for byte, truncated and corrupted. */
 #include <arpa/inet.h>
 #include <errno.h>
 
-#include "lib/ipv4.h"
-#include "lib/nhrp.h"
+#include "lib/wire/ipv4.h"
+#include "lib/wire/nhrp.h"
 #include "check.h"
 
 #define MAX_PKT 512

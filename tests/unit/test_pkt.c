@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/pkt: Ethernet type and whole-packet GRE decapsulation parsing. */
+/* Unit tests of lib/wire/pkt: Ethernet type and whole-packet GRE decapsulation parsing. */
 #include <arpa/inet.h>
 #include <errno.h>
 
-#include "lib/drop.h"
-#include "lib/gre.h"
-#include "lib/ipv4.h"
-#include "lib/pkt.h"
+#include "lib/base/drop.h"
+#include "lib/wire/gre.h"
+#include "lib/wire/ipv4.h"
+#include "lib/wire/pkt.h"
 #include "check.h"
 
 enum inner_kind {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/replay: RFC 4303 3.4.3 window semantics, RFC 6479 ring clearing, ESN inference (A2). */
+/* Unit tests of lib/esp/replay: RFC 4303 3.4.3 window semantics, RFC 6479 ring clearing, ESN inference (A2). */
 #include <errno.h>
 
-#include "lib/replay.h"
+#include "lib/esp/replay.h"
 #include "check.h"
 
 static const uint32_t sizes[] = {64, 128, 1024, 4096};

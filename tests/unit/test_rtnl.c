@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/rtnl: route messages as the kernel sends them, and lying ones. */
+/* Unit tests of lib/wire/rtnl: route messages as the kernel sends them, and lying ones. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
-#include "lib/rtnl.h"
+#include "lib/wire/rtnl.h"
 #include "check.h"
 
 #define MAX_ROUTES 8

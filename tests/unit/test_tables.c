@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/tables: routes, next-hop slots, neighbours, peers, and a reader racing the writer. */
+/* Unit tests of lib/tables/tables: routes, next-hop slots, neighbours, peers, and a reader racing the writer. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
@@ -11,7 +11,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
-#include "lib/tables.h"
+#include "lib/tables/tables.h"
 #include "check.h"
 
 #define MAX_ROUTES 64

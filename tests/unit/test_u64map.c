@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/u64map.h"
+#include "lib/base/u64map.h"
 #include "tests/unit/check.h"
 
 #define KEYS 5000

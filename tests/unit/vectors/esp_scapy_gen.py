@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Prints the scapy_kats table of tests/unit/test_esp.c: ESP packets that
 # scapy's SecurityAssociation sealed (fixed keys, SPI, sequence and IVs), so
-# that lib/esp opens packets made by an implementation other than its own.
+# that lib/esp/esp opens packets made by an implementation other than its own.
 # Run with Debian's /usr/bin/python3 (scapy 2.5 and python3-cryptography).
 from scapy.all import IP, Raw, raw
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
-# name in lib/esp, scapy crypt algo, key bytes (incl. salt), scapy auth algo, auth key bytes
+# name in lib/esp/esp, scapy crypt algo, key bytes (incl. salt), scapy auth algo, auth key bytes
 ALGS = [
     ('ESP_ALG_NULL', 'NULL', 0, 'NULL', 0),
     ('ESP_ALG_AES128_GCM16', 'AES-GCM', 20, 'NULL', 0),
