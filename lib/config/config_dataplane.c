@@ -31,7 +31,8 @@ int cfg_load_control(struct cfg_loader *ld, const config_setting_t *root)
 		unsigned long m = strtoul(v, &end, 8);
 
 		if (!v[0] || *end || m > 0777)
-			return cfg_fail_at(ld, cfg_member(g, "socket_mode"), "'%s' is not an octal mode", v);
+			return cfg_fail_at(ld, cfg_member(g, "socket_mode"),
+					   "'%s' is not an octal mode", v);
 		ld->cfg->socket_mode = (unsigned)m;
 	}
 	return cfg_get_uint(ld, g, "client_timeout", 1, 3600, &ld->cfg->client_timeout);
@@ -125,9 +126,11 @@ int cfg_load_ports(struct cfg_loader *ld, const config_setting_t *root)
 			return cfg_fail_at(ld, cfg_member(g, "device"), "empty or too long");
 		strcpy(p->device, dev);
 		if (p->plen == 0 || p->plen > 30)
-			return cfg_fail_at(ld, cfg_member(g, "address"), "prefix length must be 1..30");
+			return cfg_fail_at(ld, cfg_member(g, "address"),
+					   "prefix length must be 1..30");
 		if (p->gateway && ((p->gateway ^ p->addr) & prefix_mask(p->plen)))
-			return cfg_fail_at(ld, cfg_member(g, "gateway"), "not inside the port's subnet");
+			return cfg_fail_at(ld, cfg_member(g, "gateway"),
+					   "not inside the port's subnet");
 		p->mtu = (uint16_t)mtu;
 		cfg->n_ports++;
 	}

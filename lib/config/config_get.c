@@ -189,7 +189,8 @@ int cfg_get_prefix(struct cfg_loader *ld, const config_setting_t *g, const char 
 	if (rc)
 		return rc;
 	if (prefix_parse(v, host_ok, addr, plen))
-		return cfg_fail_at(ld, cfg_member(g, name), "'%s' is not an IPv4 prefix (a.b.c.d/len)", v);
+		return cfg_fail_at(ld, cfg_member(g, name),
+				   "'%s' is not an IPv4 prefix (a.b.c.d/len)", v);
 	return 0;
 }
 
@@ -201,7 +202,8 @@ int cfg_get_name(struct cfg_loader *ld, const config_setting_t *g, char *dst)
 	if (rc)
 		return rc;
 	if (!v[0] || strlen(v) >= CFG_NAME_MAX)
-		return cfg_fail_at(ld, cfg_member(g, "name"), "must be 1..%d characters", CFG_NAME_MAX - 1);
+		return cfg_fail_at(ld, cfg_member(g, "name"), "must be 1..%d characters",
+				   CFG_NAME_MAX - 1);
 	if (config_port_index(ld->cfg, v) >= 0)
 		return cfg_fail_at(ld, cfg_member(g, "name"), "'%s' is already used", v);
 	strcpy(dst, v);

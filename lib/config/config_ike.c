@@ -60,14 +60,17 @@ static int get_ike_id(struct cfg_loader *ld, const config_setting_t *g, int remo
 	if (rc || !v)
 		return rc;
 	if (!v[0] || strlen(v) >= CFG_IKE_ID_MAX)
-		return cfg_fail_at(ld, cfg_member(g, "id"), "must be 1..%d characters", CFG_IKE_ID_MAX - 1);
+		return cfg_fail_at(ld, cfg_member(g, "id"), "must be 1..%d characters",
+				   CFG_IKE_ID_MAX - 1);
 	if (!strcmp(v, "%any")) {
 		if (!remote)
-			return cfg_fail_at(ld, cfg_member(g, "id"), "%%any is for the remote end only");
+			return cfg_fail_at(ld, cfg_member(g, "id"),
+					   "%%any is for the remote end only");
 		return 0; /* "" accepts any */
 	}
 	if (ike_id_classify(v, &e->id_type))
-		return cfg_fail_at(ld, cfg_member(g, "id"), "'%s' is not an identity (an IPv4 address, "
+		return cfg_fail_at(ld, cfg_member(g, "id"),
+				   "'%s' is not an identity (an IPv4 address, "
 				   "a name, @name, @#hex key-id, user@domain or a DN)", v);
 	strcpy(e->id, v);
 	return 0;
@@ -90,7 +93,8 @@ static int get_ike_file(struct cfg_loader *ld, const config_setting_t *g, const 
 	if (!v[0] || n < 0 || n >= CFG_IKE_PATH_MAX)
 		return cfg_fail_at(ld, cfg_member(g, name), "path empty or too long");
 	if (access(out, R_OK))
-		return cfg_fail_at(ld, cfg_member(g, name), "cannot read '%s': %s", out, strerror(errno));
+		return cfg_fail_at(ld, cfg_member(g, name), "cannot read '%s': %s", out,
+				   strerror(errno));
 	return 0;
 }
 
@@ -118,7 +122,8 @@ static int load_ike_end(struct cfg_loader *ld, const config_setting_t *conn, int
 	if (rc)
 		return rc;
 	if (auth && strcmp(auth, "psk") && strcmp(auth, "pubkey"))
-		return cfg_fail_at(ld, cfg_member(g, "auth"), "'%s': use \"psk\" or \"pubkey\"", auth);
+		return cfg_fail_at(ld, cfg_member(g, "auth"), "'%s': use \"psk\" or \"pubkey\"",
+				   auth);
 	/* Certificates given and no auth: they are what authenticates. */
 	if (auth)
 		e->auth = !strcmp(auth, "psk") ? CFG_IKE_AUTH_PSK : CFG_IKE_AUTH_PUBKEY;
@@ -145,7 +150,8 @@ static int get_suites(struct cfg_loader *ld, const config_setting_t *g, const ch
 	if (!l) {
 		for (unsigned i = 0; i < n_defaults; i++)
 			if (ike_suite_parse(defaults[i], esp, &out[i], err, sizeof(err)))
-				return cfg_fail_at(ld, g, "default proposal '%s': %s", defaults[i], err);
+				return cfg_fail_at(ld, g, "default proposal '%s': %s", defaults[i],
+						   err);
 		*n_out = n_defaults;
 		return 0;
 	}
@@ -166,13 +172,15 @@ static int get_suites(struct cfg_loader *ld, const config_setting_t *g, const ch
 			return cfg_fail_at(ld, e, "'%s': %s", v, err[0] ? err : "not a proposal");
 		/* The dataplane must be able to run what IKE agrees on. */
 		if (esp && ike_suite_esp_alg(&out[i]) < 0)
-			return cfg_fail_at(ld, e, "'%s': the ESP dataplane does not implement it", v);
+			return cfg_fail_at(ld, e, "'%s': the ESP dataplane does not implement it",
+					   v);
 	}
 	*n_out = (unsigned)n;
 	return 0;
 }
 
-static int load_ike_child(struct cfg_loader *ld, const config_setting_t *conn, struct cfg_ike_child *c)
+static int load_ike_child(struct cfg_loader *ld, const config_setting_t *conn,
+			  struct cfg_ike_child *c)
 {
 	static const char *const known[] = {"esp_proposals", "mode", "rekey_time", "life_time",
 		"rekey_bytes", "rekey_packets", "replay_window", NULL};
@@ -197,7 +205,8 @@ static int load_ike_child(struct cfg_loader *ld, const config_setting_t *conn, s
 		if (!config_setting_is_group(g))
 			return cfg_fail_at(ld, g, "expected a group { esp_proposals = ...; ... }");
 		if (strlen(config_setting_name(g)) >= CFG_IKE_NAME_MAX)
-			return cfg_fail_at(ld, g, "name longer than %d characters", CFG_IKE_NAME_MAX - 1);
+			return cfg_fail_at(ld, g, "name longer than %d characters",
+					   CFG_IKE_NAME_MAX - 1);
 		strcpy(c->name, config_setting_name(g));
 		if ((rc = cfg_check_known(ld, g, known)) ||
 		    (rc = cfg_get_str(ld, g, "mode", 0, &mode)) ||
@@ -208,15 +217,15 @@ static int load_ike_child(struct cfg_loader *ld, const config_setting_t *conn, s
 		    (rc = cfg_get_uint(ld, g, "replay_window", 0, REPLAY_MAX, &c->replay_window)))
 			return rc;
 		if (mode && strcmp(mode, "transport") && strcmp(mode, "tunnel"))
-			return cfg_fail_at(ld, cfg_member(g, "mode"), "'%s': use \"transport\" or \"tunnel\"",
-					   mode);
+			return cfg_fail_at(ld, cfg_member(g, "mode"),
+					   "'%s': use \"transport\" or \"tunnel\"", mode);
 		c->mode = mode && !strcmp(mode, "tunnel") ? CFG_SA_TUNNEL : CFG_SA_TRANSPORT;
 		if (c->replay_window && c->replay_window < REPLAY_MIN)
-			return cfg_fail_at(ld, cfg_member(g, "replay_window"), "0 (off) or %d..%d", REPLAY_MIN,
-					   REPLAY_MAX);
+			return cfg_fail_at(ld, cfg_member(g, "replay_window"), "0 (off) or %d..%d",
+					   REPLAY_MIN, REPLAY_MAX);
 		if (cfg_member(g, "life_time") && c->rekey_time && c->life_time <= c->rekey_time)
-			return cfg_fail_at(ld, cfg_member(g, "life_time"), "must be longer than rekey_time (%u)",
-					   c->rekey_time);
+			return cfg_fail_at(ld, cfg_member(g, "life_time"),
+					   "must be longer than rekey_time (%u)", c->rekey_time);
 	}
 	c->rekey_bytes = rb;
 	c->rekey_packets = rp;
@@ -234,7 +243,8 @@ static int load_ike_child(struct cfg_loader *ld, const config_setting_t *conn, s
 }
 
 /* A PSK is written as text, or as hex after "0x". */
-static int get_ike_secret(struct cfg_loader *ld, const config_setting_t *g, struct cfg_ike_secret *s)
+static int get_ike_secret(struct cfg_loader *ld, const config_setting_t *g,
+			  struct cfg_ike_secret *s)
 {
 	const char *v;
 	size_t n;
@@ -258,7 +268,8 @@ static int get_ike_secret(struct cfg_loader *ld, const config_setting_t *g, stru
 		return 0;
 	}
 	if (n == 0 || n >= CFG_IKE_PSK_MAX)
-		return cfg_fail_at(ld, cfg_member(g, "secret"), "must be 1..%d characters", CFG_IKE_PSK_MAX - 1);
+		return cfg_fail_at(ld, cfg_member(g, "secret"), "must be 1..%d characters",
+				   CFG_IKE_PSK_MAX - 1);
 	memcpy(s->secret, v, n);
 	s->secret_len = n;
 	return 0;
@@ -274,7 +285,8 @@ static int load_ike_secrets(struct cfg_loader *ld, const config_setting_t *ike)
 	if (!l)
 		return 0;
 	if (!config_setting_is_group(l))
-		return cfg_fail_at(ld, l, "expected a group { name = { id = ...; secret = ...; }; }");
+		return cfg_fail_at(ld, l,
+				   "expected a group { name = { id = ...; secret = ...; }; }");
 	n = config_setting_length(l);
 	k->secrets = calloc((size_t)n + 1, sizeof(*k->secrets));
 	if (!k->secrets)
@@ -335,7 +347,8 @@ static int load_ike_conn(struct cfg_loader *ld, const config_setting_t *g, struc
 	if (tun) {
 		ti = config_port_index(cfg, tun) - CFG_MAX_PORTS;
 		if (ti < 0)
-			return cfg_fail_at(ld, cfg_member(g, "tunnel"), "'%s' is not a tunnel", tun);
+			return cfg_fail_at(ld, cfg_member(g, "tunnel"), "'%s' is not a tunnel",
+					   tun);
 	} else {
 		/* Left out: the one protected tunnel there is. */
 		for (unsigned i = 0; i < cfg->n_tunnels; i++)
@@ -371,7 +384,8 @@ static int load_ike_conn(struct cfg_loader *ld, const config_setting_t *g, struc
 		char path[128], full[160];
 
 		snprintf(full, sizeof(full), "%s.remote.cacert", cfg_spath(g, path, sizeof(path)));
-		return cfg_fail(ld, cfg_member(g, "remote") ? cfg_member(g, "remote") : g, full, "missing");
+		return cfg_fail(ld, cfg_member(g, "remote") ? cfg_member(g, "remote") : g, full,
+				"missing");
 	}
 	if ((c->local.auth == CFG_IKE_AUTH_PSK || c->remote.auth == CFG_IKE_AUTH_PSK) &&
 	    !ike_has_psk(&cfg->ike, c))
@@ -397,12 +411,14 @@ int cfg_load_ike(struct cfg_loader *ld, const config_setting_t *root)
 	if (!g)
 		return 0;
 	if (!config_setting_is_group(g))
-		return cfg_fail_at(ld, g, "expected a group { connections = { ... }; secrets = { ... }; }");
+		return cfg_fail_at(ld, g,
+				   "expected a group { connections = { ... }; secrets = { ... }; }");
 	if ((rc = cfg_check_known(ld, g, known)) ||
 	    (rc = cfg_get_uint(ld, g, "cookie_threshold", 0, 1000000, &k->cookie_threshold)) ||
 	    (rc = cfg_get_uint(ld, g, "half_open_timeout", 1, 3600, &k->half_open_timeout)) ||
 	    (rc = cfg_get_uint(ld, g, "retransmit_tries", 1, 20, &k->retransmit_tries)) ||
-	    (rc = cfg_get_uint(ld, g, "retransmit_timeout_ms", 100, 60000, &k->retransmit_timeout_ms)) ||
+	    (rc = cfg_get_uint(ld, g, "retransmit_timeout_ms", 100, 60000,
+			       &k->retransmit_timeout_ms)) ||
 	    (rc = cfg_get_uint(ld, g, "max_ike_sas", 1, 1 << 24, &k->max_ike_sas)) ||
 	    (rc = load_ike_secrets(ld, g)))
 		return rc;
@@ -413,7 +429,8 @@ int cfg_load_ike(struct cfg_loader *ld, const config_setting_t *root)
 		return cfg_fail_at(ld, l, "expected a group { name = { tunnel = ...; ... }; }");
 	n = config_setting_length(l);
 	if (n > CFG_IKE_MAX_CONNS)
-		return cfg_fail_at(ld, l, "at most %d connections (one per tunnel)", CFG_IKE_MAX_CONNS);
+		return cfg_fail_at(ld, l, "at most %d connections (one per tunnel)",
+				   CFG_IKE_MAX_CONNS);
 	for (int i = 0; i < n; i++) {
 		struct cfg_ike_conn *c = &k->conns[i];
 

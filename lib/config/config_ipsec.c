@@ -33,7 +33,8 @@ static int get_key(struct cfg_loader *ld, const config_setting_t *g, const char 
 		if (lo < 0)
 			return cfg_fail_at(ld, s, "not a hex string");
 		if (n == want)
-			return cfg_fail_at(ld, s, "longer than the %zu bytes the algorithm needs", want);
+			return cfg_fail_at(ld, s, "longer than the %zu bytes the algorithm needs",
+					   want);
 		out[n++] = (uint8_t)(hi << 4 | lo);
 		v += 2;
 	}
@@ -65,7 +66,8 @@ static int load_sa_dir(struct cfg_loader *ld, const config_setting_t *g, const c
 	if (!cfg_member(s, "spi"))
 		return cfg_fail_missing(ld, s, "spi");
 	if (!auth_len && cfg_member(s, "auth_key"))
-		return cfg_fail_at(ld, cfg_member(s, "auth_key"), "the algorithm takes no integrity key");
+		return cfg_fail_at(ld, cfg_member(s, "auth_key"),
+				   "the algorithm takes no integrity key");
 	d->spi = spi;
 	return 0;
 }
@@ -102,9 +104,11 @@ int cfg_load_sas(struct cfg_loader *ld, const config_setting_t *root)
 		int ti = 0;
 
 		if (!config_setting_is_group(g))
-			return cfg_fail_at(ld, g, "expected a group { peer; algorithm; in; out; ... }");
+			return cfg_fail_at(ld, g,
+					   "expected a group { peer; algorithm; in; out; ... }");
 		sa->replay_window = 64;
-		if ((rc = cfg_check_known(ld, g, known)) || (rc = cfg_get_addr(ld, g, "peer", 1, &sa->peer)) ||
+		if ((rc = cfg_check_known(ld, g, known)) ||
+		    (rc = cfg_get_addr(ld, g, "peer", 1, &sa->peer)) ||
 		    (rc = cfg_get_str(ld, g, "algorithm", 1, &v)))
 			return rc;
 		if (esp_alg_parse(v, &alg))
@@ -117,7 +121,8 @@ int cfg_load_sas(struct cfg_loader *ld, const config_setting_t *root)
 		if (v) {
 			ti = config_port_index(cfg, v) - CFG_MAX_PORTS;
 			if (ti < 0)
-				return cfg_fail_at(ld, cfg_member(g, "tunnel"), "'%s' is not a tunnel", v);
+				return cfg_fail_at(ld, cfg_member(g, "tunnel"),
+						   "'%s' is not a tunnel", v);
 		} else if (!cfg->n_tunnels) {
 			return cfg_fail_at(ld, g, "no tunnel to protect");
 		}
@@ -125,7 +130,8 @@ int cfg_load_sas(struct cfg_loader *ld, const config_setting_t *root)
 		if ((rc = cfg_get_str(ld, g, "mode", 0, &v)))
 			return rc;
 		if (v && strcmp(v, "transport") && strcmp(v, "tunnel"))
-			return cfg_fail_at(ld, cfg_member(g, "mode"), "'%s': use \"transport\" or \"tunnel\"", v);
+			return cfg_fail_at(ld, cfg_member(g, "mode"),
+					   "'%s': use \"transport\" or \"tunnel\"", v);
 		sa->mode = v && !strcmp(v, "tunnel") ? CFG_SA_TUNNEL : CFG_SA_TRANSPORT;
 		/* A peer whose policy names other addresses (its own behind a
 		 * NAT): tunnel mode's inner header carries those. */
@@ -133,16 +139,19 @@ int cfg_load_sas(struct cfg_loader *ld, const config_setting_t *root)
 		    (rc = cfg_get_addr(ld, g, "inner_remote", 0, &sa->inner_remote)))
 			return rc;
 		if ((sa->inner_local || sa->inner_remote) && sa->mode != CFG_SA_TUNNEL)
-			return cfg_fail_at(ld, cfg_member(g, sa->inner_local ? "inner_local" : "inner_remote"),
+			return cfg_fail_at(ld,
+					   cfg_member(g, sa->inner_local ? "inner_local" : "inner_remote"),
 					   "inner addresses need mode = \"tunnel\"");
 		if ((rc = cfg_get_str(ld, g, "encapsulation", 0, &v)))
 			return rc;
 		if (v && strcmp(v, "none") && strcmp(v, "udp"))
-			return cfg_fail_at(ld, cfg_member(g, "encapsulation"), "'%s': use \"none\" or \"udp\"", v);
+			return cfg_fail_at(ld, cfg_member(g, "encapsulation"),
+					   "'%s': use \"none\" or \"udp\"", v);
 		sa->udp = v && !strcmp(v, "udp");
 		if ((rc = cfg_get_uint(ld, g, "udp_port", 1, 65535, &port)) ||
 		    (rc = cfg_get_bool(ld, g, "esn", &sa->esn)) ||
-		    (rc = cfg_get_uint(ld, g, "replay_window", 0, REPLAY_MAX, &sa->replay_window)) ||
+		    (rc = cfg_get_uint(ld, g, "replay_window", 0, REPLAY_MAX,
+				       &sa->replay_window)) ||
 		    (rc = load_sa_dir(ld, g, "in", sa, &sa->in)) ||
 		    (rc = load_sa_dir(ld, g, "out", sa, &sa->out)))
 			return rc;
@@ -160,19 +169,23 @@ int cfg_load_sas(struct cfg_loader *ld, const config_setting_t *root)
 			unsigned b = 0, p = 0;
 
 			if (!config_setting_is_group(lt))
-				return cfg_fail_at(ld, lt, "expected a group { bytes; packets; seconds; }");
+				return cfg_fail_at(ld, lt,
+						   "expected a group { bytes; packets; seconds; }");
 			if ((rc = cfg_check_known(ld, lt, known_life)) ||
 			    (rc = cfg_get_uint(ld, lt, "bytes", 1, 0xffffffffLL, &b)) ||
 			    (rc = cfg_get_uint(ld, lt, "packets", 1, 0xffffffffLL, &p)) ||
-			    (rc = cfg_get_uint(ld, lt, "seconds", 1, 0xffffffffLL, &sa->life_seconds)))
+			    (rc = cfg_get_uint(ld, lt, "seconds", 1, 0xffffffffLL,
+					       &sa->life_seconds)))
 				return rc;
 			sa->life_bytes = b;
 			sa->life_packets = p;
 		}
 		if (cfg_seen(ld, 0, sa->in.spi))
-			return cfg_fail_at(ld, cfg_member(g, "in"), "inbound SPI %#x used twice", sa->in.spi);
+			return cfg_fail_at(ld, cfg_member(g, "in"), "inbound SPI %#x used twice",
+					   sa->in.spi);
 		if (cfg_seen(ld, 1, (uint64_t)sa->tunnel << 32 | sa->peer))
-			return cfg_fail_at(ld, cfg_member(g, "peer"), "a second SA for the same peer");
+			return cfg_fail_at(ld, cfg_member(g, "peer"),
+					   "a second SA for the same peer");
 		cfg->n_sas++;
 	}
 	return 0;

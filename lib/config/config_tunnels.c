@@ -26,14 +26,16 @@ static int load_maps(struct cfg_loader *ld, const config_setting_t *nhrp, struct
 		struct cfg_map *m = &t->maps[i];
 
 		if (!config_setting_is_group(g))
-			return cfg_fail_at(ld, g, "expected a group { protocol = ...; nbma = ...; }");
+			return cfg_fail_at(ld, g,
+					   "expected a group { protocol = ...; nbma = ...; }");
 		if ((rc = cfg_check_known(ld, g, known)) ||
 		    (rc = cfg_get_addr(ld, g, "protocol", 1, &m->proto)) ||
 		    (rc = cfg_get_addr(ld, g, "nbma", 1, &m->nbma)) ||
 		    (rc = cfg_get_bool(ld, g, "multicast", &m->multicast)))
 			return rc;
 		if ((m->proto ^ t->addr) & prefix_mask(t->plen))
-			return cfg_fail_at(ld, cfg_member(g, "protocol"), "not inside the tunnel's subnet");
+			return cfg_fail_at(ld, cfg_member(g, "protocol"),
+					   "not inside the tunnel's subnet");
 		if (cfg_seen(ld, 0, m->proto))
 			return cfg_fail_at(ld, cfg_member(g, "protocol"), "mapped twice");
 		t->n_maps++;
@@ -58,7 +60,8 @@ static int load_nhs(struct cfg_loader *ld, const config_setting_t *nhrp, struct 
 		struct cfg_nhs *h = &t->nhs[i];
 
 		if (!config_setting_is_group(g))
-			return cfg_fail_at(ld, g, "expected a group { protocol = ...; nbma = ...; }");
+			return cfg_fail_at(ld, g,
+					   "expected a group { protocol = ...; nbma = ...; }");
 		if ((rc = cfg_check_known(ld, g, known)) ||
 		    (rc = cfg_get_addr(ld, g, "protocol", 1, &h->proto)) ||
 		    (rc = cfg_get_addr(ld, g, "nbma", 1, &h->nbma)) ||
@@ -69,7 +72,8 @@ static int load_nhs(struct cfg_loader *ld, const config_setting_t *nhrp, struct 
 					   "must be another address in the tunnel's subnet");
 		for (unsigned j = 0; j < t->n_nhs; j++)
 			if (t->nhs[j].proto == h->proto)
-				return cfg_fail_at(ld, cfg_member(g, "protocol"), "server given twice");
+				return cfg_fail_at(ld, cfg_member(g, "protocol"),
+						   "server given twice");
 		t->n_nhs++;
 	}
 	return 0;
@@ -93,7 +97,8 @@ static int load_multicast(struct cfg_loader *ld, const config_setting_t *nhrp, s
 	else if (config_setting_is_array(l) || config_setting_is_list(l))
 		n = config_setting_length(l);
 	else
-		return cfg_fail_at(ld, l, "expected a list of \"dynamic\", \"nhs\" or NBMA addresses");
+		return cfg_fail_at(ld, l,
+				   "expected a list of \"dynamic\", \"nhs\" or NBMA addresses");
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_type(l) == CONFIG_TYPE_STRING ?
 					    l : config_setting_get_elem(l, (unsigned)i);
@@ -101,7 +106,8 @@ static int load_multicast(struct cfg_loader *ld, const config_setting_t *nhrp, s
 		uint32_t a;
 
 		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return cfg_fail_at(ld, e, "expected \"dynamic\", \"nhs\" or an NBMA address");
+			return cfg_fail_at(ld, e,
+					   "expected \"dynamic\", \"nhs\" or an NBMA address");
 		v = config_setting_get_string(e);
 		if (!strcmp(v, "dynamic")) {
 			t->mc_dynamic = 1;
@@ -112,7 +118,8 @@ static int load_multicast(struct cfg_loader *ld, const config_setting_t *nhrp, s
 			continue;
 		}
 		if (addr_parse(v, &a))
-			return cfg_fail_at(ld, e, "'%s': use \"dynamic\", \"nhs\" or an NBMA address", v);
+			return cfg_fail_at(ld, e,
+					   "'%s': use \"dynamic\", \"nhs\" or an NBMA address", v);
 		for (unsigned j = 0; j < t->n_mc; j++)
 			if (t->mc_nbma[j] == a)
 				return cfg_fail_at(ld, e, "'%s' given twice", v);
@@ -136,7 +143,8 @@ static int load_nhrp(struct cfg_loader *ld, const config_setting_t *nh, struct c
 	if ((rc = cfg_check_known(ld, nh, known)) ||
 	    (rc = cfg_get_uint(ld, nh, "network_id", 1, 0xffffffffLL, &t->network_id)) ||
 	    (rc = cfg_get_uint(ld, nh, "holdtime", 10, 65535, &t->holdtime)) ||
-	    (rc = cfg_get_uint(ld, nh, "registration_interval", 1, 65535, &t->registration_interval)) ||
+	    (rc = cfg_get_uint(ld, nh, "registration_interval", 1, 65535,
+			       &t->registration_interval)) ||
 	    (rc = cfg_get_bool(ld, nh, "unique", &t->unique)) ||
 	    (rc = cfg_get_bool(ld, nh, "shortcut", &t->shortcut)) ||
 	    (rc = cfg_get_bool(ld, nh, "redirect", &t->redirect)) ||
@@ -147,8 +155,8 @@ static int load_nhrp(struct cfg_loader *ld, const config_setting_t *nh, struct c
 	if (auth) {
 		/* Cisco's cleartext key is at most 8 characters. */
 		if (!auth[0] || strlen(auth) > CFG_AUTH_MAX)
-			return cfg_fail_at(ld, cfg_member(nh, "authentication"), "must be 1..%d characters",
-					   CFG_AUTH_MAX);
+			return cfg_fail_at(ld, cfg_member(nh, "authentication"),
+					   "must be 1..%d characters", CFG_AUTH_MAX);
 		strcpy(t->auth, auth);
 	}
 	if (t->registration_interval && t->registration_interval >= t->holdtime)
@@ -176,7 +184,8 @@ static int load_kif(struct cfg_loader *ld, const config_setting_t *g, struct cfg
 		/* What the kernel takes as an interface name (dev_valid_name). */
 		if (!v[0] || strlen(v) >= CFG_NAME_MAX || !strcmp(v, ".") || !strcmp(v, "..") ||
 		    strpbrk(v, "/: \t\n"))
-			return cfg_fail_at(ld, s, "'%s' is not an interface name (1..%d characters, "
+			return cfg_fail_at(ld, s,
+					   "'%s' is not an interface name (1..%d characters, "
 					   "no '/', ':' or spaces)", v, CFG_NAME_MAX - 1);
 		strcpy(t->kif, v);
 	} else {
@@ -184,7 +193,8 @@ static int load_kif(struct cfg_loader *ld, const config_setting_t *g, struct cfg
 	}
 	for (unsigned j = 0; v[0] && j < ld->cfg->n_tunnels; j++)
 		if (!strcmp(ld->cfg->tunnels[j].kif, v))
-			return cfg_fail_at(ld, s, "'%s' is already the kernel interface of tunnel '%s'",
+			return cfg_fail_at(ld, s,
+					   "'%s' is already the kernel interface of tunnel '%s'",
 					   v, ld->cfg->tunnels[j].name);
 	return 0;
 }
@@ -223,7 +233,8 @@ int cfg_load_tunnels(struct cfg_loader *ld, const config_setting_t *root)
 		if (sp < 0 || (unsigned)sp >= cfg->n_ports)
 			return cfg_fail_at(ld, cfg_member(g, "source"), "'%s' is not a port", src);
 		if (t->plen == 0 || t->plen > 30)
-			return cfg_fail_at(ld, cfg_member(g, "address"), "prefix length must be 1..30");
+			return cfg_fail_at(ld, cfg_member(g, "address"),
+					   "prefix length must be 1..30");
 		t->source = (unsigned)sp;
 		/* Inner MTU + outer IPv4 + GRE (+ key) must fit the source port. */
 		if (mtu + 24 + (cfg_member(g, "key") ? 4 : 0) > cfg->ports[sp].mtu)
@@ -255,7 +266,8 @@ int cfg_load_tunnels(struct cfg_loader *ld, const config_setting_t *root)
 			return rc;
 		if (src) {
 			if (strcmp(src, "ipsec") && strcmp(src, "none"))
-				return cfg_fail_at(ld, cfg_member(g, "protection"), "'%s': use \"ipsec\" or \"none\"", src);
+				return cfg_fail_at(ld, cfg_member(g, "protection"),
+						   "'%s': use \"ipsec\" or \"none\"", src);
 			t->protect = !strcmp(src, "ipsec");
 		}
 	}
@@ -306,7 +318,8 @@ int cfg_load_routes(struct cfg_loader *ld, const config_setting_t *root)
 				return cfg_fail_at(ld, bh, "expected true or false");
 			if (config_setting_get_bool(bh)) {
 				if (cfg_member(g, "via"))
-					return cfg_fail_at(ld, bh, "a blackhole route has no 'via'");
+					return cfg_fail_at(ld, bh,
+							   "a blackhole route has no 'via'");
 				r->kind = CFG_ROUTE_BLACKHOLE;
 			}
 		}
@@ -346,7 +359,8 @@ int cfg_load_neighbors(struct cfg_loader *ld, const config_setting_t *root)
 
 		if (!config_setting_is_group(g))
 			return cfg_fail_at(ld, g, "expected a group { port; address; mac; }");
-		if ((rc = cfg_check_known(ld, g, known)) || (rc = cfg_get_str(ld, g, "port", 1, &port)) ||
+		if ((rc = cfg_check_known(ld, g, known)) ||
+		    (rc = cfg_get_str(ld, g, "port", 1, &port)) ||
 		    (rc = cfg_get_addr(ld, g, "address", 1, &nb->addr)) ||
 		    (rc = cfg_get_str(ld, g, "mac", 1, &mac)))
 			return rc;
@@ -355,7 +369,8 @@ int cfg_load_neighbors(struct cfg_loader *ld, const config_setting_t *root)
 			return cfg_fail_at(ld, cfg_member(g, "port"), "'%s' is not a port", port);
 		nb->port = (unsigned)pi;
 		if (mac_parse(mac, nb->mac))
-			return cfg_fail_at(ld, cfg_member(g, "mac"), "'%s' is not a MAC address", mac);
+			return cfg_fail_at(ld, cfg_member(g, "mac"), "'%s' is not a MAC address",
+					   mac);
 		cfg->n_neighbors++;
 	}
 	return 0;
