@@ -370,14 +370,14 @@ struct esn_round {
 };
 
 /*
- * A packet of sa that ESP opened (st: its esp_error) at ESP offset off
- * (udp: in UDP): drop it on failure, else move the window, count, and
+ * A packet of sa that ESP opened (st: its esp_error) at ESP offset off:
+ * drop it on failure, else move the window, count, and
  * hand the GRE packet inside on (fwd). The caller checked the window and
  * the lifetime against what earlier packets left.
  */
 static __rte_always_inline void esp_in_done(struct worker *w, const struct dp_conf *c,
 					    struct tx_buf *tb, struct rte_mbuf *m,
-					    struct sa_rt *sa, unsigned off, int udp, uint64_t seq,
+					    struct sa_rt *sa, unsigned off, uint64_t seq,
 					    int st, const struct esp_opened *o,
 					    struct rte_mbuf **fwd, unsigned *nfwd)
 {
@@ -412,25 +412,20 @@ static __rte_always_inline void esp_in_done(struct worker *w, const struct dp_co
 			dp_drop(w, m, DROP_ESP_POLICY);
 			return;
 		}
-		if (!(sa->flags & SA_F_INNER)) {
-			/* In UDP the inner addresses are whatever the NATs left
-			 * (a private address behind one): the SA's peer and our
-			 * address stand for them, so NHRP and the tunnel lookup
-			 * see the sender the SA authenticated, never one the
-			 * packet names. */
-			if (udp && (ii.src != sa->peer || ii.dst != ours))
-				esp_inner_readdress((struct ipv4_hdr *)p, sa->peer, ours);
-		} else {
-			/* Only the selectors the SA was agreed for; then the NBMA
-			 * addresses NHRP and the tunnel lookup know. */
-			if (unlikely(ii.src != (sa->inner_remote ? sa->inner_remote : sa->peer) ||
-				     ii.dst != (sa->inner_local ? sa->inner_local : ours))) {
-				dp_drop(w, m, DROP_ESP_SELECTOR);
-				return;
-			}
-			if (ii.src != sa->peer || ii.dst != ours)
-				esp_inner_readdress((struct ipv4_hdr *)p, sa->peer, ours);
+		/* Only the selectors the SA was agreed for. */
+		if (unlikely((sa->flags & SA_F_INNER) &&
+			     (ii.src != (sa->inner_remote ? sa->inner_remote : sa->peer) ||
+			      ii.dst != (sa->inner_local ? sa->inner_local : ours)))) {
+			dp_drop(w, m, DROP_ESP_SELECTOR);
+			return;
 		}
+		/* Then the NBMA addresses NHRP and the tunnel lookup know: the
+		 * SA's peer and our address stand for the selectors, and in UDP
+		 * without selectors for whatever the NATs left (a private
+		 * address behind one), so NHRP sees the sender the SA
+		 * authenticated, never one the packet names. */
+		if (ii.src != sa->peer || ii.dst != ours)
+			esp_inner_readdress((struct ipv4_hdr *)p, sa->peer, ours);
 		esp_in_mark(m, sa);
 		gre_input(w, c, tb, m, fwd, nfwd);
 		return;
@@ -449,11 +444,11 @@ static __rte_always_inline void esp_in_done(struct worker *w, const struct dp_co
  * the usual case, have it inline. */
 static __rte_noinline void esp_in_done_batched(struct worker *w, const struct dp_conf *c,
 					       struct tx_buf *tb, struct rte_mbuf *m,
-					       struct sa_rt *sa, unsigned off, int udp,
-					       uint64_t seq, int st, const struct esp_opened *o,
+					       struct sa_rt *sa, unsigned off, uint64_t seq,
+					       int st, const struct esp_opened *o,
 					       struct rte_mbuf **fwd, unsigned *nfwd)
 {
-	esp_in_done(w, c, tb, m, sa, off, udp, seq, st, o, fwd, nfwd);
+	esp_in_done(w, c, tb, m, sa, off, seq, st, o, fwd, nfwd);
 }
 
 /*
@@ -608,7 +603,7 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 				int st = esp_open_gcm(w->mb, &sa->crypto, p + offv[i],
 						      m->data_len - offv[i], seq, esn, &o);
 
-				esp_in_done(w, c, tb, m, sa, offv[i], udpv[i], seq, st, &o, fwd, &nfwd);
+				esp_in_done(w, c, tb, m, sa, offv[i], seq, st, &o, fwd, &nfwd);
 				continue;
 			}
 			op = &ops[nops];
@@ -619,8 +614,7 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 			op->esn = (uint8_t)!!esn;
 			mv[nops] = m;
 			osa[nops] = sa;
-			offv[nops] = offv[i];
-			udpv[nops++] = udpv[i];
+			offv[nops++] = offv[i];
 		}
 		esp_open_burst(w->mb, ops, nops);
 		for (unsigned i = 0; i < nops; i++) {
@@ -639,8 +633,8 @@ void esp_input_burst(struct worker *w, const struct dp_conf *c, struct tx_buf *t
 				dp_drop(w, mv[i], DROP_ESP_REPLAY);
 				continue;
 			}
-			esp_in_done_batched(w, c, tb, mv[i], sa, offv[i], udpv[i], op->seq,
-					    op->status, &o, fwd, &nfwd);
+			esp_in_done_batched(w, c, tb, mv[i], sa, offv[i], op->seq, op->status, &o,
+					    fwd, &nfwd);
 		}
 		if (nfwd)
 			fwd_burst(w, c, tb, fwd, nfwd, 1);

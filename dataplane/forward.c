@@ -70,8 +70,7 @@ void l2_output(struct worker *w, const struct dp_conf *c, struct tx_buf *tb,
 		struct pkt_meta *pm = pkt_meta(m);
 
 		if (rte_ring_count(w->dp->punt) + tb->np >= w->dp->punt_neigh_max) {
-			w->stats.drops[DROP_NEIGH_MISS_QUEUE_FULL]++;
-			rte_pktmbuf_free(m);
+			dp_drop(w, m, DROP_NEIGH_MISS_QUEUE_FULL);
 			return;
 		}
 		pm->out_if = p;
