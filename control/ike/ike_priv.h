@@ -251,7 +251,8 @@ int ike_child_install(struct ike_sa *sa, struct ike_child *c, int we_initiated, 
 		      int inbound_only);
 /* The last CHILD_SA went: delete the IKE SA, tell the env (peer down). */
 void ike_sa_unprotected(struct ike_sa *sa);
-/* env->peer_event, with re-entry into the API allowed. */
+/* env->peer_event, with re-entry into the API allowed; nothing while another
+ * IKE SA of the peer has told the env "up" (once per peer). */
 void ike_env_peer_event(struct ike_sa *sa, int up);
 /* peer_event(up) once per IKE SA, after the message that lets the peer
  * use the CHILD_SA went out (queued traffic must not overtake it). */

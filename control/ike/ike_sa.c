@@ -304,7 +304,7 @@ void ike_sa_kill(struct ike_sa *sa, int quiet)
 	if (!sa->redundant && !e->closing)
 		ike_dup_orphans(sa);
 	/* Last: the callback may connect again, and must find this SA gone. */
-	if (down && !ike_peer_announced(sa))
+	if (down)
 		ike_env_peer_event(sa, 0);
 }
 
@@ -614,7 +614,7 @@ void ike_sa_unprotected(struct ike_sa *sa)
 	}
 	if (!sa->redundant)
 		ike_dup_orphans(sa);
-	if (was_up && !ike_peer_announced(sa))
+	if (was_up)
 		ike_env_peer_event(sa, 0);
 }
 
@@ -622,6 +622,10 @@ void ike_env_peer_event(struct ike_sa *sa, int up)
 {
 	struct ike_engine *e = sa->e;
 
+	/* Once per peer: while another IKE SA (crossed initiations) keeps
+	 * the peer up, one coming or going is no news. */
+	if (ike_peer_announced(sa))
+		return;
 	e->in_env++;
 	e->env.peer_event(e->env.ctx, sa->tunnel, sa->remote, up);
 	e->in_env--;
@@ -633,9 +637,7 @@ void ike_sa_announce_up(struct ike_sa *sa)
 		return;
 	sa->announced_up = 1;
 	ike_dup_attempts_drop(sa);
-	/* Once per peer: a second IKE SA (crossed initiations) is no news. */
-	if (!ike_peer_announced(sa))
-		ike_env_peer_event(sa, 1);
+	ike_env_peer_event(sa, 1);
 }
 
 void ike_child_commit(struct ike_sa *sa, struct ike_child *c)
@@ -1418,7 +1420,7 @@ void ike_disconnect(struct ike_engine *e, unsigned tunnel, uint32_t peer)
 			int was_up = sa->announced_up;
 
 			ike_sa_delete_begin(sa);
-			if (was_up && !ike_peer_announced(sa))
+			if (was_up)
 				ike_env_peer_event(sa, 0);
 		} else {
 			ike_sa_kill(sa, 0);
