@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* What app.h offers every room of the control thread: logging, the clock, growing its tables. */
+/* What app.h offers every room of the control thread: logging, the clock, growing its tables, random bytes. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <time.h>
+
+#include <openssl/rand.h>
 
 #include "control/app.h"
 
@@ -51,4 +54,18 @@ int app_grow(void **arr, unsigned *cap, unsigned need, size_t esz)
 	*arr = n;
 	*cap = c;
 	return 0;
+}
+
+void app_random(struct app *a, void *buf, size_t len)
+{
+	if (RAND_bytes(buf, (int)len) == 1)
+		return;
+	/* The kernel's generator, then: never predictable values. */
+	LOG(a, "RAND_bytes failed, using getrandom");
+	for (size_t off = 0; off < len;) {
+		ssize_t n = getrandom((uint8_t *)buf + off, len - off, 0);
+
+		if (n > 0)
+			off += (size_t)n;
+	}
 }

@@ -96,5 +96,8 @@ uint64_t app_now_ms(void);
 /* Make room for need elements of esz bytes in *arr (capacity *cap, doubled
  * as needed). 0 or -ENOMEM; *arr is unchanged on failure. */
 int app_grow(void **arr, unsigned *cap, unsigned need, size_t esz);
+/* len unpredictable bytes (SPIs, nonces, NHRP request IDs): OpenSSL's
+ * generator, or the kernel's should it fail; never fails itself. */
+void app_random(struct app *a, void *buf, size_t len);
 
 #endif

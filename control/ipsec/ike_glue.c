@@ -3,9 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
-#include <openssl/rand.h>
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
 
@@ -181,18 +179,7 @@ static uint64_t env_now_ms(void *ctx)
 
 static void env_random(void *ctx, void *buf, size_t len)
 {
-	struct app *a = ctx;
-
-	if (RAND_bytes(buf, (int)len) == 1)
-		return;
-	/* The kernel's generator, then: never predictable SPIs or nonces. */
-	LOG(a, "IKE: RAND_bytes failed, using getrandom");
-	for (size_t off = 0; off < len;) {
-		ssize_t n = getrandom((uint8_t *)buf + off, len - off, 0);
-
-		if (n > 0)
-			off += (size_t)n;
-	}
+	app_random(ctx, buf, len);
 }
 
 static void env_log(void *ctx, int debug, const char *line)

@@ -2,9 +2,6 @@
 /* NHRP packets: receive, check (checksum, authentication, extensions), dispatch, send. */
 #include <arpa/inet.h>
 #include <string.h>
-#include <sys/random.h>
-
-#include <openssl/rand.h>
 
 #include <rte_mbuf.h>
 
@@ -42,13 +39,8 @@ uint32_t nhrp_next_reqid(struct app *a)
 
 	/* Unpredictable: a reply is matched by its request ID (and
 	 * destination), so an off-path party must not guess the next one. */
-	while (!id) {
-		if (RAND_bytes((uint8_t *)&id, sizeof(id)) == 1)
-			continue;
-		LOG(a, "NHRP: RAND_bytes failed, using getrandom");
-		if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id))
-			id = 0;
-	}
+	while (!id)
+		app_random(a, &id, sizeof(id));
 	return id;
 }
 
