@@ -92,6 +92,16 @@ static unsigned learned_count(const struct app *a, unsigned t, uint32_t nbma)
 	return a->nh.learned_by.cap && !u64map_get(&a->nh.learned_by, learned_key(t, nbma), &n) ? n : 0;
 }
 
+/* Set the requester's count back to n (lower than now: an update in place,
+ * or a key removed, never grows the map). */
+static void learned_count_set(struct app *a, unsigned t, uint32_t nbma, unsigned n)
+{
+	if (n)
+		u64map_put(&a->nh.learned_by, learned_key(t, nbma), n);
+	else
+		u64map_del(&a->nh.learned_by, learned_key(t, nbma));
+}
+
 int nhrp_cache_learn(struct app *a, unsigned t, uint32_t proto, uint32_t nbma,
 		     struct nhrp_entry **ep)
 {
@@ -108,10 +118,7 @@ int nhrp_cache_learn(struct app *a, unsigned t, uint32_t proto, uint32_t nbma,
 		return -ENOMEM;
 	*ep = entry_add(a, t, proto, 0);
 	if (!*ep) {
-		if (n)
-			u64map_put(&a->nh.learned_by, learned_key(t, nbma), n);
-		else
-			u64map_del(&a->nh.learned_by, learned_key(t, nbma));
+		learned_count_set(a, t, nbma, n);
 		return -ENOMEM;
 	}
 	/* Its NBMA address never changes (a request may not rebind): it
@@ -127,10 +134,8 @@ static void unlearn(struct app *a, struct nhrp_entry *e)
 {
 	unsigned n = learned_count(a, e->tunnel, e->nbma);
 
-	if (n > 1)
-		u64map_put(&a->nh.learned_by, learned_key(e->tunnel, e->nbma), n - 1);
-	else if (n)
-		u64map_del(&a->nh.learned_by, learned_key(e->tunnel, e->nbma));
+	if (n)
+		learned_count_set(a, e->tunnel, e->nbma, n - 1);
 	e->by_request = 0;
 	a->nh.n_learned--;
 }

@@ -298,6 +298,7 @@ static void learn_requester(struct app *a, unsigned t, const struct nhrp_msg *m,
 {
 	const struct cfg_tunnel *ct = &a->cfg.tunnels[t];
 	unsigned hold = m->n_cie && m->cie[0].holdtime ? m->cie[0].holdtime : ct->holdtime;
+	time_t until = time(NULL) + (hold < ct->holdtime ? hold : ct->holdtime);
 	struct nhrp_entry *e;
 	int rc;
 
@@ -309,7 +310,7 @@ static void learn_requester(struct app *a, unsigned t, const struct nhrp_msg *m,
 	if (rc == -EEXIST) {
 		/* The same binding again only refreshes what a request taught. */
 		if (e->type == NE_CACHED && e->by_request && e->nbma == nbma)
-			e->expires = time(NULL) + (hold < ct->holdtime ? hold : ct->holdtime);
+			e->expires = until;
 		else if (e->nbma != nbma && e->type != NE_INCOMPLETE && e->type != NE_NEGATIVE)
 			a->nh.cnt.request_rebind++;
 		return;
@@ -319,7 +320,7 @@ static void learn_requester(struct app *a, unsigned t, const struct nhrp_msg *m,
 		return;
 	}
 	e->type = NE_CACHED;
-	e->expires = time(NULL) + (hold < ct->holdtime ? hold : ct->holdtime);
+	e->expires = until;
 	if (nhrp_cache_publish(a, e))
 		nhrp_cache_remove(a, e);
 }
